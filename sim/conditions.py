@@ -1,0 +1,63 @@
+"""Preconditions for talks (``talks_when``): parsed here, evaluated on arrays by the model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Condition", "parse_condition", "CONDITION_KEYS"]
+
+CONDITION_KEYS = ("zopa_open_for", "from", "setbacks_at_least", "all", "any", "not")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``kind`` is always, never, or a key of CONDITION_KEYS; ``arg`` its argument."""
+
+    kind: str
+    arg: Any = None
+
+    def describe(self) -> str:
+        if self.kind in ("always", "never"):
+            return self.kind
+        if self.kind in ("all", "any"):
+            return f"{self.kind}(" + ", ".join(c.describe() for c in self.arg) + ")"
+        if self.kind == "not":
+            return f"not({self.arg.describe()})"
+        return f"{self.kind}: {self.arg}"
+
+
+def _count(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"found {key}: {value!r}, expected a whole number >= 0")
+    return value
+
+
+def parse_condition(raw: Any) -> Condition:
+    """Parse ``always | never | {zopa_open_for: k} | {from: date} | {setbacks_at_least: k}
+    | {all: [...]} | {any: [...]} | {not: cond}``."""
+    if isinstance(raw, Condition):
+        return raw
+    if raw in ("always", "never"):
+        return Condition(raw)
+    if not isinstance(raw, dict) or len(raw) != 1:
+        raise ValueError(f"found {raw!r}, expected always, never, or one of "
+                         + ", ".join(f"{{{k}: ...}}" for k in CONDITION_KEYS))
+    ((key, value),) = raw.items()
+    if key in ("zopa_open_for", "setbacks_at_least"):
+        return Condition(key, _count(key, value))
+    if key == "from":
+        if not isinstance(value, dt.date):
+            raise ValueError(f"found from: {value!r}, expected a date YYYY-MM-DD")
+        return Condition(key, value)
+    if key in ("all", "any"):
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"found {key}: {value!r}, expected a non-empty list of conditions")
+        return Condition(key, tuple(parse_condition(v) for v in value))
+    if key == "not":
+        return Condition(key, parse_condition(value))
+    import difflib
+    close = difflib.get_close_matches(str(key), CONDITION_KEYS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"found condition {key!r}, expected one of {', '.join(CONDITION_KEYS)}{hint}")

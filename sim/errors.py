@@ -1,0 +1,29 @@
+"""The one exception users catch for bad scenarios."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Problem", "ScenarioError"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, located by file, line and dotted key path."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.path or '<top>'}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario failed validation; ``problems`` lists every problem found at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

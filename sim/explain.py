@@ -1,0 +1,77 @@
+"""``zopa explain``: every parameter with its value (or distribution) and its evidence."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from pydantic import BaseModel
+
+from .params import Evidence, Param
+from .schema import Scenario
+
+__all__ = ["explain", "parameters"]
+
+_DEFAULT = Evidence(note="default value")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, Param):
+        return value.describe()
+    if hasattr(value, "describe"):
+        return value.describe()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+def parameters(obj: Any, path: str = "") -> Iterator[tuple[str, str, Evidence | None]]:
+    """Yield (dotted path, value, evidence) for every leaf parameter, inheriting the nearest evidence."""
+    if isinstance(obj, Param):
+        yield path, obj.describe(), obj.evidence
+        return
+    if isinstance(obj, BaseModel):
+        own = getattr(obj, "evidence", None)
+        for name in type(obj).model_fields:
+            if name in ("evidence", "file", "digest", "sources", "description", "title", "label", "color", "note"):
+                continue
+            value = getattr(obj, name)
+            if value is None or value == () or value == {}:
+                continue
+            if name not in obj.model_fields_set:
+                yield f"{path}.{name}" if path else name, f"{_fmt(value)} (default)", _DEFAULT
+                continue
+            for p, v, ev in parameters(value, f"{path}.{name}" if path else name):
+                yield p, v, ev if ev is not None else own
+        return
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from parameters(v, f"{path}.{k}")
+        return
+    if isinstance(obj, tuple) and obj and isinstance(obj[0], BaseModel):
+        for i, v in enumerate(obj):
+            yield from parameters(v, f"{path}.{i}")
+        return
+    yield path, _fmt(obj), None
+
+
+def explain(scenario: Scenario) -> str:
+    """A plain-text listing a reader can trace to the sources; unsupported numbers are flagged."""
+    lines = [f"{scenario.title}  ({scenario.name})", f"file: {scenario.file}", ""]
+    if scenario.sources:
+        lines.append("Sources:")
+        for sid, src in scenario.sources.items():
+            meta = ", ".join(str(x) for x in (src.publisher, src.date, src.url) if x)
+            lines.append(f"  [{sid}] {src.title}" + (f" ({meta})" if meta else ""))
+        lines.append("")
+    rows = [(p, v, ev) for p, v, ev in parameters(scenario)
+            if not p.startswith(("name", "calendar", "horizon", "protocol", "concession_step"))
+            and ".description" not in p and ".unit" not in p]
+    missing = 0
+    lines.append("Parameters:")
+    for path, value, ev in rows:
+        if ev is None:
+            missing += 1
+        lines.append(f"  {path} = {value}")
+        lines.append(f"      evidence: {ev.describe() if ev else 'NONE (no evidence given)'}")
+    lines += ["", f"{len(rows)} parameters, {missing} without evidence."]
+    return "\n".join(lines)
