@@ -1,0 +1,209 @@
+"""Turn a validated scenario into arrays, one entry per simulated world.
+
+Every distribution is sampled once per world from its own stream, keyed on the parameter's dotted
+path, so changing one parameter (as a sweep does) leaves every other draw as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .params import Param
+from .schema import Actor, RedLine, Scenario
+
+__all__ = ["Worlds", "build_worlds", "stream", "round_dates", "level_values"]
+
+
+def stream(root: np.random.SeedSequence, name: str) -> np.random.Generator:
+    """An independent generator for ``name``, derived from ``root`` (no global state)."""
+    key = root.spawn_key + (zlib.crc32(name.encode()),)
+    return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
+
+
+def round_dates(start: dt.date, step: str, rounds: int) -> np.ndarray:
+    """Calendar date of rounds 0..rounds-1 as datetime64[D]."""
+    base = np.datetime64(start, "D")
+    t = np.arange(rounds)
+    if step == "day":
+        return base + t
+    if step == "week":
+        return base + 7 * t
+    months = np.datetime64(start, "M") + t
+    day = np.timedelta64(start.day - 1, "D")
+    ends = (months + 1).astype("datetime64[D]") - 1
+    return np.minimum(months.astype("datetime64[D]") + day, ends)
+
+
+def level_values(actor: Actor, issue_id: str, levels: tuple[str, ...]) -> np.ndarray:
+    """Value of each level to an actor: explicit ``values`` or linear in the distance to the ideal."""
+    if issue_id in actor.values:
+        return np.array([actor.values[issue_id][lv] for lv in levels], dtype=float)
+    ideal = actor.ideal.get(issue_id)
+    if ideal is None:
+        return np.zeros(len(levels))
+    i = levels.index(ideal)
+    span = max(i, len(levels) - 1 - i)
+    return 1.0 - np.abs(np.arange(len(levels)) - i) / span
+
+
+@dataclass
+class Worlds:
+    """All per-world arrays the model steps. n actors, kc range issues, kl levels issues."""
+
+    runs: int
+    actors: list[str]
+    range_issues: list[str]
+    level_issues: list[str]
+    levels: list[tuple[str, ...]]
+    lo: np.ndarray            # (kc,) issue ranges
+    hi: np.ndarray
+    w_range: np.ndarray       # (W, n, kc) normalised weights
+    w_level: np.ndarray       # (W, n, kl)
+    ideal: np.ndarray         # (W, n, kc)
+    span: np.ndarray          # (W, n, kc) distance from the ideal to the far end of the range
+    level_vals: list[np.ndarray]   # per levels issue: (n, L) values in [0, 1]
+    red_lo: np.ndarray        # (W, n, kc)
+    red_hi: np.ndarray
+    allowed: list[np.ndarray]  # per levels issue: (W, n, L) bool
+    base: np.ndarray          # (W, n) fixed reservation (nan where the actor uses a war reservation)
+    war_p: np.ndarray         # (W, n) fixed win probability (nan where a belief or no war)
+    war_cost: np.ndarray      # (W, n)
+    prior: np.ndarray         # (n, 2) beta prior (nan where none)
+    erosion: np.ndarray       # (W, n)
+    discount: np.ndarray      # (W, n)
+    side: np.ndarray          # (n,) +1 side A, -1 side B, 0 none
+    p_a: np.ndarray           # (W,)
+    battles: int
+    shifts: list[list[tuple[np.ndarray, dict]]]   # per actor: (threshold (W,), red lines)
+    events: list[tuple[int, str, np.ndarray | list]]  # (round, path, values)
+    sampled: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class _Sampler:
+    def __init__(self, root: np.random.SeedSequence, runs: int):
+        self.root, self.runs, self.sampled = root, runs, {}
+
+    def __call__(self, p: Param, path: str) -> np.ndarray:
+        if p.fixed:
+            return np.full(self.runs, p.args[0])
+        values = p.sample(stream(self.root, path), self.runs)
+        self.sampled[path] = values
+        return values
+
+
+def _red_bounds(rl: RedLine, issue, sample, path: str):
+    lo = sample(rl.min, path + ".min") if isinstance(rl.min, Param) else None
+    hi = sample(rl.max, path + ".max") if isinstance(rl.max, Param) else None
+    return lo, hi
+
+
+def _allowed_mask(rl: RedLine, levels: tuple[str, ...]) -> np.ndarray:
+    if rl.allowed is not None:
+        return np.array([lv in rl.allowed for lv in levels])
+    i0 = levels.index(rl.min) if rl.min is not None else 0
+    i1 = levels.index(rl.max) if rl.max is not None else len(levels) - 1
+    return (np.arange(len(levels)) >= i0) & (np.arange(len(levels)) <= i1)
+
+
+def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds:
+    """Sample every uncertain parameter once per world and lay the scenario out as arrays."""
+    sample = _Sampler(root, runs)
+    actors = list(s.actors)
+    rng_ids = [k for k, v in s.issues.items() if not v.is_levels]
+    lvl_ids = [k for k, v in s.issues.items() if v.is_levels]
+    W, n, kc, kl = runs, len(actors), len(rng_ids), len(lvl_ids)
+    lo = np.array([s.issues[k].range[0] for k in rng_ids], dtype=float)
+    hi = np.array([s.issues[k].range[1] for k in rng_ids], dtype=float)
+    levels = [s.issues[k].levels for k in lvl_ids]
+    w = np.zeros((W, n, kc + kl))
+    ideal = np.zeros((W, n, kc))
+    red_lo = np.broadcast_to(lo, (W, n, kc)).copy()
+    red_hi = np.broadcast_to(hi, (W, n, kc)).copy()
+    allowed = [np.ones((W, n, len(lv)), dtype=bool) for lv in levels]
+    for i, a_id in enumerate(actors):
+        a = s.actors[a_id]
+        for j, k in enumerate(rng_ids + lvl_ids):
+            if k in a.weights:
+                w[:, i, j] = sample(a.weights[k], f"actors.{a_id}.weights.{k}")
+        for j, k in enumerate(rng_ids):
+            ideal[:, i, j] = sample(a.ideal[k], f"actors.{a_id}.ideal.{k}") if k in a.ideal else lo[j]
+        _apply_red_lines(a.red_lines, rng_ids, lvl_ids, levels, i, red_lo, red_hi, allowed, sample,
+                         f"actors.{a_id}.red_lines")
+    w /= w.sum(axis=2, keepdims=True)
+    span = np.maximum(ideal - lo, hi - ideal)
+    level_vals = [np.stack([level_values(s.actors[a], k, levels[j]) for a in actors])
+                  for j, k in enumerate(lvl_ids)]
+    base, war_p, war_cost, prior = _reservations(s, actors, sample, W)
+    side = np.zeros(n, dtype=int)
+    p_a, battles = np.full(W, 0.5), 0
+    if s.battlefield is not None:
+        side = np.array([1 if a in s.battlefield.side_a else -1 if a in s.battlefield.side_b else 0
+                         for a in actors])
+        p_a, battles = sample(s.battlefield.p_a, "battlefield.p_a"), s.battlefield.battles_per_round
+    shifts = [[(np.full(W, sh.after_setbacks), sh.red_lines) for sh in s.actors[a].shifts] for a in actors]
+    worlds = Worlds(
+        runs=W, actors=actors, range_issues=rng_ids, level_issues=lvl_ids, levels=levels, lo=lo, hi=hi,
+        w_range=w[:, :, :kc], w_level=w[:, :, kc:], ideal=ideal, span=span, level_vals=level_vals,
+        red_lo=red_lo, red_hi=red_hi, allowed=allowed, base=base, war_p=war_p, war_cost=war_cost,
+        prior=prior,
+        erosion=np.stack([sample(s.actors[a].erosion, f"actors.{a}.erosion") for a in actors], 1),
+        discount=np.stack([sample(s.actors[a].discount, f"actors.{a}.discount") for a in actors], 1),
+        side=side, p_a=p_a, battles=battles, shifts=shifts, events=[], sampled=sample.sampled)
+    worlds.events = _events(s, sample)
+    return worlds
+
+
+def _apply_red_lines(red_lines, rng_ids, lvl_ids, levels, i, red_lo, red_hi, allowed, sample, path,
+                     where=slice(None)):
+    for k, rl in red_lines.items():
+        if k in rng_ids:
+            j = rng_ids.index(k)
+            r_lo, r_hi = _red_bounds(rl, None, sample, f"{path}.{k}")
+            if r_lo is not None:
+                red_lo[where, i, j] = r_lo[where]
+            if r_hi is not None:
+                red_hi[where, i, j] = r_hi[where]
+        else:
+            j = lvl_ids.index(k)
+            allowed[j][where, i, :] = _allowed_mask(rl, levels[j])
+
+
+def _reservations(s: Scenario, actors: list[str], sample, W: int):
+    n = len(actors)
+    base = np.full((W, n), np.nan)
+    war_p = np.full((W, n), np.nan)
+    war_cost = np.zeros((W, n))
+    prior = np.full((n, 2), np.nan)
+    for i, a_id in enumerate(actors):
+        a = s.actors[a_id]
+        path = f"actors.{a_id}.reservation"
+        if a.war is None:
+            base[:, i] = sample(a.reservation, path)
+            continue
+        war_cost[:, i] = sample(a.war.cost, path + ".war.cost")
+        p = a.war.win_probability
+        if isinstance(p, Param):
+            war_p[:, i] = sample(p, path + ".war.win_probability")
+        else:
+            prior[i] = p.prior.args
+    return base, war_p, war_cost, prior
+
+
+def _events(s: Scenario, sample) -> list[tuple[int, str, object]]:
+    dates = round_dates(s.calendar.start, s.calendar.step, s.horizon + 1)
+    out = []
+    for e_i, ev in enumerate(s.events):
+        rnd = int(np.searchsorted(dates, np.datetime64(ev.date, "D")))
+        if rnd > s.horizon:
+            continue
+        for key, value in ev.set.items():
+            if key.endswith(".allowed"):
+                out.append((max(rnd, 1), key, list(value)))
+            else:
+                from .params import parse_param
+                out.append((max(rnd, 1), key, sample(parse_param(value), f"events.{e_i}.set.{key}")))
+    return sorted(out, key=lambda e: e[0])

@@ -1,0 +1,187 @@
+"""The exact zone of possible agreement, for every world at once.
+
+The width of the ZOPA is the value of the max-min linear programme
+
+    t* = max_x min_i (u_i(x) - r_i)   over outcomes x inside every red line,
+
+and by LP duality (the minimax theorem) it equals
+
+    t* = max over levels combinations l of  min_{mu in simplex} [ H(mu) + mu.(L_l - r) ],
+
+where ``H(mu) = sum_k max_{x_k in box_k} sum_i mu_i u_ik(x_k)`` is the support function of the
+divisible issues and ``L_l`` the utilities of the indivisible (levels) issues. ``H`` is convex and
+piecewise linear; its kinks lie on hyperplanes ``mu.(v_j - v_j') = 0`` between adjacent ideals on
+each issue, which depend only on weights and ideals (clipping to red lines only merges cells). The
+minimum over the simplex is therefore attained at a vertex of that arrangement, so the vertices are
+enumerated once per (weights, ideals) and every round costs a matrix product and a minimum. Each
+candidate ``mu`` gives an upper bound (weak duality) and the best one is exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+__all__ = [
+    "NEG", "dual_candidates", "support", "level_combos", "combo_utilities", "combo_feasible",
+    "common_box", "clipped_points", "point_utilities", "width", "blocking_mask",
+]
+
+NEG = -np.inf
+TOL = 1e-12
+
+
+def common_box(red_lo: np.ndarray, red_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Intersection of every actor's red-line interval on each range issue: (W, kc) each."""
+    return red_lo.max(axis=1), red_hi.min(axis=1)
+
+
+def clipped_points(ideal: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Candidate outcomes per issue: each actor's ideal clipped into the box, (W, kc, n)."""
+    p = np.swapaxes(ideal, 1, 2)
+    return np.clip(p, a[:, :, None], np.maximum(a, b)[:, :, None])
+
+
+def point_utilities(w: np.ndarray, ideal: np.ndarray, span: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Weighted value to actor i of candidate point j on issue k: (W, kc, j, i)."""
+    wt = np.swapaxes(w, 1, 2)[:, :, None, :]            # (W, kc, 1, n)
+    idl = np.swapaxes(ideal, 1, 2)[:, :, None, :]
+    sp = np.swapaxes(span, 1, 2)[:, :, None, :]
+    return wt * (1.0 - np.abs(p[:, :, :, None] - idl) / sp)
+
+
+def _hyperplanes(vu: np.ndarray, ideal: np.ndarray) -> list[np.ndarray]:
+    """Normals of the kink hyperplanes of one world's support function (adjacent ideals per issue)."""
+    planes = []
+    for k in range(vu.shape[0]):
+        order = np.argsort(ideal[:, k], kind="stable")
+        pos = ideal[order, k]
+        reps = [order[0]] + [order[j] for j in range(1, len(order)) if pos[j] > pos[j - 1]]
+        for j0, j1 in zip(reps, reps[1:]):
+            normal = vu[k, j0] - vu[k, j1]
+            if np.abs(normal).max() > TOL:
+                planes.append((k, j0, j1, normal))
+    return planes
+
+
+def _vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Dual candidates for one (weights, ideals) configuration: (C, n) points of the simplex."""
+    n = w.shape[0]
+    vu = point_utilities(w[None], ideal[None], span[None], ideal.T[None])[0]   # (kc, j, i)
+    planes = _hyperplanes(vu, ideal)
+    normals = [p[3] for p in planes] + list(np.eye(n))
+    subsets = np.array(list(itertools.combinations(range(len(normals)), n - 1)), dtype=int)
+    if n == 1:
+        return np.ones((1, 1))
+    rows = np.array(normals)[subsets]                                        # (S, n-1, n)
+    A = np.concatenate([rows, np.ones((len(subsets), 1, n))], axis=1)
+    rhs = np.zeros(n)
+    rhs[-1] = 1.0
+    ok = np.abs(np.linalg.det(A)) > 1e-12
+    mu = np.linalg.solve(A[ok], np.broadcast_to(rhs, (ok.sum(), n))[..., None])[..., 0]
+    sub = subsets[ok]
+    keep = (mu >= -1e-10).all(axis=1)
+    mu, sub = np.clip(mu[keep], 0.0, None), sub[keep]
+    mu /= mu.sum(axis=1, keepdims=True)
+    active = np.ones(len(mu), dtype=bool)
+    for h, (k, j0, j1, _) in enumerate(planes):
+        uses = (sub == h).any(axis=1)
+        vals = mu @ vu[k].T                                                  # (C, j)
+        top = vals.max(axis=1)
+        active &= ~uses | ((np.abs(vals[:, j0] - top) < 1e-9) & (np.abs(vals[:, j1] - top) < 1e-9))
+    mu = mu[active]
+    return np.unique(np.round(mu, 13), axis=0) if len(mu) else np.eye(n)
+
+
+def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Dual vertices for every world, (W, C, n), computed once per distinct (weights, ideals)."""
+    W, n, kc = w.shape
+    if kc == 0:
+        return np.broadcast_to(np.eye(n), (W, n, n)).copy()
+    key = np.concatenate([w, ideal, span], axis=2).reshape(W, -1)
+    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    per = [_vertices(*np.split(u.reshape(n, 3 * kc), 3, axis=1)) for u in uniq]
+    cmax = max(len(c) for c in per)
+    padded = np.stack([np.concatenate([c, np.repeat(c[:1], cmax - len(c), axis=0)]) for c in per])
+    return padded[inverse]
+
+
+def support(mu: np.ndarray, vc: np.ndarray) -> np.ndarray:
+    """H(mu) = sum_k max_j mu.v_kj over the clipped candidate points: (W, C)."""
+    if vc.shape[1] == 0:
+        return np.zeros(mu.shape[:2])
+    return np.einsum("wcn,wkjn->wckj", mu, vc).max(axis=3).sum(axis=2)
+
+
+def level_combos(levels: list[tuple[str, ...]]) -> np.ndarray:
+    """Every assignment of one level per levels issue: (combos, kl) indices."""
+    if not levels:
+        return np.zeros((1, 0), dtype=int)
+    return np.array(list(itertools.product(*[range(len(lv)) for lv in levels])), dtype=int)
+
+
+def combo_utilities(w_level: np.ndarray, level_vals: list[np.ndarray], combos: np.ndarray) -> np.ndarray:
+    """Utility each actor gets from the levels part of each combination: (W, combos, n)."""
+    W, n, kl = w_level.shape
+    out = np.zeros((W, len(combos), n))
+    for j in range(kl):
+        vals = level_vals[j][:, combos[:, j]].T                              # (combos, n)
+        out += w_level[:, None, :, j] * vals[None]
+    return out
+
+
+def combo_feasible(allowed: list[np.ndarray], combos: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether each combination lies inside every actor's red lines (and the range box is not empty)."""
+    W = a.shape[0]
+    ok = np.ones((W, len(combos)), dtype=bool)
+    for j, mask in enumerate(allowed):
+        ok &= mask.all(axis=1)[:, combos[:, j]]
+    box_ok = (a <= b + TOL).all(axis=1)
+    return ok & box_ok[:, None]
+
+
+def width(mu: np.ndarray, B: np.ndarray, feasible: np.ndarray, r: np.ndarray):
+    """Exact ZOPA width per world.
+
+    Parameters
+    ----------
+    mu : (W, C, n) dual candidates;  B : (W, C, combos) = H + mu.L;  feasible : (W, combos);
+    r : (W, n) reservations.
+
+    Returns
+    -------
+    t : (W,) width (``-inf`` where red lines leave no outcome); combo : (W,) best combination;
+    cert : (W,) index of the dual certificate (the minimising candidate) for that combination.
+    """
+    mr = np.einsum("wcn,wn->wc", mu, r)
+    vals = B - mr[:, :, None]
+    arg = vals.argmin(axis=1)                                                 # (W, combos)
+    T = np.take_along_axis(vals, arg[:, None, :], axis=1)[:, 0, :]
+    T = np.where(feasible, T, NEG)
+    combo = T.argmax(axis=1)
+    t = T[np.arange(len(T)), combo]
+    return t, combo, arg[np.arange(len(T)), combo]
+
+
+def blocking_mask(mu: np.ndarray, cert: np.ndarray, t: np.ndarray, red_lo, red_hi, allowed, feasible) -> np.ndarray:
+    """Actors blocking a closed ZOPA as a bit mask: the support of the dual certificate, or, where the
+    red lines themselves leave no outcome, the actors whose red lines conflict."""
+    W, C, n = mu.shape
+    bits = 1 << np.arange(n)
+    cert_mu = mu[np.arange(W), cert]
+    mask = ((cert_mu > 1e-9) * bits).sum(axis=1)
+    mask = np.where(t < 0, mask, 0)
+    empty = ~feasible.any(axis=1)
+    if empty.any():
+        a, b = common_box(red_lo, red_hi)
+        bad = a > b + TOL                                                     # (W, kc)
+        conflict = ((red_lo >= a[:, None, :] - TOL) & (red_lo > red_lo.min(axis=1, keepdims=True))) | \
+                   ((red_hi <= b[:, None, :] + TOL) & (red_hi < red_hi.max(axis=1, keepdims=True)))
+        m = (conflict & bad[:, None, :]).any(axis=2)
+        for al in allowed:
+            none = ~al.all(axis=1).any(axis=1)                                 # (W,) no common level
+            m |= none[:, None] & ~al.all(axis=2)
+        mask = np.where(empty, (m * bits).sum(axis=1), mask)
+    return mask
