@@ -1,0 +1,11 @@
+"""What users do with zopa's results: parameter sweeps, outcome statistics, sensitivity, figures.
+
+Reads only ``sim``'s public API; ``sim`` never imports this package.
+"""
+
+from .design import design_points
+from .stats import wilson
+from .sweep import Sweep, sweep
+from .sensitivity import sobol_indices
+
+__all__ = ["sweep", "Sweep", "design_points", "sobol_indices", "wilson"]

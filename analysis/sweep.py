@@ -1,0 +1,235 @@
+"""Parameter sweeps: one ensemble of worlds per point of a design, run anywhere, resumable.
+
+The parent spawns one :class:`numpy.random.SeedSequence` per point from ``SeedSequence(seed)``
+before any work leaves it (as Axelrod and NetworkX do), so a sweep's tables are the same whatever
+the executor, the number of workers or the chunking, and whether or not it was interrupted.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+import sim
+
+from .design import design_points, normalise_vary
+from .executors import dispatch
+from .stats import points_table
+from .store import SweepStore, from_parquet_bytes, to_parquet_bytes
+
+__all__ = ["Sweep", "sweep"]
+
+
+@dataclass
+class Sweep:
+    """A finished sweep.
+
+    Attributes
+    ----------
+    runs : pandas.DataFrame
+        One row per world: ``point``, the varied values, then every column of ``Results.outcomes``.
+    points : pandas.DataFrame
+        One row per point: the varied values, ``p_zopa``/``p_talks``/``p_deal`` with 95% Wilson
+        intervals (``_lo``, ``_hi``), median rounds and dates, ``rounds_to_zopa``, central terms.
+    config : dict
+        The sweep's arguments, scenario digest and package version (``sweep.json``).
+    scenario : Scenario or None
+        The base scenario, if its file could be read.
+    """
+
+    runs: pd.DataFrame
+    points: pd.DataFrame
+    config: dict
+    scenario: Any = field(default=None, repr=False)
+
+    @property
+    def vary(self) -> dict[str, list]:
+        return self.config["vary"]
+
+    @property
+    def design(self) -> str:
+        return self.config["design"]
+
+    def sensitivity(self, outcome: str = "p_deal", **kwargs) -> pd.DataFrame:
+        """Sobol' indices of ``outcome`` (a column of :attr:`points`); see :func:`analysis.sobol_indices`."""
+        from .sensitivity import sobol_indices
+        return sobol_indices(self, outcome, **kwargs)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Sweep":
+        """Read a finished sweep written with ``sweep(..., out=directory)``."""
+        store = SweepStore(directory)
+        config = store.read_config()
+        if config is None:
+            raise ValueError(f"{directory}: found no sweep.json, expected a sweep directory")
+        runs, points = store.read_tables()
+        return cls(runs, points, config, _maybe_scenario(config.get("scenario")))
+
+
+def _maybe_scenario(path: str | None):
+    if path is None or not Path(path).exists():
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sim.load_scenario(path)
+
+
+def _as_scenario(scenario: Any):
+    if isinstance(scenario, (str, Path)):
+        return sim.load_scenario(scenario)
+    if not getattr(scenario, "file", ""):
+        raise ValueError("found a scenario without a file, expected one read by sim.load_scenario")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = sim.load_scenario(scenario.file)
+    if fresh.digest != scenario.digest:
+        raise ValueError(f"found a scenario that differs from its file {scenario.file} (loaded with "
+                         "overrides, or the file changed since); pass the path and put fixed "
+                         "overrides in vary as one-value lists")
+    return scenario
+
+
+def _tag(outcomes: pd.DataFrame, point: int, overrides: Mapping[str, Any]) -> pd.DataFrame:
+    df = outcomes.drop(columns=[c for c in overrides if c in outcomes.columns])
+    head = pd.DataFrame({"point": point, **overrides}, index=df.index)
+    return pd.concat([head, df], axis=1)
+
+
+def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> bytes:
+    """Simulate the points of one chunk; runs in a worker, returns its rows as Parquet bytes."""
+    frames = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sim.ScenarioWarning)  # shown once, in the parent
+        for point, values, seed in items:
+            overrides = dict(zip(paths, values))
+            scenario = sim.load_scenario(file, overrides=overrides)
+            results = sim.simulate(scenario, runs=runs, seed=seed, history=False)
+            frames.append(_tag(results.outcomes, point, overrides))
+    return to_parquet_bytes(pd.concat(frames, ignore_index=True))
+
+
+def _check_points(file: str, points: pd.DataFrame) -> None:
+    """Load the first point and each path's extremes here, so bad paths fail before dispatch."""
+    rows = {0}
+    for col in points.columns:
+        if pd.api.types.is_numeric_dtype(points[col]):
+            rows |= {int(points[col].argmin()), int(points[col].argmax())}
+    for i in sorted(rows):
+        sim.load_scenario(file, overrides=dict(zip(points.columns, _values(points, i))))
+
+
+def _values(points: pd.DataFrame, i: int) -> list:
+    return [points[c].iloc[i].item() if hasattr(points[c].iloc[i], "item") else points[c].iloc[i]
+            for c in points.columns]
+
+
+def _default_chunk_size(n_points: int, workers: int | None) -> int:
+    return max(1, math.ceil(n_points / (4 * (workers or os.cpu_count() or 1))))
+
+
+def _progress_bar(progress: bool | None, total: int, initial: int):
+    from tqdm.auto import tqdm
+    quiet = not sys.stderr.isatty() if progress is None else not progress
+    return tqdm(total=total, initial=initial, disable=quiet, unit="point", desc="sweep", file=sys.stderr)
+
+
+def _config(scenario, vary: dict, design: str, samples, runs: int, seed: int, chunk_size: int,
+            n_points: int) -> dict:
+    return {"scenario": str(Path(scenario.file).resolve()), "scenario_name": scenario.name,
+            "scenario_digest": scenario.digest, "version": sim.__version__, "vary": vary,
+            "design": design, "samples": samples if design != "grid" else None, "runs": runs,
+            "seed": seed, "chunk_size": chunk_size, "points": n_points}
+
+
+def _check_ints(runs: Any, seed: Any) -> None:
+    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
+        raise ValueError(f"found runs={runs!r}, expected a positive integer")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"found seed={seed!r}, expected a non-negative integer or None")
+
+
+def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int | None = 0,
+          design: str = "grid", samples: int | None = None, executor: Any = None,
+          workers: int | None = None, scheduler: str | None = None, chunk_size: int | None = None,
+          out: str | Path | None = None, progress: bool | None = None) -> Sweep:
+    """Simulate ``runs`` worlds at every point of a design over scenario parameters.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The base scenario; each point is ``sim.load_scenario(scenario.file, overrides=point)``.
+    vary : mapping
+        Dotted path -> list of values (``design="grid"``, the Cartesian product) or ``(lo, hi)``
+        (``"lhs"``, ``"sobol"``, ``"random"``, ``"saltelli"``; see :func:`analysis.design_points`).
+    runs : int
+        Worlds per point.
+    seed : int or None
+        Root of every random stream; ``None`` draws fresh entropy and records it in ``config``.
+    design, samples
+        The design and, except for grids, its number of points (base samples for ``saltelli``).
+    executor : {"processes", "serial", "dask"}, dask.distributed.Client or Executor, optional
+        Default ``"processes"``: a process pool of ``workers`` (default: all cores). ``"dask"``
+        connects to ``scheduler`` (``"tcp://host:8786"``) or starts a local cluster.
+    chunk_size : int, optional
+        Points per task (and per file in ``out``); by default about four tasks per worker.
+    out : path, optional
+        Write ``sweep.json``, one ``chunk-NNNNN.parquet`` per finished chunk, then ``runs.parquet``
+        and ``points.parquet``. Calling again with the same arguments resumes; with other
+        arguments raises ``ValueError``.
+    progress : bool, optional
+        A progress bar; by default only when stderr is a terminal.
+
+    Returns
+    -------
+    Sweep
+    """
+    scenario = _as_scenario(scenario)
+    vary = normalise_vary(vary, design)
+    seed = int(np.random.SeedSequence().entropy) if seed is None else seed
+    _check_ints(runs, seed)
+    design_seed, worlds_seed = np.random.SeedSequence(seed).spawn(2)
+    points = design_points(vary, design=design, samples=samples, seed=design_seed)
+    seeds = worlds_seed.spawn(len(points))
+    _check_points(scenario.file, points)
+    store = SweepStore(out) if out is not None else None
+    if chunk_size is None:
+        old = store.read_config() if store is not None else None
+        chunk_size = old["chunk_size"] if old else _default_chunk_size(len(points), workers)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"found chunk_size={chunk_size!r}, expected a positive integer")
+    config = _config(scenario, vary, design, samples, int(runs), int(seed), chunk_size, len(points))
+    if store is not None:
+        store.open(config)
+    chunks = _run_all(scenario.file, points, seeds, int(runs), chunk_size, store,
+                      dict(executor=executor or "processes", workers=workers, scheduler=scheduler), progress)
+    table = pd.concat([from_parquet_bytes(chunks[i]) for i in sorted(chunks)], ignore_index=True)
+    summary = points_table(table, list(vary), scenario.horizon)
+    if store is not None:
+        store.write_tables(table, summary)
+    return Sweep(table, summary, config, scenario)
+
+
+def _run_all(file: str, points: pd.DataFrame, seeds: list, runs: int, chunk_size: int,
+             store: SweepStore | None, how: dict, progress: bool | None) -> dict[int, bytes]:
+    paths = list(points.columns)
+    items = [(i, _values(points, i), seeds[i]) for i in range(len(points))]
+    chunked = {c: items[s:s + chunk_size] for c, s in enumerate(range(0, len(items), chunk_size))}
+    done = store.done() & set(chunked) if store is not None else set()
+    results = {c: store.read_chunk(c) for c in done}
+    todo = {c: (file, paths, chunk, runs) for c, chunk in chunked.items() if c not in done}
+    with _progress_bar(progress, len(items), sum(len(chunked[c]) for c in done)) as bar:
+        def on_done(c: int, data: bytes) -> None:
+            if store is not None:
+                store.write_chunk(c, data)
+            results[c] = data
+            bar.update(len(chunked[c]))
+        dispatch(_run_chunk, todo, on_done, **how)
+    return results
