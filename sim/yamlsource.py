@@ -12,19 +12,42 @@ from .errors import Problem, ScenarioError
 __all__ = ["read_yaml", "parse_value", "LineMap"]
 
 LineMap = dict[tuple, int]
+# Aliases can make a short file expand to billions of nodes; a scenario has a few thousand at most.
+MAX_NODES = 100_000
 
 
-def _walk(node: yaml.Node, path: tuple, lines: LineMap) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            lines[path + (key,)] = key_node.start_mark.line + 1
-            _walk(value_node, path + (key,), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[path + (i,)] = item.start_mark.line + 1
-            _walk(item, path + (i,), lines)
+class _Walk:
+    """Map key paths to lines and nodes to paths; reject cyclic or exploding aliases."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lines: LineMap = {}
+        self.paths: dict[tuple[int, int], tuple] = {}
+        self.count = 0
+        self.duplicates: list[Problem] = []
+
+    def __call__(self, node: yaml.Node, path: tuple, parents: frozenset = frozenset()) -> None:
+        self.count += 1
+        if id(node) in parents or self.count > MAX_NODES:
+            what = "a recursive alias" if id(node) in parents else f"more than {MAX_NODES} values (aliases)"
+            raise ScenarioError([Problem(self.name, node.start_mark.line + 1, ".".join(map(str, path)),
+                                         f"found {what}, expected plain scenario data")])
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        self.paths.setdefault((node.start_mark.line, node.start_mark.column), path)
+        parents = parents | {id(node)}
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "<complex key>"
+                if path + (key,) in self.lines and key != "<complex key>":
+                    self.duplicates.append(Problem(self.name, key_node.start_mark.line + 1,
+                                                   ".".join(map(str, path + (key,))),
+                                                   f"found key {key!r} twice, expected each key once"))
+                self.lines[path + (key,)] = key_node.start_mark.line + 1
+                self(value_node, path + (key,), parents)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.lines[path + (i,)] = item.start_mark.line + 1
+                self(item, path + (i,), parents)
 
 
 def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
@@ -39,20 +62,32 @@ def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
     except OSError as exc:
         raise ScenarioError([Problem(name, None, "", f"cannot read file: {exc.strerror}")]) from None
     loader = yaml.SafeLoader(text)
+    walk = _Walk(name)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            walk(node, ())
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([Problem(name, line, "", f"invalid YAML: {problem}")]) from None
+        raise ScenarioError([_yaml_problem(name, exc, walk.paths)]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(name, None, "", "found nesting too deep, expected a scenario")]) from None
     finally:
         loader.dispose()
-    lines: LineMap = {}
-    if node is not None:
-        _walk(node, (), lines)
-    return data, lines
+    if walk.duplicates:
+        raise ScenarioError(walk.duplicates)
+    return data, walk.lines
+
+
+def _yaml_problem(name: str, exc: yaml.YAMLError, paths: dict) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    path = ".".join(map(str, paths.get((mark.line, mark.column), ()))) if mark is not None else ""
+    problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
+        tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+        return Problem(name, line, path, f"found tag {tag}, expected plain YAML (tags are never run)")
+    return Problem(name, line, path, f"found invalid YAML ({problem}), expected a YAML mapping")
 
 
 def parse_value(text: str) -> Any:
