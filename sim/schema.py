@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from .conditions import Condition, parse_condition
 from .params import Evidence, Param, parse_evidence, parse_param
@@ -126,9 +126,20 @@ class WarReservation(_Strict):
 
 
 def _reservation(raw: Any) -> Any:
-    if isinstance(raw, dict) and "war" in raw:
+    if isinstance(raw, dict) and "war" in raw or isinstance(raw, WarReservation):
         return raw
     return parse_param(raw)
+
+
+def _reservation_kind(raw: Any) -> str:
+    # Tags in brackets are dropped from error locations, so users see actors.x.reservation.war...
+    return "[number]" if isinstance(raw, Param) else "[war]"
+
+
+Reservation = Annotated[
+    Annotated[Param, Tag("[number]")] | Annotated[WarReservation, Tag("[war]")],
+    Discriminator(_reservation_kind), BeforeValidator(_reservation),
+]
 
 
 class Shift(_Strict):
@@ -146,7 +157,7 @@ class Actor(_Strict):
     ideal: dict[str, Ideal]
     values: dict[str, dict[str, float]] = Field(default_factory=dict)
     red_lines: dict[str, RedLine] = Field(default_factory=dict)
-    reservation: Annotated[Param | WarReservation, BeforeValidator(_reservation)]
+    reservation: Reservation
     erosion: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
     discount: P = Field(default_factory=lambda: Param("fixed", (0.95,)))
     talks_when: Cond = Field(default_factory=lambda: Condition("always"))
