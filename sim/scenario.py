@@ -6,6 +6,8 @@ import copy
 import difflib
 import hashlib
 import json
+import re
+import types
 import typing
 import warnings
 from pathlib import Path
@@ -30,6 +32,10 @@ SETTABLE = (
 )
 
 
+# Sections an override may create on the fly (everything else must already be in the file).
+_NEW_SECTIONS_OK: tuple = ()
+
+
 class ScenarioWarning(UserWarning):
     """Legal but suspicious input, e.g. red lines that exclude every outcome."""
 
@@ -39,25 +45,56 @@ def _split(path: str) -> list[str]:
 
 
 def apply_overrides(data: Any, overrides: Mapping[str, Any]) -> list[Problem]:
-    """Set dotted paths in raw scenario data, in place; return problems for paths that cannot exist."""
+    """Set dotted paths in raw scenario data, in place; return problems for paths that cannot exist.
+
+    A path may add a key the file leaves out (``actors.x.erosion``, ``actors.x.red_lines.i.min``) but
+    never a new actor, issue or source, nor a section the schema does not have.
+    """
     problems = []
     for path, value in overrides.items():
         keys = _split(path)
+        message = _override_problem(data, keys)
+        if message:
+            problems.append(Problem("--set", None, path, message))
+            continue
         node = data
         for key in keys[:-1]:
-            if isinstance(node, dict):
-                node = node.setdefault(key, {})
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            else:
-                problems.append(Problem("--set", None, path, "found no such key, expected a path into the scenario"))
-                break
+            node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+        if isinstance(node, list):
+            node[int(keys[-1])] = value
         else:
-            if isinstance(node, dict) and keys:
-                node[keys[-1]] = value
-            else:
-                problems.append(Problem("--set", None, path, "found no such key, expected a path into the scenario"))
+            node[keys[-1]] = value
     return problems
+
+
+def _override_problem(data: Any, keys: list[str]) -> str | None:
+    if not keys:
+        return "found an empty path, expected a dotted path such as actors.x.erosion"
+    node: Any = data
+    for depth, key in enumerate(keys):
+        here = tuple(keys[:depth])
+        model = _model_at(here)
+        if isinstance(node, list):
+            if not (key.isdigit() and int(key) < len(node)):
+                return f"found no item {key!r} in {'.'.join(here)}, expected 0 to {len(node) - 1}"
+            node = node[int(key)]
+            continue
+        if not isinstance(node, dict):
+            return f"found a value at {'.'.join(here)}, expected a mapping to set {key!r} in"
+        if key in node:
+            node = node[key]
+            continue
+        if model is not None and key not in model.model_fields or key in _INTERNAL:
+            options = [f for f in model.model_fields if f not in _INTERNAL] if model else []
+            return f"found no key {key!r}, expected one of {', '.join(options)}{_did_you_mean(key, options)}"
+        if model is None and here in (("actors",), ("issues",), ("sources",)):
+            return (f"found no {here[0][:-1]} {key!r}, expected one of {', '.join(map(str, node))}"
+                    f"{_did_you_mean(key, node)}")
+        if depth < len(keys) - 1 and model is not None and _model_at(here + (key,)) is not None \
+                and here + (key,) not in _NEW_SECTIONS_OK:
+            return f"found no {key} section in the scenario, expected one to set {'.'.join(keys)}"
+        node = {}
+    return None
 
 
 def _line(lines: LineMap, loc: tuple) -> int | None:
@@ -86,14 +123,15 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 
 
 def _unwrap(tp: Any) -> Any:
+    """The model (or plain type) behind Annotated[...] and unions of a model with other types."""
     while True:
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
             tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-            models = [a for a in typing.get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)]
-            others = [a for a in typing.get_args(tp) if a is not type(None)]
-            tp = models[0] if models else (others[0] if len(others) == 1 else Any)
+        elif origin in (typing.Union, types.UnionType):
+            members = [_unwrap(a) for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)]
+            return models[0] if models else (members[0] if len(members) == 1 else Any)
         else:
             return tp
 
@@ -101,6 +139,18 @@ def _unwrap(tp: Any) -> Any:
 def _did_you_mean(word: str, options: Any) -> str:
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _expected(msg: str) -> str:
+    """Pydantic's 'Input should be a valid integer' -> 'a valid integer' (no class names)."""
+    msg = re.sub(r" or instance of \w+", "", msg)
+    msg = msg.removeprefix("Input should be ").removeprefix("input should be ").replace("valid tuple", "list")
+    return msg[0].lower() + msg[1:] if msg else "a different value"
 
 
 def _describe(err: dict) -> tuple[tuple, str]:
@@ -120,8 +170,8 @@ def _describe(err: dict) -> tuple[tuple, str]:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",")]
-        return loc, f"found {found!r}, expected {expected}{_did_you_mean(found, options)}"
-    return loc, f"found {found!r}, expected {msg[0].lower() + msg[1:]}"
+        return loc, f"found {_show(found)}, expected {expected}{_did_you_mean(found, options)}"
+    return loc, f"found {_show(found)}, expected {_expected(msg)}"
 
 
 def _pydantic_problems(exc: pydantic.ValidationError, file: str, lines: LineMap) -> list[Problem]:
@@ -164,15 +214,22 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise ScenarioError(_pydantic_problems(exc, file, lines)) from None
+        raise ScenarioError(_blame_overrides(_pydantic_problems(exc, file, lines), overrides)) from None
     problems = [Problem(file, _line(lines, loc), ".".join(map(str, loc)), msg)
                 for loc, msg in cross_check(scenario)]
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_blame_overrides(problems, overrides))
     for actor, message in _suspicious(scenario):
         warnings.warn(f"{file}: actors.{actor}: {message}", ScenarioWarning, stacklevel=2)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     return scenario.model_copy(update={"file": file, "digest": digest})
+
+
+def _blame_overrides(problems: list[Problem], overrides: Mapping[str, Any] | None) -> list[Problem]:
+    """Problems in a value set by ``--set`` are reported against ``--set``, not a line of the file."""
+    paths = [".".join(_split(k)) for k in overrides or ()]
+    return [Problem("--set", None, p.path, p.message)
+            if any(p.path == o or p.path.startswith(o + ".") for o in paths) else p for p in problems]
 
 
 # ---------------------------------------------------------------------------- cross-field checks
@@ -320,8 +377,10 @@ def _check_events(s: Scenario) -> list[tuple[tuple, str]]:
                 else:
                     from .params import parse_param
                     parse_param(value)
-            except (ValueError, pydantic.ValidationError) as exc:
-                out.append((loc, str(exc).splitlines()[-1].removeprefix("  Value error, ")))
+            except pydantic.ValidationError as exc:
+                out += [(loc, _describe(err)[1]) for err in exc.errors(include_url=False)]
+            except ValueError as exc:
+                out.append((loc, str(exc)))
     return out
 
 
@@ -365,6 +424,6 @@ def _suspicious(s: Scenario) -> list[tuple[str, str]]:
             issue = s.issues[issue_id]
             if issue.is_levels and rl.allowed is not None and not rl.allowed:
                 found.append((actor_id, f"red_lines.{issue_id} allows no level: no deal is possible"))
-            if isinstance(a.reservation, Param) and a.reservation.bounds()[0] > 1:
-                found.append((actor_id, "reservation above 1 (the best possible utility): no deal is possible"))
+        if isinstance(a.reservation, Param) and a.reservation.bounds()[0] > 1:
+            found.append((actor_id, "reservation above 1 (the best possible utility): no deal is possible"))
     return found
