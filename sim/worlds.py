@@ -96,8 +96,8 @@ class _Sampler:
 
 
 def _red_bounds(rl: RedLine, issue, sample, path: str):
-    lo = sample(rl.min, path + ".min") if isinstance(rl.min, Param) else None
-    hi = sample(rl.max, path + ".max") if isinstance(rl.max, Param) else None
+    lo = sample(rl.min, path + ".min") if rl.min is not None else None
+    hi = sample(rl.max, path + ".max") if rl.max is not None else None
     return lo, hi
 
 

@@ -1,0 +1,238 @@
+"""Bargaining protocols: each chooses a deal inside the ZOPA, in utility space.
+
+The feasible utilities of one levels combination ``l`` are the polytope
+``P_l = {y : mu_c . y <= B[c, l] for every dual candidate c}`` (with free disposal), read off the same
+dual vertices the ZOPA solver uses. Protocols work on the worlds that strike a deal this round, all at
+once; :mod:`sim.terms` turns the chosen utilities back into terms on each issue.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize
+
+__all__ = ["PROTOCOLS", "egalitarian", "nash", "kalai_smorodinsky", "alternating_offers",
+           "combo_widths", "Concession"]
+
+EPS = 1e-10
+
+
+def combo_widths(mu, B, feasible, r):
+    """ZOPA width of every levels combination: (W, combos); -inf where infeasible."""
+    vals = B - np.einsum("wcn,wn->wc", mu, r)[:, :, None]
+    return np.where(feasible, vals.min(axis=1), -np.inf)
+
+
+def _slack(mu, B_l, y):
+    """min_c (B_l[c] - mu_c . y): >= 0 iff y is feasible. Shapes (W, C, n), (W, C), (W, n)."""
+    return (B_l - np.einsum("wcn,wn->wc", mu, y)).min(axis=1)
+
+
+def _pick(B, combo):
+    return np.take_along_axis(B, combo[:, None, None], axis=2)[:, :, 0]
+
+
+def egalitarian(mu, B, feasible, r, **_):
+    """Kalai (1977): the largest equal gain for every actor. Returns (utilities, combo)."""
+    T = combo_widths(mu, B, feasible, r)
+    combo = T.argmax(axis=1)
+    t = T[np.arange(len(T)), combo]
+    return r + t[:, None], combo
+
+
+def _ideal_gains(mu, B_l, r):
+    """Each actor's largest gain in P_l with the others at their reservation: (W, n)."""
+    s = B_l - np.einsum("wcn,wn->wc", mu, r)                                 # (W, C)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(mu > EPS, s[:, :, None] / mu, np.inf)
+    return q.min(axis=1)
+
+
+def kalai_smorodinsky(mu, B, feasible, r, **_):
+    """Kalai & Smorodinsky (1975): the maximal point on the line from the disagreement point to the
+    ideal point, the ideal taken over the ZOPA (all levels combinations with a non-empty ZOPA)."""
+    T = combo_widths(mu, B, feasible, r)
+    W, C, L = B.shape
+    ideal = np.full(r.shape, -np.inf)
+    for l in range(L):
+        ok = T[:, l] >= -EPS
+        ideal = np.where(ok[:, None], np.maximum(ideal, _ideal_gains(mu, B[:, :, l], r)), ideal)
+    lam = np.full((W, L), -np.inf)
+    for l in range(L):
+        denom = np.einsum("wcn,wn->wc", mu, ideal)
+        s = B[:, :, l] - np.einsum("wcn,wn->wc", mu, r)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(denom > EPS, s / denom, np.inf)
+        lam[:, l] = np.where(T[:, l] >= -EPS, ratio.min(axis=1), -np.inf)
+    combo = lam.argmax(axis=1)
+    best = lam[np.arange(W), combo]
+    best = np.where(np.isfinite(best), best, 0.0)
+    return r + best[:, None] * ideal, combo
+
+
+def _nash_facets(mu, B_l, r):
+    """Nash point of each facet's half-space, kept where it lies in P_l: (W, n), nan where none."""
+    W, C, n = mu.shape
+    s = B_l - np.einsum("wcn,wn->wc", mu, r)                                 # (W, C)
+    inner = (mu > EPS).all(axis=2) & (s > EPS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(inner[:, :, None], s[:, :, None] / (n * mu), np.nan)     # (W, C, n)
+    y = r[:, None, :] + g
+    slack = (B_l[:, None, :] - np.einsum("wdn,wcn->wcd", mu, y)).min(axis=2)  # (W, C)
+    good = inner & (slack >= -1e-9 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
+    pick = np.where(good.any(axis=1), good.argmax(axis=1), -1)
+    out = np.full((W, n), np.nan)
+    has = pick >= 0
+    out[has] = g[np.where(has)[0], pick[has]]
+    return out
+
+
+def _nash_numeric(mu_w, B_w, r_w, t_w):
+    """One world's Nash point by SQP from the egalitarian point, then Newton on the KKT system."""
+    n = len(r_w)
+    s = B_w - mu_w @ r_w
+    x0 = np.full(n, max(t_w, 1e-9) * 0.999)
+    cons = {"type": "ineq", "fun": lambda g: s - mu_w @ g, "jac": lambda g: -mu_w}
+    res = minimize(lambda g: -np.log(np.maximum(g, 1e-300)).sum(), x0,
+                   jac=lambda g: -1.0 / np.maximum(g, 1e-300), constraints=[cons],
+                   bounds=[(1e-12, None)] * n, method="SLSQP", options={"ftol": 1e-15, "maxiter": 500})
+    g = res.x
+    active = np.where(s - mu_w @ g < 1e-7)[0]
+    for _ in range(20):                       # Newton on 1/g = A^T nu, A g = s_A
+        A = mu_w[active]
+        nu = np.linalg.lstsq(A.T, 1.0 / g, rcond=None)[0]
+        F = np.concatenate([1.0 / g - A.T @ nu, A @ g - s[active]])
+        J = np.block([[np.diag(-1.0 / g ** 2), -A.T], [A, np.zeros((len(active), len(active)))]])
+        step = np.linalg.lstsq(J, -F, rcond=None)[0]
+        g_new = g + step[:n]
+        if not (g_new > 0).all() or (s - mu_w @ g_new).min() < -1e-9:
+            break
+        g = g_new
+        if np.abs(step).max() < 1e-15:
+            break
+    return g
+
+
+def nash(mu, B, feasible, r, **_):
+    """Nash (1950): maximise the product of gains over reservation, over every levels combination."""
+    T = combo_widths(mu, B, feasible, r)
+    W, C, L = B.shape
+    n = r.shape[1]
+    best_g = np.zeros((W, n))
+    best_val = np.full(W, -np.inf)
+    combo = T.argmax(axis=1)
+    for l in range(L):
+        ok = T[:, l] >= -EPS
+        if not ok.any():
+            continue
+        g = _nash_facets(mu, B[:, :, l], r)
+        for w in np.where(ok & np.isnan(g).any(axis=1))[0]:
+            g[w] = _nash_numeric(mu[w], B[w, :, l], r[w], T[w, l]) if T[w, l] > EPS else 0.0
+        val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
+        val = np.where(ok & (T[:, l] <= EPS), -1e300, val)
+        better = val > best_val
+        best_val = np.where(better, val, best_val)
+        best_g = np.where(better[:, None], g, best_g)
+        combo = np.where(better, l, combo)
+    return r + best_g, combo
+
+
+def _best_offer(mu, B, feasible, r, T, proposer, need):
+    """Proposer's largest gain when every other actor j gets exactly ``need[:, j]``: (W,), combo."""
+    W, C, L = B.shape
+    gain = np.full((W, L), -np.inf)
+    others = need.copy()
+    others[:, proposer] = 0.0
+    for l in range(L):
+        s = B[:, :, l] - np.einsum("wcn,wn->wc", mu, r + others)
+        m = mu[:, :, proposer]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cap = np.where(m > EPS, s / m, np.where(s >= -EPS, np.inf, -np.inf))
+        gain[:, l] = np.where(T[:, l] >= -EPS, cap.min(axis=1), -np.inf)
+    combo = gain.argmax(axis=1)
+    return gain[np.arange(W), combo], combo
+
+
+def alternating_offers(mu, B, feasible, r, *, discount, max_iter=5000, **_):
+    """Rubinstein (1982), stationary subgame-perfect offers extended to n actors proposing in turn.
+
+    Proposer i offers every responder j its discounted value of the next proposer's offer,
+    ``delta_j * V_j(i+1)``, and keeps the rest; the first actor listed proposes first. With two actors
+    on a unit surplus the first proposer gets (1 - d2) / (1 - d1 d2).
+    """
+    T = combo_widths(mu, B, feasible, r)
+    W, n = r.shape
+    V = np.zeros((n, W, n))                                  # V[i]: gains of everyone under i's offer
+    combos = np.zeros((n, W), dtype=int)
+    for _ in range(max_iter):
+        new = np.empty_like(V)
+        for i in range(n):
+            need = discount * V[(i + 1) % n]
+            g, combos[i] = _best_offer(mu, B, feasible, r, T, i, need)
+            new[i] = need
+            new[i][:, i] = np.maximum(g, 0.0)
+        done = np.abs(new - V).max() < 1e-14
+        V = new
+        if done:
+            break
+    return r + V[0], combos[0]
+
+
+class Concession:
+    """Zeuthen's monotonic concession (Zeuthen 1930; Harsanyi 1956).
+
+    Each actor opens with its best point of the ZOPA (its ideal gain, the others at reservation) in the
+    levels combination of the Nash solution. Every round of talks, the actor least willing to risk a
+    breakdown (smallest risk limit ``(g_i(own) - g_i(worst rival offer)) / g_i(own)``) concedes a step
+    along the straight path from its opening offer to the Nash point; Harsanyi (1956) showed Zeuthen's
+    rule leads to the Nash solution, which is where the path ends. A deal is struck when one offer
+    gives every actor at least what its own offer gives it.
+    """
+
+    def __init__(self, n_worlds: int, n_actors: int, step: float):
+        self.step = step
+        self.tau = np.zeros((n_worlds, n_actors))
+        self.started = np.zeros(n_worlds, dtype=bool)
+        self.target = np.zeros((n_worlds, n_actors))
+        self.opening = np.zeros((n_worlds, n_actors, n_actors))
+        self.combo = np.zeros(n_worlds, dtype=int)
+
+    def start(self, idx, mu, B, feasible, r):
+        y, combo = nash(mu, B, feasible, r)
+        B_l = _pick(B, combo)
+        gains = _ideal_gains(mu, B_l, r)
+        n = r.shape[1]
+        self.target[idx] = y
+        self.combo[idx] = combo
+        self.opening[idx] = r[:, None, :] + np.eye(n)[None] * gains[:, :, None]
+        self.started[idx] = True
+
+    def offers(self, idx):
+        t = self.tau[idx][:, :, None]
+        return (1 - t) * self.opening[idx] + t * self.target[idx][:, None, :]   # (W, proposer, n)
+
+    def advance(self, idx, r):
+        """One round of talks for worlds ``idx``: returns (agreed mask, utilities, combo)."""
+        y = self.offers(idx)
+        g = y - r[:, None, :]
+        own = np.einsum("wii->wi", g)
+        accept = (g >= own[:, None, :] - 1e-12).all(axis=2)                     # (W, proposer)
+        agreed = accept.any(axis=1)
+        choice = accept.argmax(axis=1)
+        deal = y[np.arange(len(idx)), choice]
+        n = r.shape[1]
+        rival = np.where(np.eye(n, dtype=bool)[None], np.inf, np.swapaxes(g, 1, 2)).min(axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            risk = np.where(own > EPS, (own - rival) / own, 0.0)
+        concede = risk <= risk.min(axis=1, keepdims=True) + 1e-12
+        tau = self.tau[idx]
+        self.tau[idx] = np.where(~agreed[:, None] & concede, np.minimum(tau + self.step, 1.0), tau)
+        return agreed, deal, self.combo[idx]
+
+
+PROTOCOLS = {
+    "nash": nash,
+    "kalai-smorodinsky": kalai_smorodinsky,
+    "egalitarian": egalitarian,
+    "alternating-offers": alternating_offers,
+}

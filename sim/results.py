@@ -1,0 +1,136 @@
+"""Results as tidy tables: one row per world, and one per world and round; saved as Parquet."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Results", "summary", "summary_text", "write_atomic"]
+
+
+def write_atomic(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then move the file into place, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Results:
+    """Outcomes of one :func:`sim.simulate` call.
+
+    Attributes
+    ----------
+    outcomes : DataFrame, one row per world.
+    history : DataFrame or None, one row per world and round (rounds after a deal are dropped).
+    scenario : the Scenario simulated (None when loaded from disk without its file).
+    seed : int, the root seed; runs : int.
+    """
+
+    outcomes: pd.DataFrame
+    history: pd.DataFrame | None
+    scenario: Any
+    seed: int
+    runs: int
+    record: dict = field(default_factory=dict)
+
+    def save(self, directory: str | Path, *, command: str | None = None) -> Path:
+        """Write outcomes.parquet, history.parquet and record.json into ``directory``, atomically."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        write_atomic(d / "outcomes.parquet", lambda p: self.outcomes.to_parquet(p, index=False))
+        if self.history is not None:
+            write_atomic(d / "history.parquet", lambda p: self.history.to_parquet(p, index=False))
+        record = {**self.record, "command": command}
+        write_atomic(d / "record.json", lambda p: p.write_text(json.dumps(record, indent=2, default=str)))
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Results":
+        """Read a directory written by :meth:`save` (the scenario is reloaded if its file exists)."""
+        from .scenario import load_scenario
+
+        d = Path(directory)
+        record = json.loads((d / "record.json").read_text())
+        outcomes = pd.read_parquet(d / "outcomes.parquet")
+        history = pd.read_parquet(d / "history.parquet") if (d / "history.parquet").exists() else None
+        scenario = None
+        if record.get("scenario_file") and Path(record["scenario_file"]).exists():
+            scenario = load_scenario(record["scenario_file"], record.get("overrides") or None)
+        return cls(outcomes, history, scenario, record.get("seed"), record.get("runs"), record)
+
+
+def _median_date(col: pd.Series):
+    d = col.dropna()
+    return None if d.empty else d.sort_values().iloc[(len(d) - 1) // 2].date()
+
+
+def summary(results: Results) -> dict:
+    """The headline figures: shares of worlds with a ZOPA, talks and a deal by the horizon, and more."""
+    o = results.outcomes
+    out = {
+        "worlds": len(o),
+        "p_zopa": float(o["zopa_round"].notna().mean()),
+        "p_talks": float(o["talks_round"].notna().mean()),
+        "p_deal": float(o["agreed"].mean()),
+        "median_zopa_date": _median_date(o["zopa_date"]),
+        "median_deal_date": _median_date(o["agreement_date"]),
+        "terms": {},
+        "blocking": None,
+    }
+    deals = o[o["agreed"]]
+    for col in [c for c in o.columns if c.startswith("terms.")]:
+        vals = deals[col].dropna()
+        if vals.empty:
+            continue
+        out["terms"][col[6:]] = float(vals.median()) if pd.api.types.is_numeric_dtype(vals) \
+            else vals.mode().iloc[0]
+    counts = Counter(a for b in o.loc[~o["agreed"], "blocking"] for a in b.split(",") if a)
+    if counts:
+        out["blocking"] = counts.most_common(1)[0][0]
+        out["blocking_share"] = counts.most_common(1)[0][1] / max(1, int((~o["agreed"]).sum()))
+    return out
+
+
+def _share(p: float, n: int) -> str:
+    return f"{100 * p:5.1f}%  of {n} worlds"
+
+
+def summary_text(results: Results) -> str:
+    """A short summary a person can read at a glance."""
+    s = summary(results)
+    sc = results.scenario
+    horizon = sc.horizon if sc is not None else "?"
+    end = str(results.outcomes.attrs.get("end_date", "")) or "the horizon"
+    lines = [
+        f"{sc.title if sc is not None else ''}",
+        f"{s['worlds']} worlds, seed {results.seed}, {horizon} rounds to {end}, protocol "
+        f"{sc.protocol if sc is not None else '?'}",
+        "",
+        f"ZOPA opens by the horizon   {_share(s['p_zopa'], s['worlds'])}"
+        + (f"   (median opening {s['median_zopa_date']})" if s["median_zopa_date"] else ""),
+        f"talks open                  {_share(s['p_talks'], s['worlds'])}",
+        f"deal struck                 {_share(s['p_deal'], s['worlds'])}"
+        + (f"   (median date {s['median_deal_date']})" if s["median_deal_date"] else ""),
+    ]
+    if s["terms"]:
+        lines.append("median terms of the deals   " + ", ".join(
+            f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in s["terms"].items()))
+    if s["blocking"]:
+        lines.append(f"most frequent blocker       {s['blocking']} "
+                     f"(in {100 * s['blocking_share']:.0f}% of worlds without a deal, at the horizon)")
+    return "\n".join(lines)

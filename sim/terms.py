@@ -1,0 +1,84 @@
+"""From agreed utilities back to terms: the outcome on every issue that delivers them."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linprog
+
+__all__ = ["terms_for", "utilities_at"]
+
+
+def utilities_at(x, w_range, ideal, span, L):
+    """Utility of outcome x (W, kc) to each actor: (W, n)."""
+    v = 1.0 - np.abs(x[:, None, :] - ideal) / span
+    return (w_range * v).sum(axis=2) + L
+
+
+def _one(w, ideal, span, lo, hi, L, y):
+    """Terms giving every actor at least y (less a hair), the sum of utilities as large as possible."""
+    n, kc = w.shape
+    nv = kc + n * kc
+    c = np.zeros(nv)
+    c[kc:] = -w.reshape(-1)
+    A, b = [], []
+    for i in range(n):
+        row = np.zeros(nv)
+        row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
+        A.append(row)
+        b.append(L[i] - y[i] + 1e-9)
+        for k in range(kc):
+            for sign in (1.0, -1.0):
+                row = np.zeros(nv)
+                row[kc + i * kc + k] = 1.0
+                row[k] = sign / span[i, k]
+                A.append(row)
+                b.append(1.0 + sign * ideal[i, k] / span[i, k])
+    bounds = [(lo[k], max(lo[k], hi[k])) for k in range(kc)] + [(None, 1.0)] * (n * kc)
+    res = linprog(c, A_ub=np.array(A), b_ub=np.array(b), bounds=bounds, method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"no terms deliver the agreed utilities: {res.message}")
+    return res.x[:kc]
+
+
+def _single_issue(w, ideal, span, a, b, L, y):
+    """Vectorised for one divisible issue: scan the segments between clipped ideals."""
+    W, n, _ = w.shape
+    pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)
+    best = np.full(W, np.nan)
+    best_sum = np.full(W, -np.inf)
+    for j in range(pts.shape[1] - 1):
+        x0, x1 = pts[:, j], pts[:, j + 1]
+        u0 = utilities_at(x0[:, None], w, ideal, span, L)
+        u1 = utilities_at(x1[:, None], w, ideal, span, L)
+        d = u1 - u0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = np.where(np.abs(d) > 1e-15, (y - 1e-9 - u0) / d, np.where(u0 >= y - 1e-9, -np.inf, np.nan))
+        lo_s = np.where(d > 1e-15, bound, -np.inf).max(axis=1)
+        hi_s = np.where(d < -1e-15, bound, np.inf).min(axis=1)
+        bad = np.isnan(bound).any(axis=1)
+        lo_s, hi_s = np.maximum(lo_s, 0.0), np.minimum(hi_s, 1.0)
+        ok = ~bad & (lo_s <= hi_s + 1e-12)
+        for s in (lo_s, hi_s):
+            s = np.clip(s, 0.0, 1.0)
+            x = x0 + s * (x1 - x0)
+            tot = utilities_at(x[:, None], w, ideal, span, L).sum(axis=1)
+            take = ok & (tot > best_sum + 1e-15)
+            best = np.where(take, x, best)
+            best_sum = np.where(take, tot, best_sum)
+    return best[:, None]
+
+
+def terms_for(y, L, w_range, ideal, span, a, b):
+    """Range-issue terms (W, kc) delivering utilities y, given the levels part L (W, n)."""
+    W, n, kc = w_range.shape
+    if kc == 0:
+        return np.zeros((W, 0))
+    if kc == 1:
+        x = _single_issue(w_range, ideal, span, a, b, L, y)
+        missing = np.isnan(x[:, 0])
+    else:
+        x = np.full((W, kc), np.nan)
+        missing = np.ones(W, dtype=bool)
+    for i in np.where(missing)[0]:
+        x[i] = _one(w_range[i], ideal[i], span[i], a[i], b[i], L[i], y[i])
+    return x
