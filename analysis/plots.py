@@ -9,6 +9,8 @@ axes show calendar dates, and every axis names its unit. Sweep figures are in
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
@@ -18,8 +20,8 @@ from .stats import EVENTS
 
 __all__ = ["actor_colors", "zopa_timeline", "survival", "terms", "utilities"]
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-           "#bcbd22", "#7f7f7f")
+# sim.actor_colors' palette, used when results come without their scenario
+PALETTE = ("#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#7f8c8d", "#a04000")
 # Events are drawn in greys with their own line styles, so that colour always means an actor.
 EVENT_STYLE = {"zopa": dict(color="0.1", ls="-"), "talks": dict(color="0.35", ls="--"),
                "agreement": dict(color="0.55", ls=":")}
@@ -132,8 +134,17 @@ def _shade_open(ax, dates: pd.DatetimeIndex, share: np.ndarray) -> None:
     for i in range(1, len(dates) + 1):
         if i == len(dates) or level[i] != level[start]:
             if level[start] > 0:
-                ax.axvspan(dates[start], ends[i - 1], color="0.5", alpha=0.35 * level[start], lw=0)
+                ax.axvspan(dates[start], ends[i - 1], color="0.5", alpha=0.45 * level[start], lw=0)
             start = i
+
+
+def _open_share(hist: pd.DataFrame, outcomes: pd.DataFrame) -> np.ndarray:
+    """Per round, the share of worlds whose ZOPA is open, a world that has made a deal counting as open."""
+    rounds = np.sort(hist["round"].unique())
+    open_now = hist[hist["zopa_open"].astype(bool)].groupby("round")["world"].nunique()
+    deal = pd.to_numeric(outcomes["agreement_round"]).astype(float).to_numpy()
+    before = (deal[:, None] < rounds[None, :]).sum(axis=0)
+    return (open_now.reindex(rounds, fill_value=0).to_numpy() + before) / max(1, len(outcomes))
 
 
 def _mark(ax, when, what: str, label: str) -> None:
@@ -176,7 +187,7 @@ def zopa_timeline(results, *, world: int | None = None, ax=None) -> Figure:
     fig, ax = new_axes(ax)
     by_date = hist.groupby("date", sort=True)
     dates = pd.DatetimeIndex(pd.to_datetime(list(by_date.groups)))
-    _shade_open(ax, dates, by_date["zopa_open"].mean().to_numpy(dtype=float))
+    _shade_open(ax, dates, _open_share(hist, outcomes))
     colors = actor_colors(results)
     for actor in actors_of(results):
         col = by_date[f"reservation.{actor}"]
@@ -185,11 +196,12 @@ def zopa_timeline(results, *, world: int | None = None, ax=None) -> Figure:
             ax.fill_between(dates, col.quantile(0.1).to_numpy(), col.quantile(0.9).to_numpy(),
                             color=colors[actor], alpha=0.2, lw=0)
     _mark_events(ax, outcomes, single)
-    ax.axvspan(dates[0], dates[0], color="0.5", alpha=0.35, label="ZOPA open (shade: share of worlds)")
+    ax.axvspan(dates[0], dates[0], color="0.5", alpha=0.45, label="ZOPA open or deal made (shade: share of worlds)")
     ax.set_ylabel("reservation utility (own scale, 0-1)")
     date_axis(ax)
-    which = f"world {world}" if world is not None else f"median and 10-90% of {hist['world'].nunique()} worlds"
-    ax.set_title(_title(results, f"reservations and the ZOPA ({which})"))
+    which = f"world {world}" if world is not None else \
+        f"median and 10-90% of {hist['world'].nunique()} worlds, over those without a deal yet"
+    ax.set_title(_title(results, f"reservations and the ZOPA\n({which})"), fontsize=10)
     ax.legend(fontsize=8, loc="best")
     return fig
 
@@ -259,7 +271,8 @@ def _terms_panel(ax, results, issue: str, deals: pd.DataFrame) -> None:
                 weights=np.full(len(values), 100 / len(values)), color="0.45")
         ax.axvline(values.median(), color="black", lw=1.5, label=f"median {values.median():.3g}")
         ax.legend(fontsize=8)
-    ax.set_xlabel(f"{issue} ({unit})")
+    ax.set_title(issue, fontsize=10)
+    ax.set_xlabel(textwrap.fill(unit, 38), fontsize=8)
     ax.set_ylabel("deals (%)")
 
 
