@@ -52,7 +52,7 @@ class ActorAgent(mesa.Agent):
                                  wd.red_hi, wd.allowed, m.sampler, f"actors.{self.actor_id}.shifts.{s_i}.red_lines",
                                  where=due)
                 self.shifted[s_i] |= due
-                m.redlines_changed = True
+                m.changed |= due
 
     def talks(self) -> np.ndarray:
         return self.model.holds(self.spec.talks_when, self)
@@ -96,7 +96,11 @@ class NegotiationModel(mesa.Model):
         self.muL = np.einsum("wcn,wln->wcl", self.mu, self.L)
         self.concession = Concession(runs, n, scenario.concession_step) \
             if scenario.protocol == "concession" else None
-        self.redlines_changed = True
+        self.changed = np.ones(runs, dtype=bool)        # worlds whose red lines moved this round
+        self.box = (np.zeros((runs, len(wd.range_issues))), np.zeros((runs, len(wd.range_issues))))
+        self.B = np.zeros(self.mu.shape[:2] + (len(self.combos),))
+        self.feasible = np.zeros((runs, len(self.combos)), dtype=bool)
+        self.conflicts = np.zeros(runs, dtype=int)
         self.history: list[dict] = []
         self.datacollector = mesa.DataCollector(model_reporters={
             "round": "round",
@@ -142,7 +146,7 @@ class NegotiationModel(mesa.Model):
         else:
             _apply_red_lines({parts[3]: _red_line(parts[4], values)}, wd.range_issues, wd.level_issues,
                              wd.levels, i, wd.red_lo, wd.red_hi, wd.allowed, lambda p, _: values, "")
-            self.redlines_changed = True
+            self.changed[:] = True
 
     def reservations(self) -> np.ndarray:
         """Reservation utility of every actor in every world this round: (W, n)."""
@@ -153,25 +157,33 @@ class NegotiationModel(mesa.Model):
 
     def _evaluate(self) -> None:
         wd = self.worlds
-        if self.redlines_changed:
-            self.box = zopa.common_box(wd.red_lo, wd.red_hi)
-            pts = zopa.clipped_points(wd.ideal, *self.box)
-            vc = zopa.point_utilities(wd.w_range, wd.ideal, wd.span, pts)
-            self.B = zopa.support(self.mu, vc)[:, :, None] + self.muL
-            self.feasible = zopa.combo_feasible(wd.allowed, self.combos, *self.box)
-            self.redlines_changed = False
+        if self.changed.any():
+            self._refresh(np.where(self.changed)[0] if not self.changed.all() else slice(None))
+            self.changed[:] = False
         r = self.reservations()
         t, combo, cert = zopa.width(self.mu, self.B, self.feasible, r)
         is_open = t >= -1e-9
         self.open_streak = np.where(is_open, self.open_streak + 1, 0)
         talks = np.logical_and.reduce([a.talks() for a in self.actor_agents]) & self.active
-        blocking = zopa.blocking_mask(self.mu, cert, t, wd.red_lo, wd.red_hi, wd.allowed, self.feasible)
+        blocking = zopa.blocking_mask(self.mu, cert, t, self.feasible, self.conflicts)
         self.last = {"zopa_open": is_open, "zopa_width": t, "talks": talks, "blocking": blocking,
                      "reservation": r}
         self._strike(talks & is_open, r)
         self.last["agreed"] = self.deal.agreed.copy()
         self.history.append({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.last.items()})
         self.datacollector.collect(self)
+
+    def _refresh(self, w) -> None:
+        """Recompute what depends on red lines, for the worlds ``w`` whose red lines moved."""
+        wd = self.worlds
+        a, b = zopa.common_box(wd.red_lo[w], wd.red_hi[w])
+        self.box[0][w], self.box[1][w] = a, b
+        pts = zopa.clipped_points(wd.ideal[w], a, b)
+        vc = zopa.point_utilities(wd.w_range[w], wd.ideal[w], wd.span[w], pts)
+        self.B[w] = zopa.support(self.mu[w], vc)[:, :, None] + self.muL[w]
+        allowed = [al[w] for al in wd.allowed]
+        self.feasible[w] = zopa.combo_feasible(allowed, self.combos, a, b)
+        self.conflicts[w] = zopa.redline_conflicts(wd.red_lo[w], wd.red_hi[w], allowed, a, b)
 
     def _strike(self, ready: np.ndarray, r: np.ndarray) -> None:
         idx = np.where(ready & self.active)[0]

@@ -9,7 +9,8 @@ once; :mod:`sim.terms` turns the chosen utilities back into terms on each issue.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
+
+from .zopa import _mtv, _mv
 
 __all__ = ["PROTOCOLS", "egalitarian", "nash", "kalai_smorodinsky", "alternating_offers",
            "combo_widths", "Concession"]
@@ -19,13 +20,13 @@ EPS = 1e-10
 
 def combo_widths(mu, B, feasible, r):
     """ZOPA width of every levels combination: (W, combos); -inf where infeasible."""
-    vals = B - np.einsum("wcn,wn->wc", mu, r)[:, :, None]
+    vals = B - _mv(mu, r)[:, :, None]
     return np.where(feasible, vals.min(axis=1), -np.inf)
 
 
 def _slack(mu, B_l, y):
     """min_c (B_l[c] - mu_c . y): >= 0 iff y is feasible. Shapes (W, C, n), (W, C), (W, n)."""
-    return (B_l - np.einsum("wcn,wn->wc", mu, y)).min(axis=1)
+    return (B_l - _mv(mu, y)).min(axis=1)
 
 
 def _pick(B, combo):
@@ -42,7 +43,7 @@ def egalitarian(mu, B, feasible, r, **_):
 
 def _ideal_gains(mu, B_l, r):
     """Each actor's largest gain in P_l with the others at their reservation: (W, n)."""
-    s = B_l - np.einsum("wcn,wn->wc", mu, r)                                 # (W, C)
+    s = B_l - _mv(mu, r)                                 # (W, C)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(mu > EPS, s[:, :, None] / mu, np.inf)
     return q.min(axis=1)
@@ -59,8 +60,8 @@ def kalai_smorodinsky(mu, B, feasible, r, **_):
         ideal = np.where(ok[:, None], np.maximum(ideal, _ideal_gains(mu, B[:, :, l], r)), ideal)
     lam = np.full((W, L), -np.inf)
     for l in range(L):
-        denom = np.einsum("wcn,wn->wc", mu, ideal)
-        s = B[:, :, l] - np.einsum("wcn,wn->wc", mu, r)
+        denom = _mv(mu, ideal)
+        s = B[:, :, l] - _mv(mu, r)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(denom > EPS, s / denom, np.inf)
         lam[:, l] = np.where(T[:, l] >= -EPS, ratio.min(axis=1), -np.inf)
@@ -73,7 +74,7 @@ def kalai_smorodinsky(mu, B, feasible, r, **_):
 def _nash_facets(mu, B_l, r):
     """Nash point of each facet's half-space, kept where it lies in P_l: (W, n), nan where none."""
     W, C, n = mu.shape
-    s = B_l - np.einsum("wcn,wn->wc", mu, r)                                 # (W, C)
+    s = B_l - _mv(mu, r)                                 # (W, C)
     inner = (mu > EPS).all(axis=2) & (s > EPS)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(inner[:, :, None], s[:, :, None] / (n * mu), np.nan)     # (W, C, n)
@@ -87,30 +88,59 @@ def _nash_facets(mu, B_l, r):
     return out
 
 
-def _nash_numeric(mu_w, B_w, r_w, t_w):
-    """One world's Nash point by SQP from the egalitarian point, then Newton on the KKT system."""
-    n = len(r_w)
-    s = B_w - mu_w @ r_w
-    x0 = np.full(n, max(t_w, 1e-9) * 0.999)
-    cons = {"type": "ineq", "fun": lambda g: s - mu_w @ g, "jac": lambda g: -mu_w}
-    res = minimize(lambda g: -np.log(np.maximum(g, 1e-300)).sum(), x0,
-                   jac=lambda g: -1.0 / np.maximum(g, 1e-300), constraints=[cons],
-                   bounds=[(1e-12, None)] * n, method="SLSQP", options={"ftol": 1e-15, "maxiter": 500})
-    g = res.x
-    active = np.where(s - mu_w @ g < 1e-7)[0]
-    for _ in range(20):                       # Newton on 1/g = A^T nu, A g = s_A
-        A = mu_w[active]
-        nu = np.linalg.lstsq(A.T, 1.0 / g, rcond=None)[0]
-        F = np.concatenate([1.0 / g - A.T @ nu, A @ g - s[active]])
-        J = np.block([[np.diag(-1.0 / g ** 2), -A.T], [A, np.zeros((len(active), len(active)))]])
-        step = np.linalg.lstsq(J, -F, rcond=None)[0]
-        g_new = g + step[:n]
-        if not (g_new > 0).all() or (s - mu_w @ g_new).min() < -1e-9:
-            break
-        g = g_new
-        if np.abs(step).max() < 1e-15:
-            break
-    return g
+def _nash_barrier(M, s, t):
+    """Batched Nash points: max sum log g s.t. M g <= s, by a damped-Newton barrier path.
+
+    Maximises ``tau * sum log g + sum log(s - M g)`` for tau = 1, 10, ..., 1e12 (each self-concordant,
+    so damped Newton stays feasible), then polishes with Newton on the KKT system of the constraints
+    left active. Shapes: M (W, C, n), s (W, C), t (W,) the egalitarian gain (> 0) used to start.
+    """
+    W, C, n = M.shape
+    g = np.repeat(0.5 * t[:, None], n, axis=1)
+    for tau in 10.0 ** np.arange(0, 13, 2):
+        for _ in range(6):
+            slack = s - _mv(M, g)
+            grad = tau / g - _mtv(M, 1.0 / slack)
+            hess = -tau * np.eye(n) / g[:, :, None] ** 2 - (np.swapaxes(M, 1, 2) * slack[:, None, :] ** -2.0) @ M
+            d = np.linalg.solve(-hess, grad[..., None])[..., 0]
+            lam = np.sqrt(np.maximum(np.einsum("wn,wn->w", grad, d), 0.0))
+            g = g + d / (1.0 + lam[:, None])
+    return _kkt_polish(M, s, g)
+
+
+def _solve(J, F):
+    """Batched J x = F, by least squares where J is singular (degenerate active sets)."""
+    regular = np.abs(np.linalg.det(J)) > 1e-13
+    out = np.empty_like(F)
+    if regular.any():
+        out[regular] = np.linalg.solve(J[regular], F[regular][..., None])[..., 0]
+    if (~regular).any():
+        out[~regular] = np.einsum("wij,wj->wi", np.linalg.pinv(J[~regular]), F[~regular])
+    return out
+
+
+def _kkt_polish(M, s, g):
+    """Newton on 1/g = M_A^T nu, M_A g = s_A over the active constraints A; kept only if it checks out."""
+    W, C, n = M.shape
+    slack = s - _mv(M, g)
+    scale = 1.0 + np.abs(s).max(axis=1, keepdims=True)
+    same = (np.abs(M[:, :, None, :] - M[:, None, :, :]).max(axis=3) < 1e-15) & np.tri(C, k=-1, dtype=bool)
+    act = (slack < 1e-6 * scale) & ~same.any(axis=2)          # padding repeats a row: keep its first copy
+    nu = np.zeros((W, C))
+    x = g.copy()
+    for _ in range(5):
+        F = np.concatenate([1.0 / x - _mtv(M, nu),
+                            np.where(act, s - _mv(M, x), -nu)], axis=1)
+        J = np.zeros((W, n + C, n + C))
+        J[:, :n, :n] = -np.eye(n) / x[:, :, None] ** 2
+        J[:, :n, n:] = -np.swapaxes(M, 1, 2)
+        J[:, n:, :n] = np.where(act[..., None], -M, 0.0)
+        J[:, n:, n:] = np.where(act[..., None], 0.0, -np.eye(C))
+        step = _solve(J, -F)
+        x, nu = x + step[:, :n], nu + step[:, n:]
+    ok = (x > 0).all(axis=1) & ((s - _mv(M, x)) >= -1e-12 * scale).all(axis=1) \
+        & (nu >= -1e-9).all(axis=1) & (np.abs(1.0 / x - _mtv(M, nu)) < 1e-8 / x).all(axis=1)
+    return np.where(ok[:, None], x, g)
 
 
 def nash(mu, B, feasible, r, **_):
@@ -126,8 +156,12 @@ def nash(mu, B, feasible, r, **_):
         if not ok.any():
             continue
         g = _nash_facets(mu, B[:, :, l], r)
-        for w in np.where(ok & np.isnan(g).any(axis=1))[0]:
-            g[w] = _nash_numeric(mu[w], B[w, :, l], r[w], T[w, l]) if T[w, l] > EPS else 0.0
+        rest = ok & np.isnan(g).any(axis=1)
+        g[rest & (T[:, l] <= EPS)] = 0.0
+        rest &= T[:, l] > EPS
+        if rest.any():
+            s_l = B[rest, :, l] - _mv(mu[rest], r[rest])
+            g[rest] = _nash_barrier(mu[rest], s_l, T[rest, l])
         val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
         val = np.where(ok & (T[:, l] <= EPS), -1e300, val)
         better = val > best_val
@@ -144,7 +178,7 @@ def _best_offer(mu, B, feasible, r, T, proposer, need):
     others = need.copy()
     others[:, proposer] = 0.0
     for l in range(L):
-        s = B[:, :, l] - np.einsum("wcn,wn->wc", mu, r + others)
+        s = B[:, :, l] - _mv(mu, r + others)
         m = mu[:, :, proposer]
         with np.errstate(divide="ignore", invalid="ignore"):
             cap = np.where(m > EPS, s / m, np.where(s >= -EPS, np.inf, -np.inf))

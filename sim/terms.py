@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 from scipy.optimize import linprog
 
@@ -68,6 +71,32 @@ def _single_issue(w, ideal, span, a, b, L, y):
     return best[:, None]
 
 
+def _vertex_terms(y, L, w, ideal, span, a, b):
+    """Vectorised: the vertices of {x in box : u_i(x) >= y_i}, each |x_k - ideal| split by its sign.
+
+    Returns (W, kc) terms with the largest total utility, nan where no vertex is feasible.
+    """
+    W, n, kc = w.shape
+    signs = np.array(list(itertools.product((1.0, -1.0), repeat=kc)))                 # (2^kc, kc)
+    coef = (w / span)[:, :, None, :] * signs[None, None]                               # (W, n, 2^kc, kc)
+    rhs = (w[:, :, None, :] * (1 + signs[None, None] * (ideal / span)[:, :, None, :])).sum(axis=3) \
+        - (y - L)[:, :, None] + 1e-9
+    G = np.concatenate([coef.reshape(W, -1, kc), np.broadcast_to(np.eye(kc), (W, kc, kc)),
+                        np.broadcast_to(-np.eye(kc), (W, kc, kc))], axis=1)
+    h = np.concatenate([rhs.reshape(W, -1), b, -a], axis=1)
+    subsets = np.array(list(itertools.combinations(range(G.shape[1]), kc)), dtype=int)
+    A, c = G[:, subsets], h[:, subsets]                                                # (W, S, kc, kc)
+    ok = np.abs(np.linalg.det(A)) > 1e-12
+    A = np.where(ok[..., None, None], A, np.eye(kc))
+    x = np.linalg.solve(A, c[..., None])[..., 0]                                       # (W, S, kc)
+    feas = ok & (np.einsum("wmk,wsk->wsm", G, x) <= h[:, None, :] + 1e-8).all(axis=2)
+    total = np.where(feas, (w[:, None] * (1 - np.abs(x[:, :, None, :] - ideal[:, None]) / span[:, None]))
+                     .sum(axis=(2, 3)), -np.inf)
+    best = total.argmax(axis=1)
+    out = x[np.arange(W), best]
+    return np.where(feas.any(axis=1)[:, None], out, np.nan)
+
+
 def terms_for(y, L, w_range, ideal, span, a, b):
     """Range-issue terms (W, kc) delivering utilities y, given the levels part L (W, n)."""
     W, n, kc = w_range.shape
@@ -75,10 +104,10 @@ def terms_for(y, L, w_range, ideal, span, a, b):
         return np.zeros((W, 0))
     if kc == 1:
         x = _single_issue(w_range, ideal, span, a, b, L, y)
-        missing = np.isnan(x[:, 0])
+    elif math.comb(n * 2 ** kc + 2 * kc, kc) <= 5000:
+        x = _vertex_terms(y, L, w_range, ideal, span, a, b)
     else:
         x = np.full((W, kc), np.nan)
-        missing = np.ones(W, dtype=bool)
-    for i in np.where(missing)[0]:
+    for i in np.where(np.isnan(x).any(axis=1))[0]:
         x[i] = _one(w_range[i], ideal[i], span[i], a[i], b[i], L[i], y[i])
-    return x
+    return np.clip(x, a, np.maximum(a, b))

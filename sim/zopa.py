@@ -20,16 +20,27 @@ candidate ``mu`` gives an upper bound (weak duality) and the best one is exact.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
 __all__ = [
     "NEG", "dual_candidates", "support", "level_combos", "combo_utilities", "combo_feasible",
-    "common_box", "clipped_points", "point_utilities", "width", "blocking_mask",
+    "common_box", "clipped_points", "point_utilities", "width", "blocking_mask", "redline_conflicts",
 ]
 
 NEG = -np.inf
 TOL = 1e-12
+
+
+def _mv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Batched matrix-vector product: (W, C, n) x (W, n) -> (W, C)."""
+    return (m @ v[..., None])[..., 0]
+
+
+def _mtv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Batched transposed product: (W, C, n) x (W, C) -> (W, n)."""
+    return (v[:, None, :] @ m)[:, 0, :]
 
 
 def common_box(red_lo: np.ndarray, red_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,14 +105,55 @@ def _vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
     return np.unique(np.round(mu, 13), axis=0) if len(mu) else np.eye(n)
 
 
+def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Dual candidates for many worlds at once when each has its own (weights, ideals): (W, C, n).
+
+    Hyperplanes are taken between actors adjacent in the order of their ideals on each issue (ties give
+    a zero normal and drop out as singular), so every world has the same number of subsets to solve.
+    """
+    W, n, kc = w.shape
+    order = np.argsort(ideal, axis=1, kind="stable")                                  # (W, n, kc)
+    pos = np.take_along_axis(ideal, order, axis=1)
+    vu = point_utilities(w, ideal, span, np.swapaxes(pos, 1, 2))                     # (W, kc, j sorted, i)
+    normals = vu[:, :, :-1, :] - vu[:, :, 1:, :]                                      # (W, kc, n-1, n)
+    tops = [(k, j) for k in range(kc) for j in range(n - 1)]
+    allp = np.concatenate([normals.reshape(W, kc * (n - 1), n), np.broadcast_to(np.eye(n), (W, n, n))], axis=1)
+    subsets = np.array(list(itertools.combinations(range(allp.shape[1]), n - 1)), dtype=int)
+    A = np.concatenate([allp[:, subsets], np.ones((W, len(subsets), 1, n))], axis=2)  # (W, S, n, n)
+    det = np.linalg.det(A)
+    ok = np.abs(det) > 1e-12
+    A = np.where(ok[..., None, None], A, np.eye(n))
+    mu = np.linalg.solve(A, np.broadcast_to(np.eye(n)[-1], A.shape[:-1])[..., None])[..., 0]
+    valid = ok & (mu >= -1e-10).all(axis=2)
+    vals = np.einsum("wsn,wkjn->wskj", np.clip(mu, 0, None), vu)                      # (W, S, kc, j)
+    top = vals.max(axis=3)
+    for h, (k, j) in enumerate(tops):
+        uses = (subsets == h).any(axis=1)
+        act = (np.abs(vals[:, :, k, j] - top[:, :, k]) < 1e-9) & (np.abs(vals[:, :, k, j + 1] - top[:, :, k]) < 1e-9)
+        valid &= ~uses[None, :] | act
+    mu = np.clip(mu, 0, None)
+    mu /= np.where(valid, mu.sum(axis=2), 1.0)[..., None]
+    rank = np.argsort(~valid, axis=1, kind="stable")
+    count = valid.sum(axis=1).max()
+    mu = np.take_along_axis(mu, rank[..., None], axis=1)[:, :count]
+    valid = np.take_along_axis(valid, rank, axis=1)[:, :count]
+    return np.where(valid[..., None], mu, mu[:, :1])                                  # pad with a valid one
+
+
 def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """Dual vertices for every world, (W, C, n), computed once per distinct (weights, ideals)."""
+    """Dual vertices for every world, (W, C, n), computed once per distinct (weights, ideals).
+
+    Any point of the simplex is a valid dual bound, so padding rows repeat a vertex of the same world.
+    """
     W, n, kc = w.shape
     if kc == 0:
         return np.broadcast_to(np.eye(n), (W, n, n)).copy()
     key = np.concatenate([w, ideal, span], axis=2).reshape(W, -1)
     uniq, inverse = np.unique(key, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
+    subsets = math.comb(kc * (n - 1) + n, n - 1)
+    if len(uniq) > 16 and len(uniq) * subsets <= 4_000_000:
+        return _batched_vertices(w, ideal, span)
     per = [_vertices(*np.split(u.reshape(n, 3 * kc), 3, axis=1)) for u in uniq]
     cmax = max(len(c) for c in per)
     padded = np.stack([np.concatenate([c, np.repeat(c[:1], cmax - len(c), axis=0)]) for c in per])
@@ -155,7 +207,7 @@ def width(mu: np.ndarray, B: np.ndarray, feasible: np.ndarray, r: np.ndarray):
     t : (W,) width (``-inf`` where red lines leave no outcome); combo : (W,) best combination;
     cert : (W,) index of the dual certificate (the minimising candidate) for that combination.
     """
-    mr = np.einsum("wcn,wn->wc", mu, r)
+    mr = _mv(mu, r)
     vals = B - mr[:, :, None]
     arg = vals.argmin(axis=1)                                                 # (W, combos)
     T = np.take_along_axis(vals, arg[:, None, :], axis=1)[:, 0, :]
@@ -165,23 +217,22 @@ def width(mu: np.ndarray, B: np.ndarray, feasible: np.ndarray, r: np.ndarray):
     return t, combo, arg[np.arange(len(T)), combo]
 
 
-def blocking_mask(mu: np.ndarray, cert: np.ndarray, t: np.ndarray, red_lo, red_hi, allowed, feasible) -> np.ndarray:
+def redline_conflicts(red_lo, red_hi, allowed, a, b) -> np.ndarray:
+    """Bit mask of the actors whose red lines leave no common outcome (0 where some outcome remains)."""
+    W, n, _ = red_lo.shape
+    bad = a > b + TOL                                                         # (W, kc)
+    conflict = ((red_lo >= a[:, None, :] - TOL) & (red_lo > red_lo.min(axis=1, keepdims=True))) | \
+               ((red_hi <= b[:, None, :] + TOL) & (red_hi < red_hi.max(axis=1, keepdims=True)))
+    m = (conflict & bad[:, None, :]).any(axis=2)
+    for al in allowed:
+        none = ~al.all(axis=1).any(axis=1)                                     # no level allowed by all
+        m |= none[:, None] & ~al.all(axis=2)
+    return m @ (1 << np.arange(n))
+
+
+def blocking_mask(mu, cert, t, feasible, conflicts) -> np.ndarray:
     """Actors blocking a closed ZOPA as a bit mask: the support of the dual certificate, or, where the
     red lines themselves leave no outcome, the actors whose red lines conflict."""
     W, C, n = mu.shape
-    bits = 1 << np.arange(n)
-    cert_mu = mu[np.arange(W), cert]
-    mask = ((cert_mu > 1e-9) * bits).sum(axis=1)
-    mask = np.where(t < 0, mask, 0)
-    empty = ~feasible.any(axis=1)
-    if empty.any():
-        a, b = common_box(red_lo, red_hi)
-        bad = a > b + TOL                                                     # (W, kc)
-        conflict = ((red_lo >= a[:, None, :] - TOL) & (red_lo > red_lo.min(axis=1, keepdims=True))) | \
-                   ((red_hi <= b[:, None, :] + TOL) & (red_hi < red_hi.max(axis=1, keepdims=True)))
-        m = (conflict & bad[:, None, :]).any(axis=2)
-        for al in allowed:
-            none = ~al.all(axis=1).any(axis=1)                                 # (W,) no common level
-            m |= none[:, None] & ~al.all(axis=2)
-        mask = np.where(empty, (m * bits).sum(axis=1), mask)
-    return mask
+    support_bits = (mu[np.arange(W), cert] > 1e-9) @ (1 << np.arange(n))
+    return np.where(feasible.any(axis=1), np.where(t < 0, support_bits, 0), conflicts)
