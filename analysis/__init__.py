@@ -5,7 +5,7 @@ Reads only ``sim``'s public API; ``sim`` never imports this package.
 
 from .design import design_points
 from .stats import wilson
-from .sweep import Sweep, sweep
+from .sweeps import Sweep, sweep
 from .sensitivity import sobol_indices
 
 __all__ = ["sweep", "Sweep", "design_points", "sobol_indices", "wilson"]

@@ -83,7 +83,7 @@ def _points_text(points: pd.DataFrame, varied: list[str], limit: int = 20) -> st
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from .figures import write_sweep_figures
-    from .sweep import sweep
+    from .sweeps import sweep
 
     vary = parse_vary(args.vary, args.design)
     result = sweep(args.scenario, vary, runs=args.runs, seed=args.seed, design=args.design,
@@ -110,7 +110,7 @@ def _targets(kinds: list[str], directory: Path, out: str | None) -> dict[str, Pa
 
 def _plot_sweep(directory: Path, args: argparse.Namespace) -> list[Path]:
     from .figures import SWEEP_KINDS, save, sweep_figure
-    from .sweep import Sweep
+    from .sweeps import Sweep
 
     result = Sweep.load(directory)
     kinds = ["heatmap"] + (["sensitivity"] if result.design == "saltelli" else [])

@@ -211,7 +211,8 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
     chunks = _run_all(scenario.file, points, seeds, int(runs), chunk_size, store,
                       dict(executor=executor or "processes", workers=workers, scheduler=scheduler), progress)
     table = pd.concat([from_parquet_bytes(chunks[i]) for i in sorted(chunks)], ignore_index=True)
-    summary = points_table(table, list(vary), scenario.horizon)
+    # through Parquet, so the tables returned equal those Sweep.load reads back, dtypes included
+    summary = from_parquet_bytes(to_parquet_bytes(points_table(table, list(vary), scenario.horizon)))
     if store is not None:
         store.write_tables(table, summary)
     return Sweep(table, summary, config, scenario)
