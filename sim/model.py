@@ -93,12 +93,12 @@ class NegotiationModel(mesa.Model):
         self.mu = zopa.dual_candidates(wd.w_range, wd.ideal, wd.span)
         self.combos = zopa.level_combos(wd.levels)
         self.L = zopa.combo_utilities(wd.w_level, wd.level_vals, self.combos)
-        self.muL = np.einsum("wcn,wln->wcl", self.mu, self.L)
+        self.muL = self.L @ np.swapaxes(self.mu, 1, 2)             # (W, combos, C)
         self.concession = Concession(runs, n, scenario.concession_step) \
             if scenario.protocol == "concession" else None
         self.changed = np.ones(runs, dtype=bool)        # worlds whose red lines moved this round
         self.box = (np.zeros((runs, len(wd.range_issues))), np.zeros((runs, len(wd.range_issues))))
-        self.B = np.zeros(self.mu.shape[:2] + (len(self.combos),))
+        self.B = np.zeros((runs, len(self.combos), self.mu.shape[1]))  # (W, combos, C)
         self.feasible = np.zeros((runs, len(self.combos)), dtype=bool)
         self.conflicts = np.zeros(runs, dtype=int)
         self.history: list[dict] = []
@@ -161,7 +161,11 @@ class NegotiationModel(mesa.Model):
             self._refresh(np.where(self.changed)[0] if not self.changed.all() else slice(None))
             self.changed[:] = False
         r = self.reservations()
-        t, combo, cert = zopa.width(self.mu, self.B, self.feasible, r)
+        # Worlds whose red lines leave no outcome, or that have a deal, need no LP: t* = -inf / done.
+        live = np.where(self.active & self.feasible.any(axis=1))[0]
+        t = np.full(self.runs, zopa.NEG)
+        cert = np.zeros(self.runs, dtype=int)
+        t[live], _, cert[live] = zopa.width(self.mu[live], self.B[live], self.feasible[live], r[live])
         is_open = t >= -1e-9
         self.open_streak = np.where(is_open, self.open_streak + 1, 0)
         talks = np.logical_and.reduce([a.talks() for a in self.actor_agents]) & self.active
@@ -180,7 +184,7 @@ class NegotiationModel(mesa.Model):
         self.box[0][w], self.box[1][w] = a, b
         pts = zopa.clipped_points(wd.ideal[w], a, b)
         vc = zopa.point_utilities(wd.w_range[w], wd.ideal[w], wd.span[w], pts)
-        self.B[w] = zopa.support(self.mu[w], vc)[:, :, None] + self.muL[w]
+        self.B[w] = zopa.support(self.mu[w], vc)[:, None, :] + self.muL[w]
         allowed = [al[w] for al in wd.allowed]
         self.feasible[w] = zopa.combo_feasible(allowed, self.combos, a, b)
         self.conflicts[w] = zopa.redline_conflicts(wd.red_lo[w], wd.red_hi[w], allowed, a, b)
@@ -190,7 +194,7 @@ class NegotiationModel(mesa.Model):
         self.deal.note_open(self.round, np.where(self.last["zopa_open"])[0], np.where(self.last["talks"])[0])
         if not len(idx):
             return
-        mu, B, feas, rr = self.mu[idx], self.B[idx], self.feasible[idx], r[idx]
+        mu, B, feas, rr = self.mu[idx], np.swapaxes(self.B[idx], 1, 2), self.feasible[idx], r[idx]
         if self.concession is not None:
             new = idx[~self.concession.started[idx]]
             if len(new):

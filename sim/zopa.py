@@ -199,7 +199,7 @@ def width(mu: np.ndarray, B: np.ndarray, feasible: np.ndarray, r: np.ndarray):
 
     Parameters
     ----------
-    mu : (W, C, n) dual candidates;  B : (W, C, combos) = H + mu.L;  feasible : (W, combos);
+    mu : (W, C, n) dual candidates;  B : (W, combos, C) = H + mu.L;  feasible : (W, combos);
     r : (W, n) reservations.
 
     Returns
@@ -207,14 +207,11 @@ def width(mu: np.ndarray, B: np.ndarray, feasible: np.ndarray, r: np.ndarray):
     t : (W,) width (``-inf`` where red lines leave no outcome); combo : (W,) best combination;
     cert : (W,) index of the dual certificate (the minimising candidate) for that combination.
     """
-    mr = _mv(mu, r)
-    vals = B - mr[:, :, None]
-    arg = vals.argmin(axis=1)                                                 # (W, combos)
-    T = np.take_along_axis(vals, arg[:, None, :], axis=1)[:, 0, :]
-    T = np.where(feasible, T, NEG)
+    vals = B - _mv(mu, r)[:, None, :]
+    T = np.where(feasible, vals.min(axis=2), NEG)
     combo = T.argmax(axis=1)
-    t = T[np.arange(len(T)), combo]
-    return t, combo, arg[np.arange(len(T)), combo]
+    rows = np.arange(len(T))
+    return T[rows, combo], combo, vals[rows, combo].argmin(axis=1)
 
 
 def redline_conflicts(red_lo, red_hi, allowed, a, b) -> np.ndarray:
