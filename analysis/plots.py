@@ -77,7 +77,7 @@ def round_dates(results, rounds) -> pd.DatetimeIndex:
     """Calendar dates of ``rounds``, read off the tables and extended with the scenario's calendar."""
     known = _known_dates(results)
     scenario = getattr(results, "scenario", None)
-    step = _STEPS[scenario.calendar.step] if scenario is not None else None
+    step = _STEPS[scenario.calendar.step] if scenario is not None else _infer_step(known)
     if not known and scenario is not None:
         known = {0: pd.Timestamp(scenario.calendar.start)}
     out = []
@@ -90,6 +90,15 @@ def round_dates(results, rounds) -> pd.DatetimeIndex:
         else:
             out.append(pd.NaT)
     return pd.DatetimeIndex(out)
+
+
+def _infer_step(known: dict[int, pd.Timestamp]):
+    """The calendar step implied by dates of consecutive rounds (when the scenario is unavailable)."""
+    days = [(known[r + 1] - known[r]).days for r in known if r + 1 in known]
+    if not days:
+        return _STEPS["day"]  # nothing to go on: a guess, used only to extend the axis
+    typical = float(np.median(days))
+    return _STEPS["day"] if typical < 4 else _STEPS["week"] if typical < 15 else _STEPS["month"]
 
 
 def _known_dates(results) -> dict[int, pd.Timestamp]:
@@ -116,6 +125,8 @@ def _horizon(results) -> int:
     scenario = getattr(results, "scenario", None)
     if scenario is not None:
         return int(scenario.horizon)
+    if getattr(results, "record", {}).get("horizon"):
+        return int(results.record["horizon"])
     hist = getattr(results, "history", None)
     if hist is not None and len(hist):
         return int(hist["round"].max()) + 1
