@@ -1,0 +1,79 @@
+"""How fast a sweep runs, and what the sweep machinery costs on top of the simulations.
+
+A 10 x 10 grid over Russia's erosion and the US value of no deal while aid flows (december-2022),
+1,000 worlds a point, run with 1 and 2 worker processes. The per-point overhead is the time a point
+takes inside the sweep (wall time x workers / points) minus a bare ``load_scenario`` +
+``simulate`` of the same point, as a share of the bare time. Prints Markdown for the README.
+
+    python benchmarks/sweep.py                 # the full benchmark (several minutes)
+    python benchmarks/sweep.py --points 4 --runs 50 --workers 1 2   # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import analysis
+import sim
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "december-2022.yaml"
+
+
+def grid(points: int) -> dict:
+    side = max(1, int(round(points ** 0.5)))
+    other = max(1, points // side)
+    return {"actors.russia.erosion": [float(v) for v in np.linspace(0.002, 0.01, side)],
+            "actors.united_states.reservation": [float(v) for v in np.linspace(0.2, 0.5, other)]}
+
+
+def bare_point_seconds(vary: dict, runs: int, repeats: int) -> float:
+    """Median time of the work one point needs, outside any sweep: load with overrides, simulate."""
+    overrides = {k: v[0] for k, v in vary.items()}
+    times = []
+    for i in range(repeats):
+        t = time.perf_counter()
+        scenario = sim.load_scenario(SCENARIO, overrides)
+        sim.simulate(scenario, runs=runs, seed=np.random.SeedSequence(i), history=False)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def timed_sweep(vary: dict, runs: int, workers: int) -> float:
+    with tempfile.TemporaryDirectory() as out:
+        t = time.perf_counter()
+        analysis.sweep(SCENARIO, vary, runs=runs, seed=0, executor="processes", workers=workers,
+                       out=out, progress=False)
+        return time.perf_counter() - t
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--points", type=int, default=100)
+    p.add_argument("--runs", type=int, default=1000)
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--repeats", type=int, default=3, help="bare simulate calls to time")
+    args = p.parse_args()
+    vary = grid(args.points)
+    n = int(np.prod([len(v) for v in vary.values()]))
+    bare = bare_point_seconds(vary, args.runs, args.repeats)
+    walls = {w: timed_sweep(vary, args.runs, w) for w in args.workers}
+    print(f"Sweep of december-2022: {n} points x {args.runs} worlds, process pool, Parquet chunks on disk")
+    print(f"({platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"zopa {sim.__version__}; bare load + simulate of one point: {bare:.2f} s)\n")
+    print("| workers | wall time (s) | speed-up | time per point (s) | overhead per point |")
+    print("|--------:|--------------:|---------:|-------------------:|-------------------:|")
+    base = walls[args.workers[0]]
+    for w, wall in walls.items():
+        per_point = wall * w / n
+        print(f"| {w} | {wall:.1f} | {base / wall:.2f}x | {per_point:.2f} | {100 * (per_point - bare) / bare:+.1f}% |")
+
+
+if __name__ == "__main__":
+    main()
