@@ -65,7 +65,7 @@ def explain(scenario: Scenario) -> str:
         lines.append("")
     rows = [(p, v, ev) for p, v, ev in parameters(scenario)
             if not p.startswith(("name", "calendar", "horizon", "protocol", "concession_step"))
-            and ".description" not in p and ".unit" not in p]
+            and not p.endswith((".description", ".unit"))]
     missing = 0
     lines.append("Parameters:")
     for path, value, ev in rows:

@@ -91,20 +91,25 @@ def _nash_facets(mu, B_l, r):
 def _nash_barrier(M, s, t):
     """Batched Nash points: max sum log g s.t. M g <= s, by a damped-Newton barrier path.
 
-    Maximises ``tau * sum log g + sum log(s - M g)`` for tau = 1, 10, ..., 1e12 (each self-concordant,
-    so damped Newton stays feasible), then polishes with Newton on the KKT system of the constraints
+    Maximises ``tau * sum log g + sum log(s - M g)`` for tau = 1, 10, ..., 1e12 by Newton steps with a
+    line search that keeps every iterate strictly feasible, then polishes with Newton on the KKT system of the constraints
     left active. Shapes: M (W, C, n), s (W, C), t (W,) the egalitarian gain (> 0) used to start.
     """
     W, C, n = M.shape
     g = np.repeat(0.5 * t[:, None], n, axis=1)
-    for tau in 10.0 ** np.arange(0, 13, 2):
-        for _ in range(6):
+    steps = np.array([1.0, 0.5, 0.25, 0.1, 0.03, 0.01, 0.0])
+    for tau in 10.0 ** np.arange(0, 13):
+        for _ in range(10):
             slack = s - _mv(M, g)
             grad = tau / g - _mtv(M, 1.0 / slack)
             hess = -tau * np.eye(n) / g[:, :, None] ** 2 - (np.swapaxes(M, 1, 2) * slack[:, None, :] ** -2.0) @ M
             d = np.linalg.solve(-hess, grad[..., None])[..., 0]
-            lam = np.sqrt(np.maximum(np.einsum("wn,wn->w", grad, d), 0.0))
-            g = g + d / (1.0 + lam[:, None])
+            trial = g[:, None, :] + steps[None, :, None] * d[:, None, :]             # (W, steps, n)
+            tslack = s[:, None, :] - trial @ np.swapaxes(M, 1, 2)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = tau * np.log(trial).sum(axis=2) + np.log(tslack).sum(axis=2)
+            value = np.where((trial > 0).all(axis=2) & (tslack > 0).all(axis=2), value, -np.inf)
+            g = trial[np.arange(W), value.argmax(axis=1)]
     return _kkt_polish(M, s, g)
 
 

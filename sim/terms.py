@@ -28,7 +28,7 @@ def _one(w, ideal, span, lo, hi, L, y):
         row = np.zeros(nv)
         row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
         A.append(row)
-        b.append(L[i] - y[i] + 1e-9)
+        b.append(L[i] - y[i] + 1e-11)
         for k in range(kc):
             for sign in (1.0, -1.0):
                 row = np.zeros(nv)
@@ -55,7 +55,7 @@ def _single_issue(w, ideal, span, a, b, L, y):
         u1 = utilities_at(x1[:, None], w, ideal, span, L)
         d = u1 - u0
         with np.errstate(divide="ignore", invalid="ignore"):
-            bound = np.where(np.abs(d) > 1e-15, (y - 1e-9 - u0) / d, np.where(u0 >= y - 1e-9, -np.inf, np.nan))
+            bound = np.where(np.abs(d) > 1e-15, (y - 1e-11 - u0) / d, np.where(u0 >= y - 1e-11, -np.inf, np.nan))
         lo_s = np.where(d > 1e-15, bound, -np.inf).max(axis=1)
         hi_s = np.where(d < -1e-15, bound, np.inf).min(axis=1)
         bad = np.isnan(bound).any(axis=1)
@@ -80,7 +80,7 @@ def _vertex_terms(y, L, w, ideal, span, a, b):
     signs = np.array(list(itertools.product((1.0, -1.0), repeat=kc)))                 # (2^kc, kc)
     coef = (w / span)[:, :, None, :] * signs[None, None]                               # (W, n, 2^kc, kc)
     rhs = (w[:, :, None, :] * (1 + signs[None, None] * (ideal / span)[:, :, None, :])).sum(axis=3) \
-        - (y - L)[:, :, None] + 1e-9
+        - (y - L)[:, :, None] + 1e-11
     G = np.concatenate([coef.reshape(W, -1, kc), np.broadcast_to(np.eye(kc), (W, kc, kc)),
                         np.broadcast_to(-np.eye(kc), (W, kc, kc))], axis=1)
     h = np.concatenate([rhs.reshape(W, -1), b, -a], axis=1)
@@ -89,7 +89,7 @@ def _vertex_terms(y, L, w, ideal, span, a, b):
     ok = np.abs(np.linalg.det(A)) > 1e-12
     A = np.where(ok[..., None, None], A, np.eye(kc))
     x = np.linalg.solve(A, c[..., None])[..., 0]                                       # (W, S, kc)
-    feas = ok & (np.einsum("wmk,wsk->wsm", G, x) <= h[:, None, :] + 1e-8).all(axis=2)
+    feas = ok & (np.einsum("wmk,wsk->wsm", G, x) <= h[:, None, :] + 1e-11).all(axis=2)
     total = np.where(feas, (w[:, None] * (1 - np.abs(x[:, :, None, :] - ideal[:, None]) / span[:, None]))
                      .sum(axis=(2, 3)), -np.inf)
     best = total.argmax(axis=1)
