@@ -1,0 +1,154 @@
+"""simulate(), the Mesa model, results on disk and ``zopa run``: reproducible and well formed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.cli import main
+from tests.cases import run, two_party, write
+
+ROOT = Path(__file__).resolve().parents[1]
+DEC = ROOT / "scenarios" / "december-2022.yaml"
+
+
+@pytest.fixture(scope="module")
+def december():
+    return sim.load_scenario(DEC)
+
+
+def test_same_seed_same_tables(december):
+    a = sim.simulate(december, runs=300, seed=11)
+    b = sim.simulate(december, runs=300, seed=11)
+    pd.testing.assert_frame_equal(a.outcomes, b.outcomes)
+    pd.testing.assert_frame_equal(a.history, b.history)
+    c = sim.simulate(december, runs=300, seed=12)
+    assert not a.outcomes.equals(c.outcomes)
+
+
+def test_seed_zero_is_a_seed(december):
+    a = sim.simulate(december, runs=50, seed=0)
+    b = sim.simulate(december, runs=50, seed=0)
+    pd.testing.assert_frame_equal(a.outcomes, b.outcomes)
+    assert (a.outcomes["seed"] == 0).all()
+
+
+def test_no_seed_is_recorded_and_replays(december):
+    a = sim.simulate(december, runs=40)
+    b = sim.simulate(december, runs=40, seed=int(a.outcomes["seed"].iloc[0]))
+    pd.testing.assert_frame_equal(a.outcomes, b.outcomes)
+
+
+def test_outcome_and_history_columns(december):
+    r = sim.simulate(december, runs=100, seed=1)
+    o, h = r.outcomes, r.history
+    for col in ["world", "seed", "zopa_round", "talks_round", "agreement_round", "agreed", "blocking",
+                "terms.territory", "terms.crimea", "terms.operation_goals", "utility.russia",
+                "utility.ukraine", "utility.united_states", "zopa_date", "agreement_date"]:
+        assert col in o.columns, col
+    assert str(o["zopa_round"].dtype) == "Int64"
+    assert any(c.startswith("actors.russia.") for c in o.columns), "sampled parameters are columns"
+    assert set(o.loc[o["agreed"], "terms.crimea"]) <= {"russian", "deferred", "ukrainian"}
+    for col in ["world", "round", "date", "zopa_open", "zopa_width", "reservation.russia", "talks", "agreed",
+                "blocking"]:
+        assert col in h.columns, col
+    # history stops at the deal; zopa_round is the first open round in the history
+    first_open = h[h["zopa_open"]].groupby("world")["round"].min()
+    pd.testing.assert_series_equal(o.set_index("world")["zopa_round"].dropna().astype(int),
+                                   first_open.rename("zopa_round"), check_index_type=False)
+    last = h.groupby("world")["round"].max()
+    assert (last[o["agreed"].to_numpy()] == o.loc[o["agreed"], "agreement_round"].to_numpy()).all()
+
+
+def test_december_2022_has_no_zopa_at_the_start(december):
+    """Reuters, 6 Dec 2022: "we don't see them [prospects for talks] at the moment"."""
+    r = sim.simulate(december, runs=2000, seed=5)
+    h0 = r.history[r.history["round"] == 0]
+    assert not h0["zopa_open"].any()
+    assert r.outcomes["agreed"].any(), "positions do move: some worlds reach a deal"
+
+
+def test_mesa_agents_are_the_actors(december):
+    m = sim.NegotiationModel(december, runs=20, rng=3)
+    assert sorted(a.actor_id for a in m.agents) == sorted(december.actors)
+    for _ in range(5):
+        m.step()
+    frame = m.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 6 and frame["round"].tolist() == list(range(6))
+    assert frame["zopa_open"].between(0, 1).all()
+
+
+def test_relabelling_actors_relabels_the_outcome(tmp_path):
+    """Swapping the order of A and B swaps their utilities (alternating offers aside: order is the protocol)."""
+    data = two_party(reservations=(0.3, 0.1))
+    swapped = dict(data, actors={"b": data["actors"]["b"], "a": data["actors"]["a"]})
+    r1, r2 = run(tmp_path, data), run(tmp_path, swapped)
+    for actor in ("a", "b"):
+        assert r1.outcomes[f"utility.{actor}"].iloc[0] == pytest.approx(r2.outcomes[f"utility.{actor}"].iloc[0], abs=1e-12)
+
+
+def test_events_change_parameters_on_their_date(tmp_path):
+    data = two_party(reservations=(0.7, 0.6), horizon=6)
+    data["events"] = [{"date": "2024-04-01", "set": {"actors.a.reservation": 0.3}}]
+    r = run(tmp_path, data)
+    h = r.history.set_index("round")
+    assert h.loc[2, "reservation.a"] == pytest.approx(0.7) and h.loc[3, "reservation.a"] == pytest.approx(0.3)
+    assert r.outcomes["zopa_round"].iloc[0] == 3
+
+
+def test_red_lines_shift_after_setbacks(tmp_path):
+    data = two_party(reservations=(0.0, 0.0), horizon=10,
+                     battlefield={"side_a": ["a"], "side_b": ["b"], "p_a": 0.0, "battles_per_round": 1})
+    data["actors"]["a"]["red_lines"] = {"share": {"min": 0.9}}
+    data["actors"]["b"]["red_lines"] = {"share": {"max": 0.5}}
+    data["actors"]["a"]["shifts"] = [{"after_setbacks": 3, "red_lines": {"share": {"min": 0.4}}}]
+    r = run(tmp_path, data)
+    assert r.outcomes["zopa_round"].iloc[0] == 3          # A loses one battle a round
+    assert r.outcomes["terms.share"].iloc[0] >= 0.4 - 1e-12
+
+
+def test_results_round_trip(tmp_path, december):
+    r = sim.simulate(december, runs=30, seed=2)
+    out = r.save(tmp_path / "res", command="zopa run")
+    back = sim.Results.load(out)
+    pd.testing.assert_frame_equal(back.outcomes, r.outcomes)
+    record = json.loads((out / "record.json").read_text())
+    assert record["seed"] == 2 and record["scenario_digest"] == december.digest and record["command"] == "zopa run"
+    assert back.scenario is not None and back.scenario.digest == december.digest
+
+
+def test_zopa_run_twice_is_byte_identical(tmp_path, capsys):
+    outs = []
+    for name in ("one", "two"):
+        assert main(["run", str(DEC), "--runs", "200", "--seed", "7", "--out", str(tmp_path / name)]) == 0
+        outs.append(capsys.readouterr().out.replace(str(tmp_path / name), "DIR"))
+    assert outs[0] == outs[1]
+    assert "ZOPA opens by the horizon" in outs[0]
+    for f in ("outcomes.parquet", "history.parquet"):
+        assert (tmp_path / "one" / f).read_bytes() == (tmp_path / "two" / f).read_bytes()
+
+
+def test_zopa_run_bad_input_is_a_message_not_a_traceback(tmp_path, capsys):
+    bad = write(tmp_path, {**two_party(), "horizon": "soon"})
+    assert main(["run", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "horizon" in err and "Traceback" not in err
+    assert main(["run", str(DEC), "--set", "actors.russia.erosion=lots"]) == 1
+    assert "actors.russia.erosion" in capsys.readouterr().err
+
+
+def test_runs_must_be_positive(december):
+    with pytest.raises(ValueError, match="runs"):
+        sim.simulate(december, runs=0)
+
+
+def test_every_scenario_runs():
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        r = sim.simulate(sim.load_scenario(path), runs=20, seed=1)
+        assert len(r.outcomes) == 20 and r.history["round"].min() == 0
+        assert np.isfinite(r.outcomes.loc[r.outcomes["agreed"], [c for c in r.outcomes if c.startswith("utility.")]]).all().all()
