@@ -18,7 +18,12 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.path or '<top>'}: {self.message}"
+        return _printable(f"{where}: {self.path or '<top>'}: {self.message}")
+
+
+def _printable(text: str) -> str:
+    """Escape control characters (a key may hold a newline), so each problem stays on one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class ScenarioError(ValueError):

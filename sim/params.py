@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +49,10 @@ def parse_evidence(raw: Any) -> Evidence:
         raise ValueError(f"found {raw!r}, expected {{source: id, quote: '...'}} or {{note: '...'}}")
     unknown = set(raw) - {"source", "quote", "note"}
     if unknown:
-        raise ValueError(f"found key {sorted(unknown)[0]!r}, expected source, quote or note")
+        key = sorted(map(str, unknown))[0]
+        close = difflib.get_close_matches(key, ["source", "quote", "note"], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"found key {key!r}, expected source, quote or note{hint}")
     if not any(raw.get(k) for k in ("source", "quote", "note")):
         raise ValueError("found empty evidence, expected a source with a quote, or a note")
     if raw.get("quote") and not raw.get("source"):
@@ -146,6 +150,14 @@ def _check_args(kind: str, args: Any) -> tuple:
     return vals
 
 
+def _hint(keys: set) -> str:
+    known = ["value", "evidence", *DISTRIBUTIONS]
+    for key in sorted(map(str, keys)):
+        if key not in known and (close := difflib.get_close_matches(key, known, n=1)):
+            return f" (did you mean {close[0]!r}?)"
+    return ""
+
+
 def parse_param(raw: Any) -> Param:
     """Parse a number, ``{value: x}`` or a one-key distribution, each with optional ``evidence``."""
     if isinstance(raw, Param):
@@ -155,10 +167,10 @@ def parse_param(raw: Any) -> Param:
     keys = set(raw) - {"evidence"}
     evidence = parse_evidence(raw["evidence"]) if "evidence" in raw else None
     if len(keys) != 1:
-        raise ValueError(f"found keys {sorted(keys)}, expected {_SHAPES}")
+        raise ValueError(f"found keys {sorted(map(str, keys))}, expected {_SHAPES}{_hint(keys)}")
     (kind,) = keys
     if kind == "value":
         return Param("fixed", (_number(raw[kind]),), evidence)
     if kind not in DISTRIBUTIONS:
-        raise ValueError(f"found {kind!r}, expected {_SHAPES}")
+        raise ValueError(f"found {kind!r}, expected {_SHAPES}{_hint(keys)}")
     return Param(kind, _check_args(kind, raw[kind]), evidence)
