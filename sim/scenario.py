@@ -153,14 +153,36 @@ def _expected(msg: str) -> str:
     return msg[0].lower() + msg[1:] if msg else "a different value"
 
 
-def _describe(err: dict) -> tuple[tuple, str]:
-    loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and ("[" in x or x.startswith("function-"))))
+def _data_loc(data: Any, loc: tuple) -> tuple:
+    """Keep only the parts of a pydantic location that are keys or indices in the data.
+
+    Pydantic adds names of union members and validators to locations; users never wrote those.
+    """
+    out: list = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict) and i == len(loc) - 1 and isinstance(part, str) \
+                and not part.startswith(("[", "function-")):
+            pass  # a missing key: still part of the path the user should add
+        elif isinstance(node, (list, tuple)) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _describe(err: dict, data: Any = None) -> tuple[tuple, str]:
+    loc = _data_loc(data, tuple(err["loc"])) if data is not None else tuple(
+        x for x in err["loc"] if not (isinstance(x, str) and (x.startswith("[") or x.startswith("function-"))))
     found = err.get("input")
     kind = err["type"]
     if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
+        model = _model_at(loc[:-1]) if loc else None
         options = [f for f in model.model_fields if f not in _INTERNAL] if model else []
-        return loc, (f"found unknown key {loc[-1]!r}, expected one of {', '.join(options)}"
+        return loc, (f"found unknown key {loc[-1] if loc else found!r}, expected one of {', '.join(options)}"
                      f"{_did_you_mean(loc[-1], options)}")
     if kind == "missing":
         return loc, "found nothing, expected this required key"
@@ -174,10 +196,10 @@ def _describe(err: dict) -> tuple[tuple, str]:
     return loc, f"found {_show(found)}, expected {_expected(msg)}"
 
 
-def _pydantic_problems(exc: pydantic.ValidationError, file: str, lines: LineMap) -> list[Problem]:
+def _pydantic_problems(exc: pydantic.ValidationError, file: str, lines: LineMap, data: Any) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
-        loc, message = _describe(err)
+        loc, message = _describe(err, data)
         problems.append(Problem(file, _line(lines, loc), ".".join(map(str, loc)), message))
     return problems
 
@@ -214,7 +236,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise ScenarioError(_blame_overrides(_pydantic_problems(exc, file, lines), overrides)) from None
+        raise ScenarioError(_blame_overrides(_pydantic_problems(exc, file, lines, data), overrides)) from None
     problems = [Problem(file, _line(lines, loc), ".".join(map(str, loc)), msg)
                 for loc, msg in cross_check(scenario)]
     if problems:
