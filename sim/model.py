@@ -177,6 +177,12 @@ class NegotiationModel(mesa.Model):
         self.history.append({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.last.items()})
         self.datacollector.collect(self)
 
+    def _points(self, idx):
+        """Utilities of the candidate points of every range issue, for worlds ``idx``: (W, kc, j, n)."""
+        wd = self.worlds
+        pts = zopa.clipped_points(wd.ideal[idx], self.box[0][idx], self.box[1][idx])
+        return zopa.point_utilities(wd.w_range[idx], wd.ideal[idx], wd.span[idx], pts)
+
     def _refresh(self, w) -> None:
         """Recompute what depends on red lines, for the worlds ``w`` whose red lines moved."""
         wd = self.worlds
@@ -199,11 +205,13 @@ class NegotiationModel(mesa.Model):
             new = idx[~self.concession.started[idx]]
             if len(new):
                 sel = np.searchsorted(idx, new)
-                self.concession.start(new, mu[sel], B[sel], feas[sel], rr[sel])
+                self.concession.start(new, mu[sel], B[sel], feas[sel], rr[sel], points=self._points(new),
+                                      level_utils=self.L[new])
             agreed, y, combo = self.concession.advance(idx, rr)
             idx, y, combo = idx[agreed], y[agreed], combo[agreed]
         else:
-            y, combo = PROTOCOLS[self.scenario.protocol](mu, B, feas, rr, discount=self.worlds.discount[idx])
+            y, combo = PROTOCOLS[self.scenario.protocol](mu, B, feas, rr, discount=self.worlds.discount[idx],
+                                                         points=self._points(idx), level_utils=self.L[idx])
         if len(idx):
             self._record(idx, y, combo)
 

@@ -8,6 +8,8 @@ once; :mod:`sim.terms` turns the chosen utilities back into terms on each issue.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .zopa import _mtv, _mv
@@ -148,8 +150,55 @@ def _kkt_polish(M, s, g):
     return np.where(ok[:, None], x, g)
 
 
-def nash(mu, B, feasible, r, **_):
-    """Nash (1950): maximise the product of gains over reservation, over every levels combination."""
+def _nash_on_segments(vc, L_l, r):
+    """Nash points certified exactly on the vertices and segments between vertices of P_l.
+
+    The vertices of P_l are sums of one candidate point per range issue. On each segment the product of
+    gains is maximised by bisection on its (decreasing) derivative; a point is the Nash point iff it
+    maximises ``mu . y`` over P_l for ``mu = 1/g`` (the KKT condition), which is checked exactly with the
+    support function. Returns gains (W, n), nan where no segment holds the solution (a higher face).
+    """
+    W, kc, J, n = vc.shape
+    tuples = np.array(list(itertools.product(range(J), repeat=kc)), dtype=int).reshape(-1, kc)
+    verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
+    pairs = np.array([(p, q) for p in range(len(tuples)) for q in range(p, len(tuples))], dtype=int)
+    a = verts[:, pairs[:, 0]] - r[:, None, :]                                     # (W, P, n)
+    d = verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cut = -a / d
+        lo = np.maximum(np.where(d > 0, cut, -np.inf).max(axis=2), 0.0)
+        hi = np.minimum(np.where(d < 0, cut, np.inf).min(axis=2), 1.0)
+        usable = (lo < hi) | ((a > 0).all(axis=2))
+
+        def slope(s):
+            return (d / (a + s[..., None] * d)).sum(axis=2)
+
+        left, right = lo.copy(), hi.copy()
+        for _ in range(64):
+            mid = 0.5 * (left + right)
+            up = slope(mid) > 0
+            left, right = np.where(up, mid, left), np.where(up, right, mid)
+    s_star = 0.5 * (left + right)
+    g = a + s_star[..., None] * d
+    g = np.where(usable[..., None] & (g > 0).all(axis=2, keepdims=True), g, np.nan)
+    y = g + r[:, None, :]
+    mu = 1.0 / g
+    sigma = sum(np.einsum("wpn,wjn->wpj", mu, vc[:, k]).max(axis=2) for k in range(kc)) if kc else 0.0
+    sigma = sigma + (mu * L_l[:, None, :]).sum(axis=2)
+    value = (mu * y).sum(axis=2)
+    good = np.isfinite(value) & (sigma <= value + 1e-10 * np.abs(value))
+    pick = good.argmax(axis=1)
+    out = g[np.arange(W), pick]
+    return np.where(good.any(axis=1)[:, None], out, np.nan)
+
+
+def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
+    """Nash (1950): maximise the product of gains over reservation, over every levels combination.
+
+    With the candidate points of the range issues (``points``, (W, kc, j, n)) and the levels utilities
+    (``level_utils``, (W, combos, n)), solutions on vertices and edges are found in closed form; else, and on higher
+    faces, a barrier method with a KKT polish.
+    """
     T = combo_widths(mu, B, feasible, r)
     W, C, L = B.shape
     n = r.shape[1]
@@ -164,6 +213,9 @@ def nash(mu, B, feasible, r, **_):
         rest = ok & np.isnan(g).any(axis=1)
         g[rest & (T[:, l] <= EPS)] = 0.0
         rest &= T[:, l] > EPS
+        if rest.any() and points is not None and points.shape[2] ** points.shape[1] <= 64:
+            g[rest] = _nash_on_segments(points[rest], level_utils[rest, l], r[rest])
+            rest &= np.isnan(g).any(axis=1)
         if rest.any():
             s_l = B[rest, :, l] - _mv(mu[rest], r[rest])
             g[rest] = _nash_barrier(mu[rest], s_l, T[rest, l])
@@ -236,8 +288,8 @@ class Concession:
         self.opening = np.zeros((n_worlds, n_actors, n_actors))
         self.combo = np.zeros(n_worlds, dtype=int)
 
-    def start(self, idx, mu, B, feasible, r):
-        y, combo = nash(mu, B, feasible, r)
+    def start(self, idx, mu, B, feasible, r, **faces):
+        y, combo = nash(mu, B, feasible, r, **faces)
         B_l = _pick(B, combo)
         gains = _ideal_gains(mu, B_l, r)
         n = r.shape[1]
