@@ -150,7 +150,7 @@ def _kkt_polish(M, s, g):
     return np.where(ok[:, None], x, g)
 
 
-def _nash_on_segments(vc, L_l, r):
+def _nash_on_segments(vc, L_l, r, *, vertices_only=False):
     """Nash points certified exactly on the vertices and segments between vertices of P_l.
 
     The vertices of P_l are sums of one candidate point per range issue. On each segment the product of
@@ -161,7 +161,9 @@ def _nash_on_segments(vc, L_l, r):
     W, kc, J, n = vc.shape
     tuples = np.array(list(itertools.product(range(J), repeat=kc)), dtype=int).reshape(-1, kc)
     verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
-    pairs = np.array([(p, q) for p in range(len(tuples)) for q in range(p, len(tuples))], dtype=int)
+    V = len(tuples)
+    pairs = np.array([(p, p) for p in range(V)] if vertices_only else
+                     [(p, q) for p in range(V) for q in range(p + 1, V)], dtype=int).reshape(-1, 2)
     a = verts[:, pairs[:, 0]] - r[:, None, :]                                     # (W, P, n)
     d = verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -174,7 +176,7 @@ def _nash_on_segments(vc, L_l, r):
             return (d / (a + s[..., None] * d)).sum(axis=2)
 
         left, right = lo.copy(), hi.copy()
-        for _ in range(64):
+        for _ in range(0 if vertices_only else 54):
             mid = 0.5 * (left + right)
             up = slope(mid) > 0
             left, right = np.where(up, mid, left), np.where(up, right, mid)
@@ -214,8 +216,12 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
         g[rest & (T[:, l] <= EPS)] = 0.0
         rest &= T[:, l] > EPS
         if rest.any() and points is not None and points.shape[2] ** points.shape[1] <= 64:
-            g[rest] = _nash_on_segments(points[rest], level_utils[rest, l], r[rest])
-            rest &= np.isnan(g).any(axis=1)
+            for vertices_only in (True, False):
+                g[rest] = _nash_on_segments(points[rest], level_utils[rest, l], r[rest],
+                                            vertices_only=vertices_only)
+                rest &= np.isnan(g).any(axis=1)
+                if not rest.any():
+                    break
         if rest.any():
             s_l = B[rest, :, l] - _mv(mu[rest], r[rest])
             g[rest] = _nash_barrier(mu[rest], s_l, T[rest, l])

@@ -48,7 +48,7 @@ def engine(inst):
     B = zopa.support(mu, vc)[:, None, :] + L @ np.swapaxes(mu, 1, 2)
     feasible = zopa.combo_feasible(inst["allowed"], combos, a, b)
     t, combo, cert = zopa.width(mu, B, feasible, inst["r"])
-    return dict(mu=mu, B=B, feasible=feasible, t=t, combo=combo, combos=combos, L=L, a=a, b=b, w_r=w_r)
+    return dict(mu=mu, B=B, feasible=feasible, t=t, combo=combo, combos=combos, L=L, a=a, b=b, w_r=w_r, vc=vc)
 
 
 @settings(max_examples=150, deadline=None)
@@ -119,14 +119,21 @@ def _nash_reference(inst, e, i, l):
 
 
 @settings(max_examples=40, deadline=None)
-@given(instances())
-def test_nash_is_at_least_as_good_as_any_local_search(inst):
-    """Nash (1950): the engine's product of gains is the maximum, never beaten by a direct search."""
+@given(instances(), st.booleans())
+def test_nash_is_at_least_as_good_as_any_local_search(inst, closed_form):
+    """Nash (1950): the engine's product of gains is the maximum, never beaten by a direct search, both
+    on the closed-form path (vertices, edges, facets) and on the barrier path."""
     e = engine(inst)
     ok = np.where(e["t"] > 1e-6)[0]
     if not len(ok) or inst["kc"] == 0:
         return
-    y, combo = protocols.nash(e["mu"][ok], np.swapaxes(e["B"][ok], 1, 2), e["feasible"][ok], inst["r"][ok])
+    faces = dict(points=e["vc"][ok], level_utils=e["L"][ok]) if closed_form else {}
+    y, combo = protocols.nash(e["mu"][ok], np.swapaxes(e["B"][ok], 1, 2), e["feasible"][ok], inst["r"][ok],
+                              **faces)
+    sub = {k: v[ok] for k, v in e.items() if k != "combos"}
+    isub = {**inst, **{k: inst[k][ok] for k in ("ideal", "span", "red_lo", "red_hi", "r")},
+            "allowed": [al[ok] for al in inst["allowed"]]}
+    _deal_check(isub, {**sub, "combos": e["combos"]}, y, combo)
     for j, i in enumerate(ok):
         ours = np.log(y[j] - inst["r"][i]).sum()
         for l in np.where(e["feasible"][i])[0]:
