@@ -34,15 +34,17 @@ def grid(points: int) -> dict:
 
 
 def bare_point_seconds(vary: dict, runs: int, repeats: int) -> float:
-    """Median time of the work one point needs, outside any sweep: load with overrides, simulate."""
-    overrides = {k: v[0] for k, v in vary.items()}
+    """Mean time of the work one point needs, outside any sweep (load with overrides, simulate),
+    over ``repeats`` points spread across the grid, since points differ in cost."""
+    points = analysis.design_points(vary)
     times = []
-    for i in range(repeats):
+    for i in np.linspace(0, len(points) - 1, repeats).round().astype(int):
+        overrides = {k: float(v) for k, v in points.iloc[i].items()}
         t = time.perf_counter()
         scenario = sim.load_scenario(SCENARIO, overrides)
-        sim.simulate(scenario, runs=runs, seed=np.random.SeedSequence(i), history=False)
+        sim.simulate(scenario, runs=runs, seed=np.random.SeedSequence(int(i)), history=False)
         times.append(time.perf_counter() - t)
-    return float(np.median(times))
+    return float(np.mean(times))
 
 
 def timed_sweep(vary: dict, runs: int, workers: int) -> float:
@@ -58,7 +60,7 @@ def main() -> None:
     p.add_argument("--points", type=int, default=100)
     p.add_argument("--runs", type=int, default=1000)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--repeats", type=int, default=3, help="bare simulate calls to time")
+    p.add_argument("--repeats", type=int, default=10, help="points to time outside the sweep")
     args = p.parse_args()
     vary = grid(args.points)
     n = int(np.prod([len(v) for v in vary.values()]))
