@@ -202,11 +202,7 @@ class NegotiationModel(mesa.Model):
             return
         mu, B, feas, rr = self.mu[idx], np.swapaxes(self.B[idx], 1, 2), self.feasible[idx], r[idx]
         if self.concession is not None:
-            new = idx[~self.concession.started[idx]]
-            if len(new):
-                sel = np.searchsorted(idx, new)
-                self.concession.start(new, mu[sel], B[sel], feas[sel], rr[sel], points=self._points(new),
-                                      level_utils=self.L[new])
+            self.concession.start(idx, mu, B, feas, rr, points=self._points(idx), level_utils=self.L[idx])
             agreed, y, combo = self.concession.advance(idx, rr)
             idx, y, combo = idx[agreed], y[agreed], combo[agreed]
         else:

@@ -279,7 +279,8 @@ class Concession:
     """Zeuthen's monotonic concession (Zeuthen 1930; Harsanyi 1956).
 
     Each actor opens with its best point of the ZOPA (its ideal gain, the others at reservation) in the
-    levels combination of the Nash solution. Every round of talks, the actor least willing to risk a
+    levels combination of the Nash solution; both ends of the path are recomputed every round of talks,
+    as reservations move. Every round of talks, the actor least willing to risk a
     breakdown (smallest risk limit ``(g_i(own) - g_i(worst rival offer)) / g_i(own)``) concedes a step
     along the straight path from its opening offer to the Nash point; Harsanyi (1956) showed Zeuthen's
     rule leads to the Nash solution, which is where the path ends. A deal is struck when one offer
@@ -289,7 +290,6 @@ class Concession:
     def __init__(self, n_worlds: int, n_actors: int, step: float):
         self.step = step
         self.tau = np.zeros((n_worlds, n_actors))
-        self.started = np.zeros(n_worlds, dtype=bool)
         self.target = np.zeros((n_worlds, n_actors))
         self.opening = np.zeros((n_worlds, n_actors, n_actors))
         self.combo = np.zeros(n_worlds, dtype=int)
@@ -302,7 +302,6 @@ class Concession:
         self.target[idx] = y
         self.combo[idx] = combo
         self.opening[idx] = r[:, None, :] + np.eye(n)[None] * gains[:, :, None]
-        self.started[idx] = True
 
     def offers(self, idx):
         t = self.tau[idx][:, :, None]
@@ -321,8 +320,9 @@ class Concession:
         rival = np.where(np.eye(n, dtype=bool)[None], np.inf, np.swapaxes(g, 1, 2)).min(axis=2)
         with np.errstate(divide="ignore", invalid="ignore"):
             risk = np.where(own > EPS, (own - rival) / own, 0.0)
-        concede = risk <= risk.min(axis=1, keepdims=True) + 1e-12
         tau = self.tau[idx]
+        risk = np.where(tau < 1.0, risk, np.inf)                                     # nothing left to concede
+        concede = risk <= risk.min(axis=1, keepdims=True) + 1e-12
         self.tau[idx] = np.where(~agreed[:, None] & concede, np.minimum(tau + self.step, 1.0), tau)
         return agreed, deal, self.combo[idx]
 

@@ -98,6 +98,20 @@ def test_zeuthen_concession_ends_at_nash(tmp_path):
     assert r.outcomes["agreement_round"].iloc[0] > r.outcomes["talks_round"].iloc[0]
 
 
+def test_concession_concludes_while_reservations_move():
+    """Every world of the strike scenario settles within n / step rounds of talks, inside the ZOPA."""
+    import sim
+    from pathlib import Path
+    scenario = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "wage-talks.yaml")
+    o = sim.simulate(scenario, runs=300, seed=2).outcomes
+    assert o["agreed"].all()
+    talks_rounds = (o["agreement_round"] - o["talks_round"] + 1).astype(int)
+    assert talks_rounds.max() <= 2 / scenario.concession_step
+    assert (o["utility.union"] >= o["reservation.union"] - TOL).all()
+    assert (o["utility.employer"] >= o["reservation.employer"] - TOL).all()
+    assert set(o["terms.pension"]) <= {"defined-contribution", "hybrid"}
+
+
 @pytest.mark.parametrize("p, ca, cb", [(0.6, 0.1, 0.15), (0.3, 0.05, 0.2), (0.5, 0.0, 0.0)])
 def test_fearon_1995_bargaining_range(tmp_path, p, ca, cb):
     """Fearon (1995): with war worth p - c_A and 1 - p - c_B, the deals both prefer are [p - c_A, p + c_B]."""
