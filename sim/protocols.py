@@ -81,7 +81,7 @@ def _nash_facets(mu, B_l, r):
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(inner[:, :, None], s[:, :, None] / (n * mu), np.nan)     # (W, C, n)
     y = r[:, None, :] + g
-    slack = (B_l[:, None, :] - np.einsum("wdn,wcn->wcd", mu, y)).min(axis=2)  # (W, C)
+    slack = (B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)).min(axis=2)  # (W, C)
     good = inner & (slack >= -1e-9 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
     pick = np.where(good.any(axis=1), good.argmax(axis=1), -1)
     out = np.full((W, n), np.nan)
@@ -185,7 +185,7 @@ def _nash_on_segments(vc, L_l, r, *, vertices_only=False):
     g = np.where(usable[..., None] & (g > 0).all(axis=2, keepdims=True), g, np.nan)
     y = g + r[:, None, :]
     mu = 1.0 / g
-    sigma = sum(np.einsum("wpn,wjn->wpj", mu, vc[:, k]).max(axis=2) for k in range(kc)) if kc else 0.0
+    sigma = sum((mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2) for k in range(kc)) if kc else 0.0
     sigma = sigma + (mu * L_l[:, None, :]).sum(axis=2)
     value = (mu * y).sum(axis=2)
     good = np.isfinite(value) & (sigma <= value + 1e-10 * np.abs(value))

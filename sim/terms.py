@@ -71,6 +71,20 @@ def _single_issue(w, ideal, span, a, b, L, y):
     return best[:, None]
 
 
+def _solve_small(A, c):
+    """Batched A x = c with a flag for singular A; Cramer's rule for 2 x 2 (the common case)."""
+    if A.shape[-1] == 2:
+        det = A[..., 0, 0] * A[..., 1, 1] - A[..., 0, 1] * A[..., 1, 0]
+        ok = np.abs(det) > 1e-12
+        d = np.where(ok, det, 1.0)
+        x0 = (c[..., 0] * A[..., 1, 1] - A[..., 0, 1] * c[..., 1]) / d
+        x1 = (A[..., 0, 0] * c[..., 1] - c[..., 0] * A[..., 1, 0]) / d
+        return np.stack([x0, x1], axis=-1), ok
+    ok = np.abs(np.linalg.det(A)) > 1e-12
+    A = np.where(ok[..., None, None], A, np.eye(A.shape[-1]))
+    return np.linalg.solve(A, c[..., None])[..., 0], ok
+
+
 def _vertex_terms(y, L, w, ideal, span, a, b):
     """Vectorised: the vertices of {x in box : u_i(x) >= y_i}, each |x_k - ideal| split by its sign.
 
@@ -86,10 +100,8 @@ def _vertex_terms(y, L, w, ideal, span, a, b):
     h = np.concatenate([rhs.reshape(W, -1), b, -a], axis=1)
     subsets = np.array(list(itertools.combinations(range(G.shape[1]), kc)), dtype=int)
     A, c = G[:, subsets], h[:, subsets]                                                # (W, S, kc, kc)
-    ok = np.abs(np.linalg.det(A)) > 1e-12
-    A = np.where(ok[..., None, None], A, np.eye(kc))
-    x = np.linalg.solve(A, c[..., None])[..., 0]                                       # (W, S, kc)
-    feas = ok & (np.einsum("wmk,wsk->wsm", G, x) <= h[:, None, :] + 1e-11).all(axis=2)
+    x, ok = _solve_small(A, c)                                                         # (W, S, kc)
+    feas = ok & (x @ np.swapaxes(G, 1, 2) <= h[:, None, :] + 1e-11).all(axis=2)
     total = np.where(feas, (w[:, None] * (1 - np.abs(x[:, :, None, :] - ideal[:, None]) / span[:, None]))
                      .sum(axis=(2, 3)), -np.inf)
     best = total.argmax(axis=1)

@@ -125,7 +125,7 @@ def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.
     A = np.where(ok[..., None, None], A, np.eye(n))
     mu = np.linalg.solve(A, np.broadcast_to(np.eye(n)[-1], A.shape[:-1])[..., None])[..., 0]
     valid = ok & (mu >= -1e-10).all(axis=2)
-    vals = np.einsum("wsn,wkjn->wskj", np.clip(mu, 0, None), vu)                      # (W, S, kc, j)
+    vals = (np.clip(mu, 0, None) @ np.moveaxis(vu, 3, 1).reshape(W, n, -1)).reshape(W, -1, kc, n)  # (W,S,kc,j)
     top = vals.max(axis=3)
     for h, (k, j) in enumerate(tops):
         uses = (subsets == h).any(axis=1)
@@ -164,7 +164,8 @@ def support(mu: np.ndarray, vc: np.ndarray) -> np.ndarray:
     """H(mu) = sum_k max_j mu.v_kj over the clipped candidate points: (W, C)."""
     if vc.shape[1] == 0:
         return np.zeros(mu.shape[:2])
-    return np.einsum("wcn,wkjn->wckj", mu, vc).max(axis=3).sum(axis=2)
+    W, kc, J, n = vc.shape
+    return (mu @ np.moveaxis(vc, 3, 1).reshape(W, n, kc * J)).reshape(W, -1, kc, J).max(axis=3).sum(axis=2)
 
 
 def level_combos(levels: list[tuple[str, ...]]) -> np.ndarray:
