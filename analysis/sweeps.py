@@ -132,7 +132,8 @@ def _values(points: pd.DataFrame, i: int) -> list:
 
 
 def _default_chunk_size(n_points: int, workers: int | None) -> int:
-    return max(1, math.ceil(n_points / (4 * (workers or os.cpu_count() or 1))))
+    # about 16 chunks a worker: small enough that the last ones finish together, large enough to amortise
+    return max(1, math.ceil(n_points / (16 * (workers or os.cpu_count() or 1))))
 
 
 def _progress_bar(progress: bool | None, total: int, initial: int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,8 +40,11 @@ def _collect(strategy, n: int, key) -> set:
     return seen
 
 
-def test_every_mutation_kind_is_generated():
-    assert _collect(mutations(), 300, lambda m: m.kind) == set(MUTATION_KINDS)
+@pytest.mark.parametrize("kind", MUTATION_KINDS)
+def test_every_mutation_kind_breaks_its_path(kind):
+    """Each mutator makes the scenario differ from a valid one at the path it names."""
+    seen = _collect(mutations(kinds=(kind,)), 5, lambda m: (m.kind, bool(m.path)))
+    assert seen == {(kind, True)}
 
 
 def test_scenarios_mix_range_and_levels_issues_and_war_reservations():
