@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Problem", "ScenarioError"]
+__all__ = ["Problem", "ScenarioError", "did_you_mean"]
 
 
 @dataclass(frozen=True)
@@ -32,3 +34,9 @@ class ScenarioError(ValueError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def did_you_mean(word: Any, options: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest option, or nothing."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -16,7 +16,7 @@ from .conditions import Condition
 from .protocols import PROTOCOLS, Concession
 from .schema import Scenario
 from .terms import terms_for, utilities_at
-from .worlds import Worlds, _apply_red_lines, build_worlds, round_dates, stream
+from .worlds import _apply_red_lines, build_worlds, round_dates, stream
 
 __all__ = ["NegotiationModel", "ActorAgent"]
 
@@ -156,7 +156,6 @@ class NegotiationModel(mesa.Model):
         return np.where(np.isnan(wd.base), war, wd.base) - self.cum_erosion
 
     def _evaluate(self) -> None:
-        wd = self.worlds
         if self.changed.any():
             self._refresh(np.where(self.changed)[0] if not self.changed.all() else slice(None))
             self.changed[:] = False

@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from sim.scenario import SETTABLE
 from sim.schema import PROTOCOLS
 
 __all__ = ["scenarios", "mutations", "Mutation", "MUTATION_KINDS", "write_scenario", "params", "conditions"]
