@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import multiprocessing as mp
 import os
+import sys
 from typing import Any, Callable, Iterator, Mapping
 
 __all__ = ["EXECUTORS", "dispatch"]
@@ -34,9 +36,17 @@ def _drain(futures: dict, completed: Callable, on_done: Done) -> None:
         raise
 
 
+def _context() -> mp.context.BaseContext:
+    """Fork where the platform has it: workers start at once with every module already imported, and
+    scripts need no ``if __name__ == "__main__"`` guard. (Importing mesa makes spawn the default.)"""
+    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context()
+
+
 def _processes(fn: Callable, tasks: Mapping[int, Task], on_done: Done, workers: int | None) -> None:
     workers = min(workers or os.cpu_count() or 1, max(1, len(tasks)))
-    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         _drain({pool.submit(fn, *args): i for i, args in tasks.items()}, cf.as_completed, on_done)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["wilson", "EVENTS", "summarise", "points_table"]
+__all__ = ["wilson", "EVENTS", "summarise", "points_table", "join_points"]
 
 # event name in the tables -> label used in figures
 EVENTS = {"zopa": "ZOPA opens", "talks": "talks start", "agreement": "deal agreed"}
@@ -27,26 +27,36 @@ def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, 
     return (p, max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _floats(col: pd.Series) -> np.ndarray:
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def _median_date(dates: pd.Series) -> pd.Timestamp:
-    dates = pd.to_datetime(dates).dropna()
-    if dates.empty:
+    d = np.asarray(pd.to_datetime(dates).to_numpy(), dtype="datetime64[ns]")
+    d = np.sort(d[~np.isnat(d)])
+    if not len(d):
         return pd.NaT
-    return dates.sort_values().iloc[(len(dates) - 1) // 2]  # a real calendar date, never between two
+    return pd.Timestamp(d[(len(d) - 1) // 2])  # a real calendar date, never between two
 
 
 def _median_round(rounds: pd.Series) -> float:
-    rounds = pd.to_numeric(rounds, errors="coerce").dropna()
-    return float(rounds.median()) if len(rounds) else np.nan
+    r = _floats(rounds)
+    r = r[~np.isnan(r)]
+    return float(np.median(r)) if len(r) else np.nan
 
 
 def _central_term(values: pd.Series):
-    values = values.dropna()
-    if values.empty:
-        return None
+    v = values.to_numpy()
     if pd.api.types.is_numeric_dtype(values):
-        return float(values.median())
-    counts = values.astype(str).value_counts(sort=False)
-    return counts.index[int(np.argmax(counts.to_numpy()))]  # mode; ties go to the first seen
+        v = v.astype(float)
+        v = v[~np.isnan(v)]
+        return float(np.median(v)) if len(v) else None
+    v = np.array([str(x) for x in v if x is not None and x == x], dtype=object)
+    if not len(v):
+        return None
+    levels, first, counts = np.unique(v, return_index=True, return_counts=True)
+    best = np.flatnonzero(counts == counts.max())
+    return levels[best[np.argmin(first[best])]]  # mode; ties go to the first seen
 
 
 def summarise(outcomes: pd.DataFrame, horizon: int | None = None) -> dict:
@@ -60,17 +70,18 @@ def summarise(outcomes: pd.DataFrame, horizon: int | None = None) -> dict:
     """
     n = len(outcomes)
     row: dict = {"worlds": n}
+    agreed = outcomes["agreed"].to_numpy(dtype=bool)
     for name, col in _SHARES.items():
-        k = int(outcomes[col].notna().sum()) if name != "p_deal" else int(outcomes["agreed"].sum())
+        k = int(agreed.sum()) if name == "p_deal" else int(outcomes[col].notna().to_numpy().sum())
         row[name], row[f"{name}_lo"], row[f"{name}_hi"] = wilson(k, n)
     for event in EVENTS:
         row[f"{event}_round_median"] = _median_round(outcomes[f"{event}_round"])
         row[f"{event}_date_median"] = _median_date(outcomes[f"{event}_date"])
     if horizon is not None and n:
-        rounds = pd.to_numeric(outcomes["zopa_round"], errors="coerce").astype(float)
-        row["rounds_to_zopa"] = float(rounds.fillna(horizon + 1).mean())
+        rounds = _floats(outcomes["zopa_round"])
+        row["rounds_to_zopa"] = float(np.where(np.isnan(rounds), horizon + 1, rounds).mean())
     for col in (c for c in outcomes.columns if c.startswith("terms.")):
-        row[col] = _central_term(outcomes.loc[outcomes["agreed"].astype(bool), col])
+        row[col] = _central_term(outcomes[col][agreed])
     return row
 
 
@@ -84,7 +95,15 @@ def points_table(runs: pd.DataFrame, varied: list[str], horizon: int) -> pd.Data
         h = int(group["horizon"].iloc[0]) if "horizon" in varied else horizon
         head = {"point": point, **{v: group[v].iloc[0] for v in varied}}
         rows.append({**head, **summarise(group, h)})
-    table = pd.DataFrame(rows)
+    return _term_types(pd.DataFrame(rows))
+
+
+def join_points(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-chunk point tables as one, in point order."""
+    return _term_types(pd.concat(tables, ignore_index=True).sort_values("point", kind="stable"))
+
+
+def _term_types(table: pd.DataFrame) -> pd.DataFrame:
     for col in (c for c in table.columns if c.startswith("terms.")):
         if table[col].map(lambda v: isinstance(v, str)).any():
             table[col] = table[col].astype(object)

@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 __all__ = ["SweepStore", "IDENTITY"]
 
@@ -42,6 +44,13 @@ def to_parquet_bytes(df: pd.DataFrame) -> bytes:
 
 def from_parquet_bytes(data: bytes) -> pd.DataFrame:
     return pd.read_parquet(io.BytesIO(data))
+
+
+def runs_table(chunks: list[bytes]) -> pd.DataFrame:
+    """The chunks' rows, in chunk order, as one table (types unified where a column was all-null
+    in one chunk)."""
+    tables = [pq.read_table(io.BytesIO(c)) for c in chunks]
+    return pa.concat_tables(tables, promote_options="default").to_pandas()
 
 
 def _differences(old: dict, new: dict) -> list[str]:
@@ -96,13 +105,15 @@ class SweepStore:
     def read_chunk(self, index: int) -> bytes:
         return self.chunk_path(index).read_bytes()
 
-    def write_tables(self, runs: pd.DataFrame, points: pd.DataFrame) -> None:
-        write_atomic(self.dir / "runs.parquet", to_parquet_bytes(runs))
+    def write_points(self, points: pd.DataFrame) -> None:
         write_atomic(self.dir / "points.parquet", to_parquet_bytes(points))
 
-    def read_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        missing = [n for n in ("runs.parquet", "points.parquet") if not (self.dir / n).exists()]
-        if missing:
-            raise ValueError(f"{self.dir}: found no {', '.join(missing)}, expected a finished sweep "
+    def read_points(self) -> pd.DataFrame:
+        if not (self.dir / "points.parquet").exists():
+            raise ValueError(f"{self.dir}: found no points.parquet, expected a finished sweep "
                              "(run the same sweep again to resume it)")
-        return pd.read_parquet(self.dir / "runs.parquet"), pd.read_parquet(self.dir / "points.parquet")
+        return pd.read_parquet(self.dir / "points.parquet")
+
+    def read_runs(self) -> pd.DataFrame:
+        """Every world of a finished sweep: its chunk files, in order."""
+        return runs_table([self.read_chunk(c) for c in sorted(self.done())])

@@ -11,9 +11,8 @@ import math
 import os
 import sys
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,13 +21,12 @@ import sim
 
 from .design import design_points, normalise_vary
 from .executors import dispatch
-from .stats import points_table
-from .store import SweepStore, from_parquet_bytes, to_parquet_bytes
+from .stats import join_points, points_table
+from .store import SweepStore, from_parquet_bytes, runs_table, to_parquet_bytes
 
 __all__ = ["Sweep", "sweep"]
 
 
-@dataclass
 class Sweep:
     """A finished sweep.
 
@@ -45,10 +43,20 @@ class Sweep:
         The base scenario, if its file could be read.
     """
 
-    runs: pd.DataFrame
-    points: pd.DataFrame
-    config: dict
-    scenario: Any = field(default=None, repr=False)
+    def __init__(self, runs: pd.DataFrame | Callable[[], pd.DataFrame], points: pd.DataFrame, config: dict,
+                 scenario: Any = None):
+        self._runs, self.points, self.config, self.scenario = runs, points, config, scenario
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """One row per world; assembled from the chunks the first time it is asked for."""
+        if callable(self._runs):
+            self._runs = self._runs()
+        return self._runs
+
+    def __repr__(self) -> str:
+        return f"Sweep({len(self.points)} points x {self.config.get('runs')} worlds, design {self.design!r})"
+
 
     @property
     def vary(self) -> dict[str, list]:
@@ -70,8 +78,8 @@ class Sweep:
         config = store.read_config()
         if config is None:
             raise ValueError(f"{directory}: found no sweep.json, expected a sweep directory")
-        runs, points = store.read_tables()
-        return cls(runs, points, config, _maybe_scenario(config.get("scenario")))
+        points = store.read_points()
+        return cls(store.read_runs, points, config, _maybe_scenario(config.get("scenario")))
 
 
 def _maybe_scenario(path: str | None):
@@ -103,8 +111,9 @@ def _tag(outcomes: pd.DataFrame, point: int, overrides: Mapping[str, Any]) -> pd
     return pd.concat([head, df], axis=1)
 
 
-def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> bytes:
-    """Simulate the points of one chunk; runs in a worker, returns its rows as Parquet bytes."""
+def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> tuple[bytes, pd.DataFrame]:
+    """Simulate the points of one chunk; runs in a worker. Returns its rows as Parquet bytes and its
+    points' summaries (computed here, in parallel, rather than in the parent)."""
     frames = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sim.ScenarioWarning)  # shown once, in the parent
@@ -113,7 +122,9 @@ def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> by
             scenario = sim.load_scenario(file, overrides=overrides)
             results = sim.simulate(scenario, runs=runs, seed=seed, history=False)
             frames.append(_tag(results.outcomes, point, overrides))
-    return to_parquet_bytes(pd.concat(frames, ignore_index=True))
+    data = to_parquet_bytes(pd.concat(frames, ignore_index=True))
+    # summarised from the rows as stored, exactly as a resumed chunk read back from disk is
+    return data, points_table(from_parquet_bytes(data), paths, scenario.horizon)
 
 
 def _check_points(file: str, points: pd.DataFrame) -> None:
@@ -182,8 +193,8 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
     chunk_size : int, optional
         Points per task (and per file in ``out``); by default about four tasks per worker.
     out : path, optional
-        Write ``sweep.json``, one ``chunk-NNNNN.parquet`` per finished chunk, then ``runs.parquet``
-        and ``points.parquet``. Calling again with the same arguments resumes; with other
+        Write ``sweep.json``, one ``chunk-NNNNN.parquet`` per finished chunk (together, the rows
+        of ``runs``), then ``points.parquet``. Calling again with the same arguments resumes; with other
         arguments raises ``ValueError``.
     progress : bool, optional
         A progress bar; by default only when stderr is a terminal.
@@ -210,28 +221,33 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
     if store is not None:
         store.open(config)
     chunks = _run_all(scenario.file, points, seeds, int(runs), chunk_size, store,
-                      dict(executor=executor or "processes", workers=workers, scheduler=scheduler), progress)
-    table = pd.concat([from_parquet_bytes(chunks[i]) for i in sorted(chunks)], ignore_index=True)
+                      dict(executor=executor or "processes", workers=workers, scheduler=scheduler), progress,
+                      scenario.horizon)
+    data = [chunks[i][0] for i in sorted(chunks)]
     # through Parquet, so the tables returned equal those Sweep.load reads back, dtypes included
-    summary = from_parquet_bytes(to_parquet_bytes(points_table(table, list(vary), scenario.horizon)))
+    summary = from_parquet_bytes(to_parquet_bytes(join_points([chunks[i][1] for i in sorted(chunks)])))
     if store is not None:
-        store.write_tables(table, summary)
-    return Sweep(table, summary, config, scenario)
+        store.write_points(summary)
+    return Sweep(lambda: runs_table(data), summary, config, scenario)
 
 
 def _run_all(file: str, points: pd.DataFrame, seeds: list, runs: int, chunk_size: int,
-             store: SweepStore | None, how: dict, progress: bool | None) -> dict[int, bytes]:
+             store: SweepStore | None, how: dict, progress: bool | None,
+             horizon: int) -> dict[int, tuple[bytes, pd.DataFrame]]:
     paths = list(points.columns)
     items = [(i, _values(points, i), seeds[i]) for i in range(len(points))]
     chunked = {c: items[s:s + chunk_size] for c, s in enumerate(range(0, len(items), chunk_size))}
     done = store.done() & set(chunked) if store is not None else set()
-    results = {c: store.read_chunk(c) for c in done}
+    results = {}
+    for c in done:
+        data = store.read_chunk(c)
+        results[c] = (data, points_table(from_parquet_bytes(data), paths, horizon))
     todo = {c: (file, paths, chunk, runs) for c, chunk in chunked.items() if c not in done}
     with _progress_bar(progress, len(items), sum(len(chunked[c]) for c in done)) as bar:
-        def on_done(c: int, data: bytes) -> None:
+        def on_done(c: int, result: tuple[bytes, pd.DataFrame]) -> None:
             if store is not None:
-                store.write_chunk(c, data)
-            results[c] = data
+                store.write_chunk(c, result[0])
+            results[c] = result
             bar.update(len(chunked[c]))
         dispatch(_run_chunk, todo, on_done, **how)
     return results

@@ -3,7 +3,8 @@
 A 10 x 10 grid over Russia's erosion and the US value of no deal while aid flows (december-2022),
 1,000 worlds a point, run with 1 and 2 worker processes. The per-point overhead is the time a point
 takes inside the sweep (wall time x workers / points) minus a bare ``load_scenario`` +
-``simulate`` of the same point, as a share of the bare time. Prints Markdown for the README.
+``simulate`` of the same point (the mean over every point, run one after another in this process),
+as a share of the bare time. Prints Markdown for the README.
 
     python benchmarks/sweep.py                 # the full benchmark (several minutes)
     python benchmarks/sweep.py --points 4 --runs 50 --workers 1 2   # a quick check
@@ -33,18 +34,17 @@ def grid(points: int) -> dict:
             "actors.united_states.reservation": [float(v) for v in np.linspace(0.2, 0.5, other)]}
 
 
-def bare_point_seconds(vary: dict, runs: int, repeats: int) -> float:
-    """Mean time of the work one point needs, outside any sweep (load with overrides, simulate),
-    over ``repeats`` points spread across the grid, since points differ in cost."""
+def bare_point_seconds(vary: dict, runs: int) -> float:
+    """Mean time of the work a point needs outside any sweep (load with overrides, simulate), over
+    every point of the grid, since points differ in cost."""
     points = analysis.design_points(vary)
-    times = []
-    for i in np.linspace(0, len(points) - 1, repeats).round().astype(int):
+    seeds = np.random.SeedSequence(0).spawn(len(points))
+    t = time.perf_counter()
+    for i in range(len(points)):
         overrides = {k: float(v) for k, v in points.iloc[i].items()}
-        t = time.perf_counter()
         scenario = sim.load_scenario(SCENARIO, overrides)
-        sim.simulate(scenario, runs=runs, seed=np.random.SeedSequence(int(i)), history=False)
-        times.append(time.perf_counter() - t)
-    return float(np.mean(times))
+        sim.simulate(scenario, runs=runs, seed=seeds[i], history=False)
+    return (time.perf_counter() - t) / len(points)
 
 
 def timed_sweep(vary: dict, runs: int, workers: int) -> float:
@@ -60,15 +60,14 @@ def main() -> None:
     p.add_argument("--points", type=int, default=100)
     p.add_argument("--runs", type=int, default=1000)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    p.add_argument("--repeats", type=int, default=10, help="points to time outside the sweep")
     args = p.parse_args()
     vary = grid(args.points)
     n = int(np.prod([len(v) for v in vary.values()]))
-    bare = bare_point_seconds(vary, args.runs, args.repeats)
+    bare = bare_point_seconds(vary, args.runs)
     walls = {w: timed_sweep(vary, args.runs, w) for w in args.workers}
     print(f"Sweep of december-2022: {n} points x {args.runs} worlds, process pool, Parquet chunks on disk")
     print(f"({platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"zopa {sim.__version__}; bare load + simulate of one point: {bare:.2f} s)\n")
+          f"zopa {sim.__version__}; bare load + simulate of a point: {bare:.3f} s on average)\n")
     print("| workers | wall time (s) | speed-up | time per point (s) | overhead per point |")
     print("|--------:|--------------:|---------:|-------------------:|-------------------:|")
     base = walls[args.workers[0]]

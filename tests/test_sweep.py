@@ -132,7 +132,7 @@ def test_a_different_seed_gives_different_worlds(serial):
 def test_out_directory_and_load(serial, tmp_path):
     result = analysis.sweep(DEC, VARY, executor="serial", chunk_size=3, out=tmp_path, **SMALL)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["chunk-00000.parquet", "chunk-00001.parquet", "points.parquet", "runs.parquet", "sweep.json"]
+    assert names == ["chunk-00000.parquet", "chunk-00001.parquet", "points.parquet", "sweep.json"]
     config = json.loads((tmp_path / "sweep.json").read_text())
     assert config["scenario_digest"] == sim.load_scenario(DEC).digest and config["version"] == sim.__version__
     same(serial, result)
