@@ -106,9 +106,11 @@ def _as_scenario(scenario: Any):
 
 
 def _tag(outcomes: pd.DataFrame, point: int, overrides: Mapping[str, Any]) -> pd.DataFrame:
+    """The point and its varied values first, then the outcome columns (less any varied ones)."""
     df = outcomes.drop(columns=[c for c in overrides if c in outcomes.columns])
-    head = pd.DataFrame({"point": point, **overrides}, index=df.index)
-    return pd.concat([head, df], axis=1)
+    for i, (name, value) in enumerate({"point": point, **overrides}.items()):
+        df.insert(i, name, [value] * len(df))
+    return df
 
 
 def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> tuple[bytes, pd.DataFrame]:
@@ -122,9 +124,8 @@ def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> tu
             scenario = sim.load_scenario(file, overrides=overrides)
             results = sim.simulate(scenario, runs=runs, seed=seed, history=False)
             frames.append(_tag(results.outcomes, point, overrides))
-    data = to_parquet_bytes(pd.concat(frames, ignore_index=True))
-    # summarised from the rows as stored, exactly as a resumed chunk read back from disk is
-    return data, points_table(from_parquet_bytes(data), paths, scenario.horizon)
+    rows = pd.concat(frames, ignore_index=True)
+    return to_parquet_bytes(rows), points_table(rows, paths, scenario.horizon)
 
 
 def _check_points(file: str, points: pd.DataFrame) -> None:
