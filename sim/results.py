@@ -100,8 +100,10 @@ def summary(results: Results) -> dict:
             else vals.mode().iloc[0]
     counts = Counter(a for b in o.loc[~o["agreed"], "blocking"] for a in b.split(",") if a)
     if counts:
+        without = max(1, int((~o["agreed"]).sum()))
+        out["blocking_shares"] = {a: k / without for a, k in counts.most_common()}
         out["blocking"] = counts.most_common(1)[0][0]
-        out["blocking_share"] = counts.most_common(1)[0][1] / max(1, int((~o["agreed"]).sum()))
+        out["blocking_share"] = counts.most_common(1)[0][1] / without
     return out
 
 
@@ -130,6 +132,10 @@ def summary_text(results: Results) -> str:
         lines.append("median terms of the deals   " + ", ".join(
             f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in s["terms"].items()))
     if s["blocking"]:
-        lines.append(f"most frequent blocker       {s['blocking']} "
-                     f"(in {100 * s['blocking_share']:.0f}% of worlds without a deal, at the horizon)")
+        shares = s["blocking_shares"]
+        top = [a for a, v in shares.items() if v == s["blocking_share"]]
+        rest = ", ".join(f"{a} {100 * v:.0f}%" for a, v in shares.items() if a not in top)
+        lines.append(f"most frequent blocker       {' and '.join(top)} "
+                     f"({'each ' if len(top) > 1 else ''}in {100 * s['blocking_share']:.0f}% of worlds without a deal "
+                     f"at the horizon{'; ' + rest if rest else ''})")
     return "\n".join(lines)

@@ -129,6 +129,7 @@ def test_zopa_run_twice_is_byte_identical(tmp_path, capsys):
         outs.append(capsys.readouterr().out.replace(str(tmp_path / name), "DIR"))
     assert outs[0] == outs[1]
     assert "ZOPA opens by the horizon" in outs[0]
+    assert "most frequent blocker       russia and ukraine" in outs[0]
     for f in ("outcomes.parquet", "history.parquet"):
         assert (tmp_path / "one" / f).read_bytes() == (tmp_path / "two" / f).read_bytes()
 
