@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from .errors import did_you_mean as _did_you_mean
 from .messages import describe
-from .params import Param
+from .params import Param, parse_param
 from .schema import Actor, RedLine, Scenario
 
 __all__ = ["SETTABLE", "cross_check", "suspicious"]
@@ -144,6 +144,20 @@ def _matches(pattern: str, parts: list[str]) -> bool:
     return len(pat) == len(parts) and all(p == "*" or p == q for p, q in zip(pat, parts))
 
 
+def _check_event_value(s: Scenario, parts: list[str], value: Any) -> list[str]:
+    """Problems with the value an event sets (the path itself is known to be settable)."""
+    if parts[2:3] == ["red_lines"]:
+        issue = s.issues[parts[3]]
+        if issue.is_levels and parts[4] != "allowed":
+            return [f"found {parts[4]} on levels issue {parts[3]!r}, expected allowed: [...] in an event"]
+        rl = RedLine.model_validate({parts[4]: value})
+        return [m for _, m in _check_red_line(s, parts[3], rl)]
+    p = parse_param(value)
+    if parts[0] == "battlefield" and not (0 <= p.bounds()[0] and p.bounds()[1] <= 1):
+        return [f"found {p.describe()}, expected a probability in [0, 1]"]
+    return []
+
+
 def _check_events(s: Scenario) -> list[tuple[tuple, str]]:
     out: list[tuple[tuple, str]] = []
     for i, ev in enumerate(s.events):
@@ -159,16 +173,11 @@ def _check_events(s: Scenario) -> list[tuple[tuple, str]]:
             if parts[0] == "battlefield" and s.battlefield is None:
                 out.append((loc, "found a battlefield parameter, expected a battlefield section"))
                 continue
-            if len(parts) == 5 and (m := _in(parts[3], s.issues, "issue")):
+            if parts[2:3] == ["red_lines"] and (m := _in(parts[3], s.issues, "issue")):
                 out.append((loc, m))
                 continue
             try:
-                if len(parts) == 5:
-                    rl = RedLine.model_validate({parts[4]: value})
-                    out += [(loc, m) for _, m in _check_red_line(s, parts[3], rl)]
-                else:
-                    from .params import parse_param
-                    parse_param(value)
+                out += [(loc, m) for m in _check_event_value(s, parts, value)]
             except pydantic.ValidationError as exc:
                 out += [(loc, describe(err)[1]) for err in exc.errors(include_url=False)]
             except ValueError as exc:

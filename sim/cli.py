@@ -8,6 +8,7 @@ Other packages add subcommands through the entry-point group ``zopa.commands`` (
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from importlib.metadata import entry_points
@@ -114,6 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zopa: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: one line, and the details on request
+        if os.environ.get("ZOPA_DEBUG"):
+            raise
+        print(f"zopa: internal error ({type(exc).__name__}: {exc}); rerun with ZOPA_DEBUG=1 for details "
+              "and please report it", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,7 @@ from .conditions import Condition
 from .protocols import PROTOCOLS, Concession
 from .schema import Scenario
 from .terms import terms_for, utilities_at
-from .worlds import _apply_red_lines, build_worlds, round_dates, stream
+from .worlds import apply_red_lines, build_worlds, round_dates, stream
 
 __all__ = ["NegotiationModel", "ActorAgent"]
 
@@ -28,8 +28,8 @@ class ActorAgent(mesa.Agent):
         super().__init__(model)
         self.actor_id = actor_id
         self.index = index
-        self.spec = model.scenario.actors[actor_id]
-        self.shifted = [np.zeros(model.runs, dtype=bool) for _ in self.spec.shifts]
+        self.actor_spec = model.spec.actors[actor_id]
+        self.shifted = [np.zeros(model.runs, dtype=bool) for _ in self.actor_spec.shifts]
 
     @property
     def setbacks(self) -> np.ndarray:
@@ -45,17 +45,15 @@ class ActorAgent(mesa.Agent):
             wins = m.a_wins if wd.side[i] > 0 else m.fought - m.a_wins
             a, b = wd.prior[i]
             m.belief[:, i] = (a + wins) / (a + b + m.fought)
-        for s_i, (threshold, red_lines) in enumerate(wd.shifts[i]):
+        for s_i, (threshold, drawn) in enumerate(wd.shifts[i]):
             due = ~self.shifted[s_i] & (self.setbacks >= threshold)
             if due.any():
-                _apply_red_lines(red_lines, wd.range_issues, wd.level_issues, wd.levels, i, wd.red_lo,
-                                 wd.red_hi, wd.allowed, m.sampler, f"actors.{self.actor_id}.shifts.{s_i}.red_lines",
-                                 where=due)
+                apply_red_lines(wd, i, drawn, where=due)
                 self.shifted[s_i] |= due
                 m.changed |= due
 
     def talks(self) -> np.ndarray:
-        return self.model.holds(self.spec.talks_when, self)
+        return self.model.holds(self.actor_spec.talks_when, self)
 
 
 class NegotiationModel(mesa.Model):
@@ -73,9 +71,9 @@ class NegotiationModel(mesa.Model):
     def __init__(self, scenario: Scenario, *, runs: int = 1, rng=None):
         root = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
         super().__init__(rng=stream(root, "mesa"))
-        self.scenario, self.runs, self.root = scenario, runs, root
+        # the scenario is ``spec``: mesa 3.5 reserves ``Model.scenario`` for its own scenario objects
+        self.spec, self.runs, self.root = scenario, runs, root
         self.worlds = wd = build_worlds(scenario, runs, root)
-        self.sampler = _ShiftSampler(root, runs, wd.sampled)
         self.battle_rng = stream(root, "battlefield.battles")
         self.dates = round_dates(scenario.calendar.start, scenario.calendar.step, scenario.horizon + 1)
         self.actor_agents = [ActorAgent(self, a, i) for i, a in enumerate(wd.actors)]
@@ -108,6 +106,7 @@ class NegotiationModel(mesa.Model):
             "talks": lambda m: float(m.last["talks"].mean()),
             "agreed": lambda m: float(m.deal.agreed.mean()),
         })
+        self._events_now()          # events dated on the start date are part of the scenario as written
         self._evaluate()
 
     # ------------------------------------------------------------------ one round
@@ -116,14 +115,17 @@ class NegotiationModel(mesa.Model):
         self._world_moves()
         self.agents.do("update")
         self._evaluate()
-        if self.round >= self.scenario.horizon or not self.active.any():
+        if self.round >= self.spec.horizon or not self.active.any():
             self.running = False
+
+    def _events_now(self) -> None:
+        for rnd, path, values in self.worlds.events:
+            if rnd == self.round:
+                self._set(path, values)
 
     def _world_moves(self) -> None:
         wd = self.worlds
-        for rnd, path, values in wd.events:
-            if rnd == self.round:
-                self._set(path, values)
+        self._events_now()
         if wd.battles:
             wins = self.battle_rng.binomial(wd.battles, wd.p_a)
             self.a_wins += wins
@@ -143,9 +145,13 @@ class NegotiationModel(mesa.Model):
             wd.war_cost[:, i] = 0.0
         elif parts[2] == "reservation":
             wd.war_cost[:, i] = values
+        elif parts[4] == "allowed":
+            levels = wd.levels[wd.level_issues.index(parts[3])]
+            apply_red_lines(wd, i, {parts[3]: ("levels", np.array([lv in values for lv in levels]))})
+            self.changed[:] = True
         else:
-            _apply_red_lines({parts[3]: _red_line(parts[4], values)}, wd.range_issues, wd.level_issues,
-                             wd.levels, i, wd.red_lo, wd.red_hi, wd.allowed, lambda p, _: values, "")
+            bound = ("range", values, None) if parts[4] == "min" else ("range", None, values)
+            apply_red_lines(wd, i, {parts[3]: bound})
             self.changed[:] = True
 
     def reservations(self) -> np.ndarray:
@@ -168,7 +174,7 @@ class NegotiationModel(mesa.Model):
         is_open = t >= -1e-9
         self.open_streak = np.where(is_open, self.open_streak + 1, 0)
         talks = np.logical_and.reduce([a.talks() for a in self.actor_agents]) & self.active
-        blocking = zopa.blocking_mask(self.mu, cert, t, self.feasible, self.conflicts)
+        blocking = np.where(self.active, zopa.blocking_mask(self.mu, cert, t, self.feasible, self.conflicts), 0)
         self.last = {"zopa_open": is_open, "zopa_width": t, "talks": talks, "blocking": blocking,
                      "reservation": r}
         self._strike(talks & is_open, r)
@@ -205,7 +211,7 @@ class NegotiationModel(mesa.Model):
             agreed, y, combo = self.concession.advance(idx, rr)
             idx, y, combo = idx[agreed], y[agreed], combo[agreed]
         else:
-            y, combo = PROTOCOLS[self.scenario.protocol](mu, B, feas, rr, discount=self.worlds.discount[idx],
+            y, combo = PROTOCOLS[self.spec.protocol](mu, B, feas, rr, discount=self.worlds.discount[idx],
                                                          points=self._points(idx), level_utils=self.L[idx])
         if len(idx):
             self._record(idx, y, combo)
@@ -237,37 +243,6 @@ class NegotiationModel(mesa.Model):
         if k == "any":
             return np.logical_or.reduce([self.holds(c, agent) for c in arg])
         return ~self.holds(arg, agent)
-
-
-def _red_line(key: str, value):
-    from .schema import RedLine
-    if key == "allowed":
-        return RedLine(allowed=tuple(value))
-    return RedLine.model_construct(**{"min": None, "max": None, "allowed": None, key: _Fixed(value)})
-
-
-class _Fixed:
-    """A pre-sampled per-world value standing where a Param would (events set sampled arrays)."""
-
-    def __init__(self, values):
-        self.values = values
-
-
-class _ShiftSampler:
-    """Samples red lines of shifts from their own streams, once, for every world."""
-
-    def __init__(self, root, runs, sampled):
-        self.root, self.runs, self.sampled, self.cache = root, runs, sampled, {}
-
-    def __call__(self, p, path):
-        if isinstance(p, _Fixed):
-            return p.values
-        if path not in self.cache:
-            from .worlds import _Sampler
-            s = _Sampler(self.root, self.runs)
-            self.cache[path] = s(p, path)
-            self.sampled.update(s.sampled)
-        return self.cache[path]
 
 
 class _Deal:

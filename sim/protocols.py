@@ -159,7 +159,8 @@ def _nash_on_segments(vc, L_l, r, *, vertices_only=False):
     support function. Returns gains (W, n), nan where no segment holds the solution (a higher face).
     """
     W, kc, J, n = vc.shape
-    tuples = np.array(list(itertools.product(range(J), repeat=kc)), dtype=int).reshape(-1, kc)
+    combos = list(itertools.product(range(J), repeat=kc))
+    tuples = np.array(combos, dtype=int).reshape(len(combos), kc)
     verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
     V = len(tuples)
     pairs = np.array([(p, p) for p in range(V)] if vertices_only else
@@ -250,29 +251,65 @@ def _best_offer(mu, B, feasible, r, T, proposer, need):
     return gain[np.arange(W), combo], combo
 
 
-def alternating_offers(mu, B, feasible, r, *, discount, max_iter=5000, **_):
+def _offer_round(mu, B, feasible, r, T, V, discount):
+    """Every proposer's best offer given the others' current offers: V[i] -> (new V, combos)."""
+    n = r.shape[1]
+    new = np.empty_like(V)
+    combos = np.zeros(V.shape[:2], dtype=int)
+    for i in range(n):
+        need = discount * V[(i + 1) % n]
+        g, combos[i] = _best_offer(mu, B, feasible, r, T, i, need)
+        new[i] = need
+        new[i][:, i] = np.maximum(g, 0.0)
+    return new, combos
+
+
+def alternating_offers(mu, B, feasible, r, *, discount, **_):
     """Rubinstein (1982), stationary subgame-perfect offers extended to n actors proposing in turn.
 
     Proposer i offers every responder j its discounted value of the next proposer's offer,
     ``delta_j * V_j(i+1)``, and keeps the rest; the first actor listed proposes first. With two actors
     on a unit surplus the first proposer gets (1 - d2) / (1 - d1 d2).
+
+    The stationary offers are the fixed point of a piecewise-linear contraction whose rate is the
+    product of the discounts, slow when they are near 1; after a few plain iterations Newton's method
+    (with a finite-difference Jacobian, exact on each linear piece) finds it, checked by its residual.
     """
     T = combo_widths(mu, B, feasible, r)
     W, n = r.shape
+    step = lambda V: _offer_round(mu, B, feasible, r, T, V, discount)   # noqa: E731
     V = np.zeros((n, W, n))                                  # V[i]: gains of everyone under i's offer
-    combos = np.zeros((n, W), dtype=int)
-    for _ in range(max_iter):
-        new = np.empty_like(V)
-        for i in range(n):
-            need = discount * V[(i + 1) % n]
-            g, combos[i] = _best_offer(mu, B, feasible, r, T, i, need)
-            new[i] = need
-            new[i][:, i] = np.maximum(g, 0.0)
-        done = np.abs(new - V).max() < 1e-14
-        V = new
-        if done:
+    for _ in range(50):
+        V = step(V)[0]
+    for _ in range(30):
+        FV, combos = step(V)
+        res = (FV - V).transpose(1, 0, 2).reshape(W, -1)
+        if np.abs(res).max() < 1e-14:
             break
-    return r + V[0], combos[0]
+        V = _newton_fixed_point(step, V, FV, res)
+    return r + V[0], step(V)[1][0]
+
+
+def _newton_fixed_point(step, V, FV, res):
+    """One Newton step for V = F(V), per world; worlds where it would not help keep F(V)."""
+    n, W, _ = V.shape
+    m = n * n
+    flat = V.transpose(1, 0, 2).reshape(W, m)
+    J = np.empty((W, m, m))
+    h = 1e-7
+    for j in range(m):
+        bumped = flat.copy()
+        bumped[:, j] += h
+        Fb = step(bumped.reshape(W, n, n).transpose(1, 0, 2))[0].transpose(1, 0, 2).reshape(W, m)
+        J[:, :, j] = (Fb - FV.transpose(1, 0, 2).reshape(W, m)) / h
+    A = np.eye(m) - J
+    ok = np.abs(np.linalg.det(A)) > 1e-12
+    out = FV.transpose(1, 0, 2).reshape(W, m).copy()
+    if ok.any():
+        out[ok] = flat[ok] + np.linalg.solve(A[ok], res[ok][..., None])[..., 0]
+    new = out.reshape(W, n, n).transpose(1, 0, 2)
+    better = np.abs(step(new)[0] - new).max(axis=(0, 2)) <= np.abs(res).max(axis=1)
+    return np.where(better[None, :, None], new, FV)
 
 
 class Concession:

@@ -37,7 +37,8 @@ def _one(w, ideal, span, lo, hi, L, y):
                 A.append(row)
                 b.append(1.0 + sign * ideal[i, k] / span[i, k])
     bounds = [(lo[k], max(lo[k], hi[k])) for k in range(kc)] + [(None, 1.0)] * (n * kc)
-    res = linprog(c, A_ub=np.array(A), b_ub=np.array(b), bounds=bounds, method="highs")
+    res = linprog(c, A_ub=np.array(A), b_ub=np.array(b), bounds=bounds, method="highs",
+                  options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
     if res.status != 0:
         raise RuntimeError(f"no terms deliver the agreed utilities: {res.message}")
     return res.x[:kc]

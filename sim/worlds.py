@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .params import Param
+from .params import Param, parse_param
 from .schema import Actor, RedLine, Scenario
 
-__all__ = ["Worlds", "build_worlds", "stream", "round_dates", "level_values"]
+__all__ = ["Worlds", "build_worlds", "stream", "round_dates", "level_values", "sample_red_lines",
+           "apply_red_lines"]
 
 
 def stream(root: np.random.SeedSequence, name: str) -> np.random.Generator:
@@ -78,7 +79,7 @@ class Worlds:
     side: np.ndarray          # (n,) +1 side A, -1 side B, 0 none
     p_a: np.ndarray           # (W,)
     battles: int
-    shifts: list[list[tuple[np.ndarray, dict]]]   # per actor: (threshold (W,), red lines)
+    shifts: list[list[tuple[int, dict]]]   # per actor: (net setbacks that trigger it, drawn red lines)
     events: list[tuple[int, str, np.ndarray | list]]  # (round, path, values)
     sampled: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -93,12 +94,6 @@ class _Sampler:
         values = p.sample(stream(self.root, path), self.runs)
         self.sampled[path] = values
         return values
-
-
-def _red_bounds(rl: RedLine, issue, sample, path: str):
-    lo = sample(rl.min, path + ".min") if rl.min is not None else None
-    hi = sample(rl.max, path + ".max") if rl.max is not None else None
-    return lo, hi
 
 
 def _allowed_mask(rl: RedLine, levels: tuple[str, ...]) -> np.ndarray:
@@ -131,8 +126,6 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
                 w[:, i, j] = sample(a.weights[k], f"actors.{a_id}.weights.{k}")
         for j, k in enumerate(rng_ids):
             ideal[:, i, j] = sample(a.ideal[k], f"actors.{a_id}.ideal.{k}") if k in a.ideal else lo[j]
-        _apply_red_lines(a.red_lines, rng_ids, lvl_ids, levels, i, red_lo, red_hi, allowed, sample,
-                         f"actors.{a_id}.red_lines")
     w /= w.sum(axis=2, keepdims=True)
     span = np.maximum(ideal - lo, hi - ideal)
     level_vals = [np.stack([level_values(s.actors[a], k, levels[j]) for a in actors])
@@ -144,7 +137,9 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
         side = np.array([1 if a in s.battlefield.side_a else -1 if a in s.battlefield.side_b else 0
                          for a in actors])
         p_a, battles = sample(s.battlefield.p_a, "battlefield.p_a"), s.battlefield.battles_per_round
-    shifts = [[(np.full(W, sh.after_setbacks), sh.red_lines) for sh in s.actors[a].shifts] for a in actors]
+    ids = (rng_ids, lvl_ids, levels)
+    shifts = [[(sh.after_setbacks, sample_red_lines(sh.red_lines, ids, sample, f"actors.{a}.shifts.{k}.red_lines"))
+               for k, sh in enumerate(s.actors[a].shifts)] for a in actors]
     worlds = Worlds(
         runs=W, actors=actors, range_issues=rng_ids, level_issues=lvl_ids, levels=levels, lo=lo, hi=hi,
         w_range=w[:, :, :kc], w_level=w[:, :, kc:], ideal=ideal, span=span, level_vals=level_vals,
@@ -153,23 +148,37 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
         erosion=np.stack([sample(s.actors[a].erosion, f"actors.{a}.erosion") for a in actors], 1),
         discount=np.stack([sample(s.actors[a].discount, f"actors.{a}.discount") for a in actors], 1),
         side=side, p_a=p_a, battles=battles, shifts=shifts, events=[], sampled=sample.sampled)
+    for i, a in enumerate(actors):
+        apply_red_lines(worlds, i, sample_red_lines(s.actors[a].red_lines, ids, sample, f"actors.{a}.red_lines"))
     worlds.events = _events(s, sample)
     return worlds
 
 
-def _apply_red_lines(red_lines, rng_ids, lvl_ids, levels, i, red_lo, red_hi, allowed, sample, path,
-                     where=slice(None)):
+def sample_red_lines(red_lines: dict, wd_ids: tuple, sample, path: str) -> dict:
+    """Draw a set of red lines for every world: issue -> ("range", lo | None, hi | None) or
+    ("levels", allowed mask)."""
+    rng_ids, lvl_ids, levels = wd_ids
+    out = {}
     for k, rl in red_lines.items():
         if k in rng_ids:
-            j = rng_ids.index(k)
-            r_lo, r_hi = _red_bounds(rl, None, sample, f"{path}.{k}")
-            if r_lo is not None:
-                red_lo[where, i, j] = r_lo[where]
-            if r_hi is not None:
-                red_hi[where, i, j] = r_hi[where]
+            out[k] = ("range", sample(rl.min, f"{path}.{k}.min") if rl.min is not None else None,
+                      sample(rl.max, f"{path}.{k}.max") if rl.max is not None else None)
         else:
-            j = lvl_ids.index(k)
-            allowed[j][where, i, :] = _allowed_mask(rl, levels[j])
+            out[k] = ("levels", _allowed_mask(rl, levels[lvl_ids.index(k)]))
+    return out
+
+
+def apply_red_lines(wd: "Worlds", i: int, drawn: dict, where=slice(None)) -> None:
+    """Put red lines drawn by :func:`sample_red_lines` in force for actor ``i`` in worlds ``where``."""
+    for k, value in drawn.items():
+        if value[0] == "range":
+            j = wd.range_issues.index(k)
+            if value[1] is not None:
+                wd.red_lo[where, i, j] = value[1][where]
+            if value[2] is not None:
+                wd.red_hi[where, i, j] = value[2][where]
+        else:
+            wd.allowed[wd.level_issues.index(k)][where, i, :] = value[1]
 
 
 def _reservations(s: Scenario, actors: list[str], sample, W: int):
@@ -202,8 +211,7 @@ def _events(s: Scenario, sample) -> list[tuple[int, str, object]]:
             continue
         for key, value in ev.set.items():
             if key.endswith(".allowed"):
-                out.append((max(rnd, 1), key, list(value)))
+                out.append((rnd, key, list(value)))
             else:
-                from .params import parse_param
-                out.append((max(rnd, 1), key, sample(parse_param(value), f"events.{e_i}.set.{key}")))
+                out.append((rnd, key, sample(parse_param(value), f"events.{e_i}.set.{key}")))
     return sorted(out, key=lambda e: e[0])

@@ -92,6 +92,28 @@ def test_relabelling_actors_relabels_the_outcome(tmp_path):
         assert r1.outcomes[f"utility.{actor}"].iloc[0] == pytest.approx(r2.outcomes[f"utility.{actor}"].iloc[0], abs=1e-12)
 
 
+def test_columns_do_not_depend_on_seed_or_runs(december):
+    """Every sampled parameter is a column, whether or not a world ever used it (shifts included)."""
+    cols = {tuple(sim.simulate(december, runs=runs, seed=seed, history=False).outcomes.columns)
+            for runs, seed in ((1, 1), (1, 3), (5, 1), (50, 9))}
+    assert len(cols) == 1
+    assert any(".shifts." in c for c in next(iter(cols)))
+
+
+def test_blocking_is_empty_once_agreed(december):
+    o = sim.simulate(december, runs=300, seed=4, history=False).outcomes
+    assert o["agreed"].any() and (o.loc[o["agreed"], "blocking"] == "").all()
+    assert (o.loc[~o["agreed"], "blocking"] != "").all()
+
+
+def test_an_event_on_the_start_date_is_in_force_at_round_0(tmp_path):
+    data = two_party(reservations=(0.7, 0.6), horizon=3)
+    data["events"] = [{"date": "2024-01-01", "set": {"actors.a.reservation": 0.3}}]
+    r = run(tmp_path, data)
+    assert r.outcomes["zopa_round"].iloc[0] == 0
+    assert r.history["reservation.a"].iloc[0] == pytest.approx(0.3)
+
+
 def test_events_change_parameters_on_their_date(tmp_path):
     data = two_party(reservations=(0.7, 0.6), horizon=6)
     data["events"] = [{"date": "2024-04-01", "set": {"actors.a.reservation": 0.3}}]

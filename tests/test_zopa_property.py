@@ -14,12 +14,12 @@ from tests.reference import zopa_width_reference
 
 @st.composite
 def instances(draw):
-    """2-6 actors, 1-5 issues (range and levels mixed), random red lines, 1-3 worlds."""
+    """2-6 actors, 1-5 issues (range and levels mixed), random red lines, 1-3 or 20 worlds."""
     n = draw(st.integers(2, 6))
     m = draw(st.integers(1, 5))
     kc = draw(st.integers(0, m))
     kl = m - kc
-    W = draw(st.integers(1, 3))
+    W = draw(st.sampled_from([1, 2, 3, 20]))   # 20 distinct worlds take the batched vertex path
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     grid = draw(st.booleans())          # ideals on a coarse grid make ties and degenerate cases
