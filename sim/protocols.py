@@ -82,7 +82,7 @@ def _nash_facets(mu, B_l, r):
         g = np.where(inner[:, :, None], s[:, :, None] / (n * mu), np.nan)     # (W, C, n)
     y = r[:, None, :] + g
     slack = (B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)).min(axis=2)  # (W, C)
-    good = inner & (slack >= -1e-9 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
+    good = inner & (slack >= -1e-12 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
     pick = np.where(good.any(axis=1), good.argmax(axis=1), -1)
     out = np.full((W, n), np.nan)
     has = pick >= 0

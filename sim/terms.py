@@ -8,6 +8,8 @@ import math
 import numpy as np
 from scipy.optimize import linprog
 
+from .zopa import regular
+
 __all__ = ["terms_for", "utilities_at"]
 
 
@@ -17,7 +19,7 @@ def utilities_at(x, w_range, ideal, span, L):
     return (w_range * v).sum(axis=2) + L
 
 
-def _one(w, ideal, span, lo, hi, L, y):
+def _one(w, ideal, span, lo, hi, L, y, tol):
     """Terms giving every actor at least y (less a hair), the sum of utilities as large as possible."""
     n, kc = w.shape
     nv = kc + n * kc
@@ -28,7 +30,7 @@ def _one(w, ideal, span, lo, hi, L, y):
         row = np.zeros(nv)
         row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
         A.append(row)
-        b.append(L[i] - y[i] + 1e-11)
+        b.append(L[i] - y[i] + tol)
         for k in range(kc):
             for sign in (1.0, -1.0):
                 row = np.zeros(nv)
@@ -39,12 +41,10 @@ def _one(w, ideal, span, lo, hi, L, y):
     bounds = [(lo[k], max(lo[k], hi[k])) for k in range(kc)] + [(None, 1.0)] * (n * kc)
     res = linprog(c, A_ub=np.array(A), b_ub=np.array(b), bounds=bounds, method="highs",
                   options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
-    if res.status != 0:
-        raise RuntimeError(f"no terms deliver the agreed utilities: {res.message}")
-    return res.x[:kc]
+    return res.x[:kc] if res.status == 0 else np.full(kc, np.nan)
 
 
-def _single_issue(w, ideal, span, a, b, L, y):
+def _single_issue(w, ideal, span, a, b, L, y, tol):
     """Vectorised for one divisible issue: scan the segments between clipped ideals."""
     W, n, _ = w.shape
     pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)
@@ -56,7 +56,7 @@ def _single_issue(w, ideal, span, a, b, L, y):
         u1 = utilities_at(x1[:, None], w, ideal, span, L)
         d = u1 - u0
         with np.errstate(divide="ignore", invalid="ignore"):
-            bound = np.where(np.abs(d) > 1e-15, (y - 1e-11 - u0) / d, np.where(u0 >= y - 1e-11, -np.inf, np.nan))
+            bound = np.where(np.abs(d) > 1e-15, (y - tol - u0) / d, np.where(u0 >= y - tol, -np.inf, np.nan))
         lo_s = np.where(d > 1e-15, bound, -np.inf).max(axis=1)
         hi_s = np.where(d < -1e-15, bound, np.inf).min(axis=1)
         bad = np.isnan(bound).any(axis=1)
@@ -76,17 +76,18 @@ def _solve_small(A, c):
     """Batched A x = c with a flag for singular A; Cramer's rule for 2 x 2 (the common case)."""
     if A.shape[-1] == 2:
         det = A[..., 0, 0] * A[..., 1, 1] - A[..., 0, 1] * A[..., 1, 0]
-        ok = np.abs(det) > 1e-12
+        scale = np.hypot(A[..., 0, 0], A[..., 0, 1]) * np.hypot(A[..., 1, 0], A[..., 1, 1])
+        ok = np.abs(det) > 1e-12 * np.where(scale > 0, scale, 1.0)
         d = np.where(ok, det, 1.0)
         x0 = (c[..., 0] * A[..., 1, 1] - A[..., 0, 1] * c[..., 1]) / d
         x1 = (A[..., 0, 0] * c[..., 1] - c[..., 0] * A[..., 1, 0]) / d
         return np.stack([x0, x1], axis=-1), ok
-    ok = np.abs(np.linalg.det(A)) > 1e-12
+    ok = regular(A)
     A = np.where(ok[..., None, None], A, np.eye(A.shape[-1]))
     return np.linalg.solve(A, c[..., None])[..., 0], ok
 
 
-def _vertex_terms(y, L, w, ideal, span, a, b):
+def _vertex_terms(y, L, w, ideal, span, a, b, tol):
     """Vectorised: the vertices of {x in box : u_i(x) >= y_i}, each |x_k - ideal| split by its sign.
 
     Returns (W, kc) terms with the largest total utility, nan where no vertex is feasible.
@@ -95,14 +96,14 @@ def _vertex_terms(y, L, w, ideal, span, a, b):
     signs = np.array(list(itertools.product((1.0, -1.0), repeat=kc)))                 # (2^kc, kc)
     coef = (w / span)[:, :, None, :] * signs[None, None]                               # (W, n, 2^kc, kc)
     rhs = (w[:, :, None, :] * (1 + signs[None, None] * (ideal / span)[:, :, None, :])).sum(axis=3) \
-        - (y - L)[:, :, None] + 1e-11
+        - (y - L)[:, :, None] + tol
     G = np.concatenate([coef.reshape(W, -1, kc), np.broadcast_to(np.eye(kc), (W, kc, kc)),
                         np.broadcast_to(-np.eye(kc), (W, kc, kc))], axis=1)
     h = np.concatenate([rhs.reshape(W, -1), b, -a], axis=1)
     subsets = np.array(list(itertools.combinations(range(G.shape[1]), kc)), dtype=int)
     A, c = G[:, subsets], h[:, subsets]                                                # (W, S, kc, kc)
     x, ok = _solve_small(A, c)                                                         # (W, S, kc)
-    feas = ok & (x @ np.swapaxes(G, 1, 2) <= h[:, None, :] + 1e-11).all(axis=2)
+    feas = ok & (x @ np.swapaxes(G, 1, 2) <= h[:, None, :] + tol).all(axis=2)
     total = np.where(feas, (w[:, None] * (1 - np.abs(x[:, :, None, :] - ideal[:, None]) / span[:, None]))
                      .sum(axis=(2, 3)), -np.inf)
     best = total.argmax(axis=1)
@@ -111,16 +112,26 @@ def _vertex_terms(y, L, w, ideal, span, a, b):
 
 
 def terms_for(y, L, w_range, ideal, span, a, b):
-    """Range-issue terms (W, kc) delivering utilities y, given the levels part L (W, n)."""
+    """Range-issue terms (W, kc) delivering utilities y, given the levels part L (W, n).
+
+    Utilities may fall short of y by a hair: first 1e-13, then, where no terms do that (y itself
+    computed with rounding), 1e-11 and 1e-9.
+    """
     W, n, kc = w_range.shape
+    x = np.full((W, kc), np.nan)
     if kc == 0:
-        return np.zeros((W, 0))
-    if kc == 1:
-        x = _single_issue(w_range, ideal, span, a, b, L, y)
-    elif math.comb(n * 2 ** kc + 2 * kc, kc) <= 5000:
-        x = _vertex_terms(y, L, w_range, ideal, span, a, b)
-    else:
-        x = np.full((W, kc), np.nan)
-    for i in np.where(np.isnan(x).any(axis=1))[0]:
-        x[i] = _one(w_range[i], ideal[i], span[i], a[i], b[i], L[i], y[i])
+        return x
+    for tol in (1e-13, 1e-11, 1e-9):
+        todo = np.where(np.isnan(x).any(axis=1))[0]
+        if not len(todo):
+            break
+        args = (y[todo], L[todo], w_range[todo], ideal[todo], span[todo], a[todo], b[todo])
+        if kc == 1:
+            x[todo] = _single_issue(w_range[todo], ideal[todo], span[todo], a[todo], b[todo], L[todo], y[todo], tol)
+        elif math.comb(n * 2 ** kc + 2 * kc, kc) <= 5000:
+            x[todo] = _vertex_terms(*args, tol)
+        for i in todo[np.isnan(x[todo]).any(axis=1)]:
+            x[i] = _one(w_range[i], ideal[i], span[i], a[i], b[i], L[i], y[i], tol)
+    if np.isnan(x).any():
+        raise RuntimeError("no terms deliver the agreed utilities")
     return np.clip(x, a, np.maximum(a, b))

@@ -33,6 +33,13 @@ NEG = -np.inf
 TOL = 1e-12
 
 
+def regular(A: np.ndarray, rel: float = 1e-12) -> np.ndarray:
+    """Which square matrices are safely invertible: |det| against the product of the row norms
+    (Hadamard's bound), so tiny weights (1e-9) do not pass for singular, nor noise for regular."""
+    scale = np.linalg.norm(A, axis=-1).prod(axis=-1)
+    return np.abs(np.linalg.det(A)) > rel * np.where(scale > 0, scale, 1.0)
+
+
 def _mv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Batched matrix-vector product: (W, C, n) x (W, n) -> (W, C)."""
     return (m @ v[..., None])[..., 0]
@@ -89,7 +96,7 @@ def _vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
     A = np.concatenate([rows, np.ones((len(subsets), 1, n))], axis=1)
     rhs = np.zeros(n)
     rhs[-1] = 1.0
-    ok = np.abs(np.linalg.det(A)) > 1e-12
+    ok = regular(A)
     mu = np.linalg.solve(A[ok], np.broadcast_to(rhs, (ok.sum(), n))[..., None])[..., 0]
     sub = subsets[ok]
     keep = (mu >= -1e-10).all(axis=1)
@@ -120,8 +127,7 @@ def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.
     allp = np.concatenate([normals.reshape(W, kc * (n - 1), n), np.broadcast_to(np.eye(n), (W, n, n))], axis=1)
     subsets = np.array(list(itertools.combinations(range(allp.shape[1]), n - 1)), dtype=int)
     A = np.concatenate([allp[:, subsets], np.ones((W, len(subsets), 1, n))], axis=2)  # (W, S, n, n)
-    det = np.linalg.det(A)
-    ok = np.abs(det) > 1e-12
+    ok = regular(A)
     A = np.where(ok[..., None, None], A, np.eye(n))
     mu = np.linalg.solve(A, np.broadcast_to(np.eye(n)[-1], A.shape[:-1])[..., None])[..., 0]
     valid = ok & (mu >= -1e-10).all(axis=2)
