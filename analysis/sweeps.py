@@ -208,6 +208,8 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
     vary = normalise_vary(vary, design)
     seed = int(np.random.SeedSequence().entropy) if seed is None else seed
     _check_ints(runs, seed)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"found workers={workers!r}, expected a positive integer (or None for all cores)")
     design_seed, worlds_seed = np.random.SeedSequence(seed).spawn(2)
     points = design_points(vary, design=design, samples=samples, seed=design_seed)
     seeds = worlds_seed.spawn(len(points))

@@ -64,6 +64,10 @@ class Results:
         from .scenario import load_scenario
 
         d = Path(directory)
+        missing = [f for f in ("record.json", "outcomes.parquet") if not (d / f).exists()]
+        if missing:
+            raise ValueError(f"{d}: found no {' or '.join(missing)}, expected a directory written by "
+                             "zopa run --out or Results.save")
         record = json.loads((d / "record.json").read_text())
         outcomes = pd.read_parquet(d / "outcomes.parquet")
         history = pd.read_parquet(d / "history.parquet") if (d / "history.parquet").exists() else None

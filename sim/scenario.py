@@ -133,6 +133,7 @@ def _blame_overrides(problems: list[Problem], overrides: Mapping[str, Any] | Non
     """Problems in a value set by ``--set`` are reported against ``--set``, not a line of the file."""
     paths = [".".join(_split(k)) for k in overrides or ()]
     return [Problem("--set", None, p.path, p.message)
-            if any(p.path == o or p.path.startswith(o + ".") for o in paths) else p for p in problems]
+            if any(p.path == o or p.path.startswith(o + ".") or o.startswith(p.path + ".") for o in paths)
+            else p for p in problems]
 
 

@@ -24,6 +24,8 @@ def _root(seed) -> tuple[np.random.SeedSequence, int]:
         return seed, int(seed.entropy) % 2**63
     if seed is None:
         seed = int(np.random.SeedSequence().entropy) % 2**63
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: found {seed!r}, expected a whole number >= 0")
     return np.random.SeedSequence(int(seed)), int(seed)
 
 

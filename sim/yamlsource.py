@@ -98,5 +98,5 @@ def parse_value(text: str) -> Any:
     """Parse one ``--set`` value as YAML (so ``0.02``, ``[1, 2]`` and ``{uniform: [0, 1]}`` work)."""
     try:
         return yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):   # ValueError: a date such as 2024-13-01
         return text

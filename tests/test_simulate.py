@@ -165,6 +165,23 @@ def test_zopa_run_bad_input_is_a_message_not_a_traceback(tmp_path, capsys):
     assert "actors.russia.erosion" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv, expected", [
+    (["--set", "issues.share.range=[1,0]"], "--set: issues.share: found range [1.0, 0.0]"),
+    (["--set", "calendar.start=2024-13-01"], "--set: calendar.start: found '2024-13-01'"),
+    (["--seed", "-1"], "seed: found -1, expected a whole number >= 0"),
+])
+def test_bad_run_options_are_named(argv, expected, capsys):
+    assert main(["run", str(ROOT / "scenarios" / "split-the-pie.yaml"), *argv]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_loading_an_incomplete_results_directory_names_the_missing_file(tmp_path):
+    (tmp_path / "record.json").write_text("{}")
+    with pytest.raises(ValueError, match="found no outcomes.parquet"):
+        sim.Results.load(tmp_path)
+
+
 def test_runs_must_be_positive(december):
     with pytest.raises(ValueError, match="runs"):
         sim.simulate(december, runs=0)
