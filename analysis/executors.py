@@ -11,6 +11,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import sys
+import threading
 from typing import Any, Callable, Iterator, Mapping
 
 __all__ = ["EXECUTORS", "dispatch"]
@@ -37,9 +38,11 @@ def _drain(futures: dict, completed: Callable, on_done: Done) -> None:
 
 
 def _context() -> mp.context.BaseContext:
-    """Fork where the platform has it: workers start at once with every module already imported, and
-    scripts need no ``if __name__ == "__main__"`` guard. (Importing mesa makes spawn the default.)"""
-    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+    """Fork where the platform has it and no other thread runs (forking a threaded process can
+    deadlock): workers start at once with every module already imported, and scripts need no
+    ``if __name__ == "__main__"`` guard. Otherwise the default (spawn: importing mesa makes it so)."""
+    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() \
+            and threading.active_count() == 1:
         return mp.get_context("fork")
     return mp.get_context()
 

@@ -78,7 +78,7 @@ def _nullable(rounds: np.ndarray) -> pd.arrays.IntegerArray:
 
 def _dates(model, rounds: np.ndarray) -> np.ndarray:
     d = model.dates[np.clip(rounds, 0, None)].astype("datetime64[ns]")
-    return np.where(rounds >= 0, d, np.datetime64("NaT"))
+    return np.where(rounds >= 0, d, np.datetime64("NaT", "ns"))
 
 
 def _outcomes(model: NegotiationModel, seed: int) -> pd.DataFrame:

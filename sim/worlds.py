@@ -30,12 +30,12 @@ def round_dates(start: dt.date, step: str, rounds: int) -> np.ndarray:
     base = np.datetime64(start, "D")
     t = np.arange(rounds)
     if step == "day":
-        return base + t
+        return base + t.astype("timedelta64[D]")
     if step == "week":
-        return base + 7 * t
-    months = np.datetime64(start, "M") + t
+        return base + (7 * t).astype("timedelta64[D]")
+    months = np.datetime64(start, "M") + t.astype("timedelta64[M]")
     day = np.timedelta64(start.day - 1, "D")
-    ends = (months + 1).astype("datetime64[D]") - 1
+    ends = (months + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
     return np.minimum(months.astype("datetime64[D]") + day, ends)
 
 
