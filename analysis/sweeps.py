@@ -144,12 +144,13 @@ def _values(points: pd.DataFrame, i: int) -> list:
 
 
 def _default_chunk_size(n_points: int, workers: int | None) -> int:
-    # about 16 chunks a worker: small enough that the last ones finish together, large enough to amortise
-    return max(1, math.ceil(n_points / (16 * (workers or os.cpu_count() or 1))))
+    # about 32 chunks a worker: small enough that the last ones finish together, large enough to amortise
+    return max(1, math.ceil(n_points / (32 * (workers or os.cpu_count() or 1))))
 
 
 def _progress_bar(progress: bool | None, total: int, initial: int):
     from tqdm.auto import tqdm
+    tqdm.monitor_interval = 0   # no monitor thread: worker processes are forked, and forking wants one thread
     quiet = not sys.stderr.isatty() if progress is None else not progress
     return tqdm(total=total, initial=initial, disable=quiet, unit="point", desc="sweep", file=sys.stderr)
 
@@ -192,7 +193,7 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
         Default ``"processes"``: a process pool of ``workers`` (default: all cores). ``"dask"``
         connects to ``scheduler`` (``"tcp://host:8786"``) or starts a local cluster.
     chunk_size : int, optional
-        Points per task (and per file in ``out``); by default about four tasks per worker.
+        Points per task (and per file in ``out``); by default about 32 tasks per worker.
     out : path, optional
         Write ``sweep.json``, one ``chunk-NNNNN.parquet`` per finished chunk (together, the rows
         of ``runs``), then ``points.parquet``. Calling again with the same arguments resumes; with other
