@@ -26,11 +26,6 @@ def combo_widths(mu, B, feasible, r):
     return np.where(feasible, vals.min(axis=1), -np.inf)
 
 
-def _slack(mu, B_l, y):
-    """min_c (B_l[c] - mu_c . y): >= 0 iff y is feasible. Shapes (W, C, n), (W, C), (W, n)."""
-    return (B_l - _mv(mu, y)).min(axis=1)
-
-
 def _pick(B, combo):
     return np.take_along_axis(B, combo[:, None, None], axis=2)[:, :, 0]
 

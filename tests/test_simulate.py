@@ -123,6 +123,34 @@ def test_events_change_parameters_on_their_date(tmp_path):
     assert r.outcomes["zopa_round"].iloc[0] == 3
 
 
+def test_every_kind_of_event_takes_effect(tmp_path):
+    """Each settable path, on its date: war cost, red-line bounds, allowed levels, erosion, battle odds."""
+    data = {
+        "name": "events", "title": "Events", "calendar": {"start": "2024-01-01"}, "horizon": 4,
+        "protocol": "egalitarian",
+        "issues": {"x": {"range": [0, 1]}, "lv": {"levels": ["a", "b", "c"]}},
+        "battlefield": {"side_a": ["p"], "side_b": ["q"], "p_a": 0.0},
+        "actors": {
+            "p": {"weights": {"x": 1, "lv": 1}, "ideal": {"x": 1, "lv": "a"}, "talks_when": "never",
+                  "reservation": {"war": {"win_probability": 0.6, "cost": 0.1}}},
+            "q": {"weights": {"x": 1}, "ideal": {"x": 0}, "reservation": 0.2,
+                  "red_lines": {"x": {"max": 0.5}, "lv": {"allowed": ["c"]}}},
+        },
+        "events": [
+            {"date": "2024-02-01", "set": {"actors.p.reservation.war.cost": 0.3, "battlefield.p_a": 1.0}},
+            {"date": "2024-03-01", "set": {"actors.q.red_lines.x.max": 0.9, "actors.q.erosion": 0.05}},
+            {"date": "2024-04-01", "set": {"actors.q.red_lines.lv.allowed": ["a", "b", "c"]}},
+        ],
+    }
+    r = run(tmp_path, data)
+    h = r.history.set_index("round")
+    assert h.loc[0, "reservation.p"] == pytest.approx(0.5) and h.loc[1, "reservation.p"] == pytest.approx(0.3)
+    assert h.loc[2, "reservation.q"] == pytest.approx(0.15) and h.loc[3, "reservation.q"] == pytest.approx(0.1)
+    # with only level c allowed, p gets at most 0.5 x + 0: the width grows once a is allowed (round 3)
+    assert h.loc[3, "zopa_width"] > h.loc[2, "zopa_width"] + 0.1
+    assert r.outcomes["blocking"].iloc[0] == ""
+
+
 def test_red_lines_shift_after_setbacks(tmp_path):
     data = two_party(reservations=(0.0, 0.0), horizon=10,
                      battlefield={"side_a": ["a"], "side_b": ["b"], "p_a": 0.0, "battles_per_round": 1})
