@@ -105,12 +105,16 @@ def _as_scenario(scenario: Any):
     return scenario
 
 
-def _tag(outcomes: pd.DataFrame, point: int, overrides: Mapping[str, Any]) -> pd.DataFrame:
-    """The point and its varied values first, then the outcome columns (less any varied ones)."""
-    df = outcomes.drop(columns=[c for c in overrides if c in outcomes.columns])
-    for i, (name, value) in enumerate({"point": point, **overrides}.items()):
-        df.insert(i, name, [value] * len(df))
-    return df
+def _tagged(frames: list[pd.DataFrame], items: list[tuple], paths: list[str]) -> pd.DataFrame:
+    """One chunk's rows: the point and its varied values first, then the outcome columns (less any
+    varied ones, which the overrides fix)."""
+    rows = pd.concat(frames, ignore_index=True).drop(columns=[c for c in paths if c in frames[0].columns])
+    sizes = [len(f) for f in frames]
+    head = {"point": [item[0] for item in items], **{p: [item[1][j] for item in items] for j, p in enumerate(paths)}}
+    for i, (name, values) in enumerate(head.items()):
+        rows.insert(i, name, np.repeat(np.array(values, dtype=object if any(isinstance(v, str) for v in values)
+                                                else None), sizes))
+    return rows
 
 
 def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> tuple[bytes, pd.DataFrame]:
@@ -120,11 +124,9 @@ def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> tu
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sim.ScenarioWarning)  # shown once, in the parent
         for point, values, seed in items:
-            overrides = dict(zip(paths, values))
-            scenario = sim.load_scenario(file, overrides=overrides)
-            results = sim.simulate(scenario, runs=runs, seed=seed, history=False)
-            frames.append(_tag(results.outcomes, point, overrides))
-    rows = pd.concat(frames, ignore_index=True)
+            scenario = sim.load_scenario(file, overrides=dict(zip(paths, values)))
+            frames.append(sim.simulate(scenario, runs=runs, seed=seed, history=False).outcomes)
+    rows = _tagged(frames, items, paths)
     return to_parquet_bytes(rows), points_table(rows, paths, scenario.horizon)
 
 
