@@ -14,9 +14,9 @@ import numpy as np
 from . import zopa
 from .conditions import Condition
 from .protocols import PROTOCOLS, Concession
-from .schema import Scenario
+from .schema import RedLine, Scenario
 from .terms import terms_for, utilities_at
-from .worlds import apply_red_lines, build_worlds, round_dates, stream
+from .worlds import allowed_mask, apply_red_lines, build_worlds, round_dates, stream
 
 __all__ = ["NegotiationModel", "ActorAgent"]
 
@@ -147,7 +147,8 @@ class NegotiationModel(mesa.Model):
             wd.war_cost[:, i] = values
         elif parts[4] == "allowed":
             levels = wd.levels[wd.level_issues.index(parts[3])]
-            apply_red_lines(wd, i, {parts[3]: ("levels", np.array([lv in values for lv in levels]))})
+            mask = allowed_mask(RedLine(allowed=tuple(values)), levels)
+            apply_red_lines(wd, i, {parts[3]: ("levels", mask)})
             self.changed[:] = True
         else:
             bound = ("range", values, None) if parts[4] == "min" else ("range", None, values)
@@ -214,15 +215,15 @@ class NegotiationModel(mesa.Model):
             y, combo = PROTOCOLS[self.spec.protocol](mu, B, feas, rr, discount=self.worlds.discount[idx],
                                                          points=self._points(idx), level_utils=self.L[idx])
         if len(idx):
-            self._record(idx, y, combo)
+            self._record(idx, y, combo, r[idx])
 
-    def _record(self, idx, y, combo) -> None:
+    def _record(self, idx, y, combo, r) -> None:
         wd = self.worlds
         L = self.L[idx, combo]
         a, b = self.box[0][idx], self.box[1][idx]
         x = terms_for(y, L, wd.w_range[idx], wd.ideal[idx], wd.span[idx], a, b)
         u = utilities_at(x, wd.w_range[idx], wd.ideal[idx], wd.span[idx], L)
-        self.deal.record(idx, self.round, x, self.combos[combo], u, self.reservations()[idx])
+        self.deal.record(idx, self.round, x, self.combos[combo], u, r)
         self.active[idx] = False
 
     # ------------------------------------------------------------------ talks_when

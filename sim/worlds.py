@@ -16,7 +16,7 @@ from .params import Param, parse_param
 from .schema import Actor, RedLine, Scenario
 
 __all__ = ["Worlds", "build_worlds", "stream", "round_dates", "level_values", "sample_red_lines",
-           "apply_red_lines"]
+           "apply_red_lines", "allowed_mask"]
 
 
 def stream(root: np.random.SeedSequence, name: str) -> np.random.Generator:
@@ -96,7 +96,7 @@ class _Sampler:
         return values
 
 
-def _allowed_mask(rl: RedLine, levels: tuple[str, ...]) -> np.ndarray:
+def allowed_mask(rl: RedLine, levels: tuple[str, ...]) -> np.ndarray:
     if rl.allowed is not None:
         return np.array([lv in rl.allowed for lv in levels])
     i0 = levels.index(rl.min) if rl.min is not None else 0
@@ -164,7 +164,7 @@ def sample_red_lines(red_lines: dict, wd_ids: tuple, sample, path: str) -> dict:
             out[k] = ("range", sample(rl.min, f"{path}.{k}.min") if rl.min is not None else None,
                       sample(rl.max, f"{path}.{k}.max") if rl.max is not None else None)
         else:
-            out[k] = ("levels", _allowed_mask(rl, levels[lvl_ids.index(k)]))
+            out[k] = ("levels", allowed_mask(rl, levels[lvl_ids.index(k)]))
     return out
 
 
