@@ -121,7 +121,7 @@ def _plot_sweep(directory: Path, args: argparse.Namespace) -> list[Path]:
 
 
 def _plot_run(directory: Path, args: argparse.Namespace) -> list[Path]:
-    import sim
+    from .. import sim
     from .figures import RUN_KINDS, run_figure, save
 
     results = sim.Results.load(directory)

@@ -53,7 +53,7 @@ def actors_of(results) -> list[str]:
 
 def actor_colors(results_or_scenario) -> dict[str, str]:
     """One colour per actor: the scenario's ``color`` field, else a fixed palette by actor order."""
-    import sim
+    from .. import sim
     scenario = getattr(results_or_scenario, "scenario", results_or_scenario)
     if scenario is not None and hasattr(scenario, "actors"):
         if hasattr(sim, "actor_colors"):

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-import sim
+from .. import sim
 
 from .design import design_points, normalise_vary
 from .executors import dispatch

@@ -24,8 +24,8 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import sim  # noqa: E402
-from sim import zopa  # noqa: E402
+from zopa import sim  # noqa: E402
+from zopa.sim.engine import solver as zopa  # noqa: E402
 from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: E402
 
 

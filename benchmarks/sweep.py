@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-import analysis
-import sim
+from zopa import analysis
+from zopa import sim
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "december-2022.yaml"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import analysis
-import sim
-from analysis.figures import write_figures, write_sweep_figures
+from zopa import analysis
+from zopa import sim
+from zopa.analysis.figures import write_figures, write_sweep_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = {  # scenario -> a two-parameter grid worth looking at

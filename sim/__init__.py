@@ -1,10 +1,13 @@
-"""zopa's model: scenario -> Mesa model -> results."""
+"""zopa's model: scenario -> Mesa model -> results.
 
-from .errors import Problem, ScenarioError
+Layers, each a sub-package or module that only reads the ones before it:
+:mod:`.scenario` (YAML to a validated Scenario), :mod:`.engine` (exact ZOPA, protocols, terms),
+:mod:`.model` (the Mesa model and its agents), :mod:`.simulate` and :mod:`.results` (tidy tables).
+"""
+
 from .model import NegotiationModel
 from .results import Results
-from .scenario import ScenarioWarning, load_scenario
-from .schema import Scenario
+from .scenario import Problem, Scenario, ScenarioError, ScenarioWarning, load_scenario
 from .simulate import actor_colors, simulate
 
 __version__ = "0.1.0"

@@ -15,10 +15,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Sequence
 
-from .errors import ScenarioError
-from .explain import explain
+from .scenario.errors import ScenarioError
+from .scenario.explain import explain
 from .scenario import load_scenario
-from .yamlsource import parse_value
+from .scenario.yamlsource import parse_value
 
 __all__ = ["main", "parse_sets"]
 
@@ -35,7 +35,7 @@ def parse_sets(items: Sequence[str] | None) -> dict:
 
 
 def _problem(item: str):
-    from .errors import Problem
+    from .scenario.errors import Problem
     return Problem("--set", None, item, "found no '=', expected key.path=value")
 
 

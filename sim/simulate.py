@@ -7,7 +7,7 @@ import pandas as pd
 
 from .model import NegotiationModel
 from .results import Results
-from .schema import Scenario
+from .scenario.schema import Scenario
 
 __all__ = ["simulate", "actor_colors"]
 

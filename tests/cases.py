@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-import sim
+from zopa import sim
 
 
 def two_party(reservations=(0.0, 0.0), protocol="nash", discounts=(0.9, 0.9), horizon=3, **extra) -> dict:

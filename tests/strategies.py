@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from sim.schema import PROTOCOLS
+from zopa.sim.scenario.schema import PROTOCOLS
 
 __all__ = ["scenarios", "mutations", "Mutation", "MUTATION_KINDS", "write_scenario", "params", "conditions"]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import analysis
-from analysis.cli import parse_vary
-from sim.cli import main
+from zopa import analysis
+from zopa.analysis.cli import parse_vary
+from zopa.sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PIE = str(ROOT / "scenarios" / "split-the-pie.yaml")

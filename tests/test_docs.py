@@ -78,7 +78,7 @@ FILES = [f for f in doc_files() if any(_runnable(b) for b in blocks_of(f))]
 
 
 def _run_console(block: Block, capsys) -> None:
-    from sim.cli import main
+    from zopa.sim.cli import main
 
     commands, outputs = [], []
     for line in block.code.splitlines():

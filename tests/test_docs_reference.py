@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-import sim.schema as schema
-from sim.conditions import CONDITION_KEYS
-from sim.params import DISTRIBUTIONS
-from sim.scenario import SETTABLE
+import zopa.sim.scenario.schema as schema
+from zopa.sim.conditions import CONDITION_KEYS
+from zopa.sim.scenario.params import DISTRIBUTIONS
+from zopa.sim.scenario import SETTABLE
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "reference" / "scenario-format.md"
 HEADING = re.compile(r"^#+ .*\(`(?P<section>[\w]+)`\)\s*$")
@@ -57,7 +57,7 @@ def test_section_documents_exactly_the_schema_keys(section):
 
 
 def test_evidence_keys_match_the_parser():
-    from sim.params import parse_evidence
+    from zopa.sim.scenario.params import parse_evidence
     with pytest.raises(ValueError, match="expected source, quote or note"):
         parse_evidence({"nonsense": 1})
     assert parse_evidence({k: "x" for k in ("source", "quote", "note")}).describe()

@@ -115,7 +115,7 @@ def test_indivisible_issues_only(tmp_path, protocol):
 
 def test_concession_concludes_while_reservations_move():
     """Every world of the strike scenario settles within n / step rounds of talks, inside the ZOPA."""
-    import sim
+    from zopa import sim
     from pathlib import Path
     scenario = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "wage-talks.yaml")
     o = sim.simulate(scenario, runs=300, seed=2).outcomes

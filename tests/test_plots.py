@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-import analysis
-import sim
-from analysis import plots, sweep_plots
-from analysis.figures import write_figures, write_sweep_figures
+from zopa import analysis
+from zopa import sim
+from zopa.analysis import plots, sweep_plots
+from zopa.analysis.figures import write_figures, write_sweep_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {p.stem: p for p in (ROOT / "scenarios").glob("*.yaml")}

@@ -11,8 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sim
-from sim.cli import main
+from zopa import sim
+from zopa.sim.cli import main
 from strategies import MUTATION_KINDS, mutations, scenarios, write_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim
-from sim.cli import main
+from zopa import sim
+from zopa.sim.cli import main
 from tests.cases import run, two_party, write
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim
-from sim.params import Param
+from zopa import sim
+from zopa.sim.scenario.params import Param
 from strategies import scenarios, write_scenario
 
 PROTOCOLS = ["nash", "kalai-smorodinsky", "egalitarian", "alternating-offers", "concession"]

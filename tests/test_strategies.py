@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim
+from zopa import sim
 from strategies import MUTATION_KINDS, Mutation, mutations, scenarios, write_scenario
 
 

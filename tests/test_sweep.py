@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import analysis
-import analysis.sweeps as sweep_module
-import sim
-from analysis.stats import wilson
+from zopa import analysis
+import zopa.analysis.sweeps as sweep_module
+from zopa import sim
+from zopa.analysis.stats import wilson
 
 ROOT = Path(__file__).resolve().parents[1]
 PIE = ROOT / "scenarios" / "split-the-pie.yaml"
@@ -160,7 +160,8 @@ def test_resume_after_a_failure_redoes_only_missing_chunks(serial, tmp_path, mon
 
 
 _KILLED = """
-import sys, analysis
+import sys
+from zopa import analysis
 analysis.sweep(sys.argv[1], {vary!r}, runs={runs}, seed={seed}, executor="serial", chunk_size=1, out=sys.argv[2])
 """
 

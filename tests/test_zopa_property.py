@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from sim import protocols, zopa
-from sim.terms import terms_for, utilities_at
+from zopa.sim.engine import protocols, solver as zopa
+from zopa.sim.engine.terms import terms_for, utilities_at
 from tests.reference import zopa_width_reference
 
 

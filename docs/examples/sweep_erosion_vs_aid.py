@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-import analysis
-from analysis import sweep_plots
+from zopa import analysis
+from zopa.analysis import sweep_plots
 
 ROOT = Path(__file__).resolve().parents[2]
 EROSION = "actors.russia.erosion"

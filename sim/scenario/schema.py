@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .conditions import Condition, parse_condition
+from ..conditions import Condition, parse_condition
 from .params import Evidence, Param, parse_evidence, parse_param
 
 __all__ = [

@@ -8,7 +8,7 @@ import math
 import numpy as np
 from scipy.optimize import linprog
 
-from .zopa import regular
+from .solver import regular
 
 __all__ = ["terms_for", "utilities_at"]
 

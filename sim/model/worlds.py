@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .params import Param, parse_param
-from .schema import Actor, RedLine, Scenario
+from ..scenario.params import Param, parse_param
+from ..scenario.schema import Actor, RedLine, Scenario
 
 __all__ = ["Worlds", "build_worlds", "stream", "round_dates", "level_values", "sample_red_lines",
            "apply_red_lines", "allowed_mask"]

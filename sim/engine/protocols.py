@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from .zopa import _mtv, _mv
+from .solver import _mtv, _mv
 
 __all__ = ["PROTOCOLS", "egalitarian", "nash", "kalai_smorodinsky", "alternating_offers",
            "combo_widths", "Concession"]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from . import zopa
-from .conditions import Condition
-from .protocols import PROTOCOLS, Concession
-from .schema import RedLine, Scenario
-from .terms import terms_for, utilities_at
+from ..engine import solver as zopa
+from ..conditions import Condition
+from ..engine.protocols import PROTOCOLS, Concession
+from ..scenario.schema import RedLine, Scenario
+from ..engine.terms import terms_for, utilities_at
 from .worlds import allowed_mask, apply_red_lines, build_worlds, round_dates, stream
 
 __all__ = ["NegotiationModel", "ActorAgent"]
