@@ -5,58 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..sim.stats import central_term, floats, median_date, median_round, wilson
+
 __all__ = ["wilson", "EVENTS", "summarise", "points_table", "join_points"]
 
 # event name in the tables -> label used in figures
 EVENTS = {"zopa": "ZOPA opens", "talks": "talks start", "agreement": "deal agreed"}
 _SHARES = {"p_zopa": "zopa_round", "p_talks": "talks_round", "p_deal": "agreement_round"}
-
-
-def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
-    """Share ``k / n`` with its Wilson score interval (Wilson 1927), 95% by default.
-
-    Unlike the normal approximation it stays inside [0, 1] and is sensible at k = 0 or k = n.
-    Returns NaNs when ``n == 0``.
-    """
-    if n == 0:
-        return (np.nan, np.nan, np.nan)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (p, max(0.0, centre - half), min(1.0, centre + half))
-
-
-def _floats(col: pd.Series) -> np.ndarray:
-    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-def _median_date(dates: pd.Series) -> pd.Timestamp:
-    d = np.asarray(pd.to_datetime(dates).to_numpy(), dtype="datetime64[ns]")
-    d = np.sort(d[~np.isnat(d)])
-    if not len(d):
-        return pd.NaT
-    return pd.Timestamp(d[(len(d) - 1) // 2])  # a real calendar date, never between two
-
-
-def _median_round(rounds: pd.Series) -> float:
-    r = _floats(rounds)
-    r = r[~np.isnan(r)]
-    return float(np.median(r)) if len(r) else np.nan
-
-
-def _central_term(values: pd.Series):
-    v = values.to_numpy()
-    if pd.api.types.is_numeric_dtype(values):
-        v = v.astype(float)
-        v = v[~np.isnan(v)]
-        return float(np.median(v)) if len(v) else None
-    v = np.array([str(x) for x in v if x is not None and x == x], dtype=object)
-    if not len(v):
-        return None
-    levels, first, counts = np.unique(v, return_index=True, return_counts=True)
-    best = np.flatnonzero(counts == counts.max())
-    return levels[best[np.argmin(first[best])]]  # mode; ties go to the first seen
 
 
 def summarise(outcomes: pd.DataFrame, horizon: int | None = None) -> dict:
@@ -75,13 +30,13 @@ def summarise(outcomes: pd.DataFrame, horizon: int | None = None) -> dict:
         k = int(agreed.sum()) if name == "p_deal" else int(outcomes[col].notna().to_numpy().sum())
         row[name], row[f"{name}_lo"], row[f"{name}_hi"] = wilson(k, n)
     for event in EVENTS:
-        row[f"{event}_round_median"] = _median_round(outcomes[f"{event}_round"])
-        row[f"{event}_date_median"] = _median_date(outcomes[f"{event}_date"])
+        row[f"{event}_round_median"] = median_round(outcomes[f"{event}_round"])
+        row[f"{event}_date_median"] = median_date(outcomes[f"{event}_date"])
     if horizon is not None and n:
-        rounds = _floats(outcomes["zopa_round"])
+        rounds = floats(outcomes["zopa_round"])
         row["rounds_to_zopa"] = float(np.where(np.isnan(rounds), horizon + 1, rounds).mean())
     for col in (c for c in outcomes.columns if c.startswith("terms.")):
-        row[col] = _central_term(outcomes[col][agreed])
+        row[col] = central_term(outcomes[col][agreed])
     return row
 
 

@@ -9,31 +9,18 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..sim.io import write_atomic
+
 __all__ = ["SweepStore", "IDENTITY"]
 
 # The arguments that decide a sweep's tables; a resume must match every one of them.
 IDENTITY = ("scenario_digest", "version", "vary", "design", "samples", "runs", "seed", "chunk_size")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers never see a partial file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def to_parquet_bytes(df: pd.DataFrame) -> bytes:

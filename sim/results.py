@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,20 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Results", "summary", "summary_text", "write_atomic"]
+from .io import write_atomic
+from .stats import central_term, median_date
 
-
-def write_atomic(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then move the file into place, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["Results", "summary", "summary_text"]
 
 
 @dataclass
@@ -77,9 +65,8 @@ class Results:
         return cls(outcomes, history, scenario, record.get("seed"), record.get("runs"), record)
 
 
-def _median_date(col: pd.Series):
-    d = col.dropna()
-    return None if d.empty else d.sort_values().iloc[(len(d) - 1) // 2].date()
+def _date(t):
+    return None if pd.isna(t) else t.date()
 
 
 def summary(results: Results) -> dict:
@@ -90,18 +77,16 @@ def summary(results: Results) -> dict:
         "p_zopa": float(o["zopa_round"].notna().mean()),
         "p_talks": float(o["talks_round"].notna().mean()),
         "p_deal": float(o["agreed"].mean()),
-        "median_zopa_date": _median_date(o["zopa_date"]),
-        "median_deal_date": _median_date(o["agreement_date"]),
+        "median_zopa_date": _date(median_date(o["zopa_date"])),
+        "median_deal_date": _date(median_date(o["agreement_date"])),
         "terms": {},
         "blocking": None,
     }
     deals = o[o["agreed"]]
     for col in [c for c in o.columns if c.startswith("terms.")]:
-        vals = deals[col].dropna()
-        if vals.empty:
-            continue
-        out["terms"][col[6:]] = float(vals.median()) if pd.api.types.is_numeric_dtype(vals) \
-            else vals.mode().iloc[0]
+        value = central_term(deals[col])
+        if value is not None:
+            out["terms"][col[6:]] = value
     counts = Counter(a for b in o.loc[~o["agreed"], "blocking"] for a in b.split(",") if a)
     if counts:
         without = max(1, int((~o["agreed"]).sum()))

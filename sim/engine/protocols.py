@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from .solver import _mtv, _mv
+from .linalg import mtv as _mtv, mv as _mv, solve as _solve
 
 __all__ = ["PROTOCOLS", "egalitarian", "nash", "kalai_smorodinsky", "alternating_offers",
            "combo_widths", "Concession"]
@@ -108,17 +108,6 @@ def _nash_barrier(M, s, t):
             value = np.where((trial > 0).all(axis=2) & (tslack > 0).all(axis=2), value, -np.inf)
             g = trial[np.arange(W), value.argmax(axis=1)]
     return _kkt_polish(M, s, g)
-
-
-def _solve(J, F):
-    """Batched J x = F, by least squares where J is singular (degenerate active sets)."""
-    regular = np.abs(np.linalg.det(J)) > 1e-13
-    out = np.empty_like(F)
-    if regular.any():
-        out[regular] = np.linalg.solve(J[regular], F[regular][..., None])[..., 0]
-    if (~regular).any():
-        out[~regular] = np.einsum("wij,wj->wi", np.linalg.pinv(J[~regular]), F[~regular])
-    return out
 
 
 def _kkt_polish(M, s, g):

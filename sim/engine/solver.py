@@ -24,6 +24,9 @@ import math
 
 import numpy as np
 
+from .linalg import mtv as _mtv, mv as _mv, regular
+from .utility import issue_values
+
 __all__ = [
     "NEG", "dual_candidates", "support", "level_combos", "combo_utilities", "combo_feasible",
     "common_box", "clipped_points", "point_utilities", "width", "blocking_mask", "redline_conflicts",
@@ -31,23 +34,6 @@ __all__ = [
 
 NEG = -np.inf
 TOL = 1e-12
-
-
-def regular(A: np.ndarray, rel: float = 1e-12) -> np.ndarray:
-    """Which square matrices are safely invertible: |det| against the product of the row norms
-    (Hadamard's bound), so tiny weights (1e-9) do not pass for singular, nor noise for regular."""
-    scale = np.linalg.norm(A, axis=-1).prod(axis=-1)
-    return np.abs(np.linalg.det(A)) > rel * np.where(scale > 0, scale, 1.0)
-
-
-def _mv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Batched matrix-vector product: (W, C, n) x (W, n) -> (W, C)."""
-    return (m @ v[..., None])[..., 0]
-
-
-def _mtv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Batched transposed product: (W, C, n) x (W, C) -> (W, n)."""
-    return (v[:, None, :] @ m)[:, 0, :]
 
 
 def common_box(red_lo: np.ndarray, red_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -63,10 +49,9 @@ def clipped_points(ideal: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarra
 
 def point_utilities(w: np.ndarray, ideal: np.ndarray, span: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Weighted value to actor i of candidate point j on issue k: (W, kc, j, i)."""
-    wt = np.swapaxes(w, 1, 2)[:, :, None, :]            # (W, kc, 1, n)
-    idl = np.swapaxes(ideal, 1, 2)[:, :, None, :]
-    sp = np.swapaxes(span, 1, 2)[:, :, None, :]
-    return wt * (1.0 - np.abs(p[:, :, :, None] - idl) / sp)
+    # issue_values takes outcomes (..., kc) and actors (..., n, kc); here each candidate j is an outcome
+    v = issue_values(np.moveaxis(p, 2, 1), w[:, None], ideal[:, None], span[:, None])   # (W, j, n, kc)
+    return np.moveaxis(v, 3, 1)
 
 
 def _hyperplanes(vu: np.ndarray, ideal: np.ndarray) -> list[np.ndarray]:

@@ -8,15 +8,10 @@ import math
 import numpy as np
 from scipy.optimize import linprog
 
-from .solver import regular
+from .linalg import solve_small as _solve_small
+from .utility import utilities_at
 
 __all__ = ["terms_for", "utilities_at"]
-
-
-def utilities_at(x, w_range, ideal, span, L):
-    """Utility of outcome x (W, kc) to each actor: (W, n)."""
-    v = 1.0 - np.abs(x[:, None, :] - ideal) / span
-    return (w_range * v).sum(axis=2) + L
 
 
 def _one(w, ideal, span, lo, hi, L, y, tol):
@@ -72,21 +67,6 @@ def _single_issue(w, ideal, span, a, b, L, y, tol):
     return best[:, None]
 
 
-def _solve_small(A, c):
-    """Batched A x = c with a flag for singular A; Cramer's rule for 2 x 2 (the common case)."""
-    if A.shape[-1] == 2:
-        det = A[..., 0, 0] * A[..., 1, 1] - A[..., 0, 1] * A[..., 1, 0]
-        scale = np.hypot(A[..., 0, 0], A[..., 0, 1]) * np.hypot(A[..., 1, 0], A[..., 1, 1])
-        ok = np.abs(det) > 1e-12 * np.where(scale > 0, scale, 1.0)
-        d = np.where(ok, det, 1.0)
-        x0 = (c[..., 0] * A[..., 1, 1] - A[..., 0, 1] * c[..., 1]) / d
-        x1 = (A[..., 0, 0] * c[..., 1] - c[..., 0] * A[..., 1, 0]) / d
-        return np.stack([x0, x1], axis=-1), ok
-    ok = regular(A)
-    A = np.where(ok[..., None, None], A, np.eye(A.shape[-1]))
-    return np.linalg.solve(A, c[..., None])[..., 0], ok
-
-
 def _vertex_terms(y, L, w, ideal, span, a, b, tol):
     """Vectorised: the vertices of {x in box : u_i(x) >= y_i}, each |x_k - ideal| split by its sign.
 
@@ -104,8 +84,7 @@ def _vertex_terms(y, L, w, ideal, span, a, b, tol):
     A, c = G[:, subsets], h[:, subsets]                                                # (W, S, kc, kc)
     x, ok = _solve_small(A, c)                                                         # (W, S, kc)
     feas = ok & (x @ np.swapaxes(G, 1, 2) <= h[:, None, :] + tol).all(axis=2)
-    total = np.where(feas, (w[:, None] * (1 - np.abs(x[:, :, None, :] - ideal[:, None]) / span[:, None]))
-                     .sum(axis=(2, 3)), -np.inf)
+    total = np.where(feas, utilities_at(x, w[:, None], ideal[:, None], span[:, None], 0.0).sum(axis=2), -np.inf)
     best = total.argmax(axis=1)
     out = x[np.arange(W), best]
     return np.where(feas.any(axis=1)[:, None], out, np.nan)

@@ -1,0 +1,62 @@
+"""The statistics every summary uses: shares with Wilson intervals, median dates and rounds, modes.
+
+One function per statistic, so the ``zopa run`` summary and the analysis tables cannot disagree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["wilson", "median_date", "median_round", "central_term", "floats"]
+
+
+def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
+    """Share ``k / n`` with its Wilson score interval (Wilson 1927), 95% by default.
+
+    Unlike the normal approximation it stays inside [0, 1] and is sensible at k = 0 or k = n.
+    Returns NaNs when ``n == 0``.
+    """
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (p, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def floats(col: pd.Series) -> np.ndarray:
+    """A column as floats, NaN where missing (nullable integers included)."""
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def median_date(dates: pd.Series) -> pd.Timestamp:
+    """The lower median of the dates that happened: a real calendar date, never between two (NaT if none)."""
+    d = np.asarray(pd.to_datetime(dates).to_numpy(), dtype="datetime64[ns]")
+    d = np.sort(d[~np.isnat(d)])
+    if not len(d):
+        return pd.NaT
+    return pd.Timestamp(d[(len(d) - 1) // 2])
+
+
+def median_round(rounds: pd.Series) -> float:
+    """Median of the rounds that happened (NaN if none)."""
+    r = floats(rounds)
+    r = r[~np.isnan(r)]
+    return float(np.median(r)) if len(r) else np.nan
+
+
+def central_term(values: pd.Series):
+    """The median of numeric terms, or the most common level (ties to the one seen first); None if none."""
+    v = values.to_numpy()
+    if pd.api.types.is_numeric_dtype(values):
+        v = v.astype(float)
+        v = v[~np.isnan(v)]
+        return float(np.median(v)) if len(v) else None
+    v = np.array([str(x) for x in v if x is not None and x == x], dtype=object)
+    if not len(v):
+        return None
+    levels, first, counts = np.unique(v, return_index=True, return_counts=True)
+    best = np.flatnonzero(counts == counts.max())
+    return levels[best[np.argmin(first[best])]]
