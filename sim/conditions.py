@@ -1,4 +1,8 @@
-"""Preconditions for talks (``talks_when``): parsed here, evaluated on arrays by the model."""
+"""Preconditions for talks (``talks_when``): the condition language, parsed and evaluated here.
+
+A new condition kind is added in this module only: its key in :data:`CONDITION_KEYS`, its parsing in
+:func:`parse_condition` and its meaning in :func:`holds`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Condition", "parse_condition", "CONDITION_KEYS"]
+import numpy as np
+
+__all__ = ["Condition", "parse_condition", "holds", "State", "CONDITION_KEYS"]
 
 CONDITION_KEYS = ("zopa_open_for", "from", "setbacks_at_least", "all", "any", "not")
 
@@ -61,3 +67,31 @@ def parse_condition(raw: Any) -> Condition:
     close = difflib.get_close_matches(str(key), CONDITION_KEYS, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise ValueError(f"found condition {key!r}, expected one of {', '.join(CONDITION_KEYS)}{hint}")
+
+
+@dataclass(frozen=True)
+class State:
+    """What a condition can see in a round, for one actor in every world."""
+
+    runs: int
+    date: np.datetime64       # the round's calendar date
+    open_streak: np.ndarray   # (W,) rounds the zone has been open in a row
+    setbacks: np.ndarray      # (W,) net battles lost by the actor's side
+
+
+def holds(cond: Condition, state: State) -> np.ndarray:
+    """Where ``cond`` holds: a boolean per world."""
+    k, arg = cond.kind, cond.arg
+    if k in ("always", "never"):
+        return np.full(state.runs, k == "always")
+    if k == "zopa_open_for":
+        return state.open_streak >= arg
+    if k == "from":
+        return np.full(state.runs, state.date >= np.datetime64(arg, "D"))
+    if k == "setbacks_at_least":
+        return state.setbacks >= arg
+    if k == "all":
+        return np.logical_and.reduce([holds(c, state) for c in arg])
+    if k == "any":
+        return np.logical_or.reduce([holds(c, state) for c in arg])
+    return ~holds(arg, state)

@@ -47,9 +47,8 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
         raise ValueError(f"runs: found {runs!r}, expected a whole number >= 1")
     root, seed_value = _root(seed)
-    model = NegotiationModel(scenario, runs=int(runs), rng=root)
-    while model.running:
-        model.step()
+    model = NegotiationModel(scenario, runs=int(runs), rng=root, history=history)
+    model.run_model()
     outcomes = _outcomes(model, seed_value)
     hist = _history(model) if history else None
     record = {
@@ -99,7 +98,7 @@ def _outcomes(model: NegotiationModel, seed: int) -> pd.DataFrame:
         cols[f"utility.{a}"] = deal.utility[:, i]
     for i, a in enumerate(wd.actors):
         cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], model.last["reservation"][:, i])
-    cols["blocking"] = _names(wd.actors)[model.history[-1]["blocking"]]
+    cols["blocking"] = _names(wd.actors)[model.last["blocking"]]
     df = pd.DataFrame(cols)
     df.attrs["end_date"] = str(model.dates[-1])
     return df

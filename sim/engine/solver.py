@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from .linalg import mtv as _mtv, mv as _mv, regular
 from .utility import issue_values
 
 __all__ = [
-    "NEG", "dual_candidates", "support", "level_combos", "combo_utilities", "combo_feasible",
+    "Zone", "Verdict", "NEG", "dual_candidates", "support", "level_combos", "combo_utilities", "combo_feasible",
     "common_box", "clipped_points", "point_utilities", "width", "blocking_mask", "redline_conflicts",
 ]
 
@@ -225,3 +226,75 @@ def blocking_mask(mu, cert, t, feasible, conflicts) -> np.ndarray:
     W, C, n = mu.shape
     support_bits = (mu[np.arange(W), cert] > 1e-9) @ (1 << np.arange(n))
     return np.where(feasible.any(axis=1), np.where(t < 0, support_bits, 0), conflicts)
+
+
+@dataclass
+class Verdict:
+    """The zone of one round, per world: width ``t`` (-inf where red lines leave no outcome), whether it is
+    open, the best levels combination, the dual certificate and the blocking actors as a bit mask."""
+
+    t: np.ndarray
+    open: np.ndarray
+    combo: np.ndarray
+    cert: np.ndarray
+    blocking: np.ndarray
+
+
+class Zone:
+    """The exact ZOPA of every world: the solver's one entry point.
+
+    Built once for a set of worlds (dual candidates from weights and ideals, levels combinations), it keeps
+    what depends on red lines (the common box, the facet table ``B`` of shape (W, combos, C), which
+    combinations are feasible) and recomputes it only for worlds marked ``stale`` when their red lines
+    move; :meth:`evaluate` then costs one matrix product and a minimum per live world.
+
+    Parameters
+    ----------
+    worlds : an object with the per-world arrays of :class:`sim.model.worlds.Worlds` (``w_range``, ``ideal``,
+        ``span``, ``w_level``, ``level_vals``, ``levels``, ``red_lo``, ``red_hi``, ``allowed``).
+    """
+
+    def __init__(self, worlds):
+        wd = self.worlds = worlds
+        W, kc = wd.ideal.shape[0], wd.ideal.shape[2]
+        self.mu = dual_candidates(wd.w_range, wd.ideal, wd.span)                 # (W, C, n)
+        self.combos = level_combos(wd.levels)
+        self.L = combo_utilities(wd.w_level, wd.level_vals, self.combos)         # (W, combos, n)
+        self.muL = self.L @ np.swapaxes(self.mu, 1, 2)                           # (W, combos, C)
+        self.box = (np.zeros((W, kc)), np.zeros((W, kc)))
+        self.B = np.zeros((W, len(self.combos), self.mu.shape[1]))
+        self.feasible = np.zeros((W, len(self.combos)), dtype=bool)
+        self.conflicts = np.zeros(W, dtype=int)
+        self.stale = np.ones(W, dtype=bool)
+
+    def refresh(self) -> None:
+        """Recompute what depends on red lines for the stale worlds."""
+        if not self.stale.any():
+            return
+        w = slice(None) if self.stale.all() else np.where(self.stale)[0]
+        wd = self.worlds
+        a, b = common_box(wd.red_lo[w], wd.red_hi[w])
+        self.box[0][w], self.box[1][w] = a, b
+        self.B[w] = support(self.mu[w], self.points(w))[:, None, :] + self.muL[w]
+        allowed = [al[w] for al in wd.allowed]
+        self.feasible[w] = combo_feasible(allowed, self.combos, a, b)
+        self.conflicts[w] = redline_conflicts(wd.red_lo[w], wd.red_hi[w], allowed, a, b)
+        self.stale[:] = False
+
+    def points(self, idx) -> np.ndarray:
+        """Utilities of the clipped candidate points of every range issue, worlds ``idx``: (W, kc, j, n)."""
+        wd = self.worlds
+        pts = clipped_points(wd.ideal[idx], self.box[0][idx], self.box[1][idx])
+        return point_utilities(wd.w_range[idx], wd.ideal[idx], wd.span[idx], pts)
+
+    def evaluate(self, r: np.ndarray, active: np.ndarray) -> Verdict:
+        """The zone for reservations ``r`` (W, n); worlds not ``active`` (settled) are left closed."""
+        self.refresh()
+        W = len(r)
+        live = np.where(active & self.feasible.any(axis=1))[0]
+        t = np.full(W, NEG)
+        combo = np.zeros(W, dtype=int)
+        cert = np.zeros(W, dtype=int)
+        t[live], combo[live], cert[live] = width(self.mu[live], self.B[live], self.feasible[live], r[live])
+        blocking = np.where(active, blocking_mask(self.mu, cert, t, self.feasible, self.conflicts), 0)
+        return Verdict(t, t >= -1e-9, combo, cert, blocking)

@@ -12,17 +12,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scenario.params import Param, parse_param
+from ..events import schedule
+from ..scenario.params import Param
 from ..scenario.schema import Actor, RedLine, Scenario
 
-__all__ = ["Worlds", "build_worlds", "stream", "round_dates", "level_values", "sample_red_lines",
+__all__ = ["Worlds", "build_worlds", "stream", "stream_seed", "round_dates", "level_values", "sample_red_lines",
            "apply_red_lines", "allowed_mask"]
 
 
+def stream_seed(root: np.random.SeedSequence, name: str) -> np.random.SeedSequence:
+    """The seed of the independent stream for ``name``, derived from ``root`` (no global state)."""
+    return np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (zlib.crc32(name.encode()),))
+
+
 def stream(root: np.random.SeedSequence, name: str) -> np.random.Generator:
-    """An independent generator for ``name``, derived from ``root`` (no global state)."""
-    key = root.spawn_key + (zlib.crc32(name.encode()),)
-    return np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=key))
+    """An independent generator for ``name``, derived from ``root``."""
+    return np.random.default_rng(stream_seed(root, name))
 
 
 def round_dates(start: dt.date, step: str, rounds: int) -> np.ndarray:
@@ -150,7 +155,8 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
         side=side, p_a=p_a, battles=battles, shifts=shifts, events=[], sampled=sample.sampled)
     for i, a in enumerate(actors):
         apply_red_lines(worlds, i, sample_red_lines(s.actors[a].red_lines, ids, sample, f"actors.{a}.red_lines"))
-    worlds.events = _events(s, sample)
+    dates = round_dates(s.calendar.start, s.calendar.step, s.horizon + 1)
+    worlds.events = schedule(s.events, dates, sample)
     return worlds
 
 
@@ -200,18 +206,3 @@ def _reservations(s: Scenario, actors: list[str], sample, W: int):
         else:
             prior[i] = p.prior.args
     return base, war_p, war_cost, prior
-
-
-def _events(s: Scenario, sample) -> list[tuple[int, str, object]]:
-    dates = round_dates(s.calendar.start, s.calendar.step, s.horizon + 1)
-    out = []
-    for e_i, ev in enumerate(s.events):
-        rnd = int(np.searchsorted(dates, np.datetime64(ev.date, "D")))
-        if rnd > s.horizon:
-            continue
-        for key, value in ev.set.items():
-            if key.endswith(".allowed"):
-                out.append((rnd, key, list(value)))
-            else:
-                out.append((rnd, key, sample(parse_param(value), f"events.{e_i}.set.{key}")))
-    return sorted(out, key=lambda e: e[0])

@@ -7,20 +7,13 @@ from typing import Any, Mapping
 import pydantic
 from pydantic import BaseModel
 
+from ..events import SETTABLE
 from .errors import did_you_mean as _did_you_mean
 from .messages import describe
 from .params import Param, parse_param
 from .schema import Actor, RedLine, Scenario
 
 __all__ = ["SETTABLE", "cross_check", "suspicious"]
-
-# Event/override paths that may change during a run (``events[].set``); * is any actor or issue.
-SETTABLE = (
-    "actors.*.reservation", "actors.*.reservation.war.cost", "actors.*.erosion",
-    "actors.*.red_lines.*.min", "actors.*.red_lines.*.max", "actors.*.red_lines.*.allowed",
-    "battlefield.p_a",
-)
-
 
 def _split(path: str) -> list[str]:
     return [p for p in path.split(".") if p]

@@ -1,0 +1,81 @@
+"""The actors: each Mesa agent owns its per-world state as arrays, one entry per world."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..conditions import State, holds
+from .worlds import apply_red_lines
+
+__all__ = ["ActorAgent"]
+
+
+class ActorAgent(mesa.Agent):
+    """One actor across every world of the ensemble.
+
+    Attributes (arrays with one entry per world)
+    ----------
+    reservation : what no deal is worth to the actor this round (Fearon's p - c, less erosion).
+    belief : the actor's expected chance of winning a battle (Beta posterior mean), NaN without a prior.
+    cum_erosion : reservation lost to erosion so far.
+    setbacks : net battles lost by the actor's side (0 for actors on no side).
+    red_lo, red_hi : its red lines on the range issues, (W, kc); ``allowed`` per levels issue, (W, L).
+    """
+
+    def __init__(self, model, actor_id: str, index: int):
+        super().__init__(model)
+        wd = model.worlds
+        self.actor_id, self.index = actor_id, index
+        self.actor_spec = model.spec.actors[actor_id]
+        a, b = wd.prior[index]
+        self.belief = np.full(model.runs, np.nan if np.isnan(a) else a / (a + b))
+        self.cum_erosion = np.zeros(model.runs)
+        self.shifted = [np.zeros(model.runs, dtype=bool) for _ in self.actor_spec.shifts]
+        self.reservation = self.reserve()
+
+    @property
+    def setbacks(self) -> np.ndarray:
+        m = self.model
+        return m.net_a_losses * m.worlds.side[self.index]
+
+    @property
+    def red_lo(self) -> np.ndarray:
+        return self.model.worlds.red_lo[:, self.index]
+
+    @property
+    def red_hi(self) -> np.ndarray:
+        return self.model.worlds.red_hi[:, self.index]
+
+    @property
+    def allowed(self) -> list[np.ndarray]:
+        return [al[:, self.index] for al in self.model.worlds.allowed]
+
+    def update(self) -> None:
+        """Learn from this round's battles, pay erosion and, after setbacks, move red lines."""
+        m, i, wd = self.model, self.index, self.model.worlds
+        self.cum_erosion += wd.erosion[:, i]
+        if not np.isnan(wd.prior[i, 0]):
+            wins = m.a_wins if wd.side[i] > 0 else m.fought - m.a_wins
+            a, b = wd.prior[i]
+            self.belief = (a + wins) / (a + b + m.fought)
+        for s_i, (threshold, drawn) in enumerate(wd.shifts[i]):
+            due = ~self.shifted[s_i] & (self.setbacks >= threshold)
+            if due.any():
+                apply_red_lines(wd, i, drawn, where=due)
+                self.shifted[s_i] |= due
+                m.zone.stale |= due
+
+    def reserve(self) -> np.ndarray:
+        """This round's reservation in every world: a fixed value or p - c (Fearon 1995), less erosion."""
+        wd, i = self.model.worlds, self.index
+        p = np.where(np.isnan(wd.war_p[:, i]), self.belief, wd.war_p[:, i])
+        war = p - wd.war_cost[:, i]
+        self.reservation = np.where(np.isnan(wd.base[:, i]), war, wd.base[:, i]) - self.cum_erosion
+        return self.reservation
+
+    def talks(self) -> np.ndarray:
+        """Where this actor's ``talks_when`` holds."""
+        m = self.model
+        state = State(m.runs, m.dates[m.round], m.open_streak, self.setbacks)
+        return holds(self.actor_spec.talks_when, state)
