@@ -21,7 +21,7 @@ import numpy as np
 from .scenario import ScenarioError, ScenarioWarning, load_scenario, load_scenario_text, scenario_text
 from .scenario.schema import Scenario
 
-__all__ = ["actor_colors", "describe", "build_record", "saved_scenario", "scenario_from_record", "seed_sequence", "spawn_key_text"]
+__all__ = ["actor_colors", "describe", "build_record", "provenance", "saved_scenario", "scenario_from_record", "seed_sequence", "spawn_key_text"]
 
 PALETTE = ("#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#7f8c8d", "#a04000")
 # the packages whose versions can change a run's tables or figures
@@ -89,10 +89,14 @@ def saved_scenario(scenario: Scenario | None) -> dict:
 def build_record(scenario: Scenario, *, seed: int, spawn_key: str, runs: int) -> dict:
     """The record of one :func:`sim.simulate` call (``Results.record``; saved as ``record.json``
     with :func:`saved_scenario` added)."""
+    return {**describe(scenario), "seed": seed, "spawn_key": spawn_key, "runs": runs, **provenance()}
+
+
+def provenance() -> dict:
+    """Versions of zopa and the packages that shape its output, platform, and the time (UTC, ISO 8601)."""
     from . import __version__
-    return {**describe(scenario), "seed": seed, "spawn_key": spawn_key, "runs": runs,
-            "package_version": __version__, "versions": dict(_versions()),
-            "platform": platform.platform(), "python": platform.python_version(),
+    return {"package_version": __version__, "versions": dict(_versions()), "platform": platform.platform(),
+            "python": platform.python_version(),
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
 
