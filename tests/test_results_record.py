@@ -71,7 +71,7 @@ def test_the_record_holds_what_reading_and_redrawing_need(tmp_path):
         assert (saved["unit"], saved["description"]) == (issue.unit, issue.description)
         assert saved["levels"] == (list(issue.levels) if issue.is_levels else None)
     assert any(i["kind"] == "levels" for i in record["issues"].values())
-    assert record["calendar"] == {"start": "2022-12-01", "step": scenario.calendar.step,
+    assert record["calendar"] == {"start": scenario.calendar.start.isoformat(), "step": scenario.calendar.step,
                                   "horizon": scenario.horizon, "end": results.outcomes.attrs["end_date"]}
     assert (record["seed"], record["spawn_key"], record["runs"]) == (9, "", 4)
     assert set(record["versions"]) >= {"zopa", "numpy", "scipy", "pandas", "mesa", "pyarrow", "pydantic"}
