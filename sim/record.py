@@ -14,7 +14,6 @@ import platform
 import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -70,7 +69,7 @@ def describe(scenario: Scenario) -> dict:
     colors = actor_colors(scenario)
     return {
         "scenario": scenario.name, "title": scenario.title, "protocol": scenario.protocol,
-        "scenario_file": str(Path(scenario.file).resolve()) if scenario.file else "",
+        "scenario_file": str(Path(scenario.file).resolve()) if Path(scenario.file).is_file() else scenario.file,
         "scenario_digest": scenario.digest, "overrides": scenario.overrides,
         "actors": {a: {"label": spec.label or a, "color": colors[a]} for a, spec in scenario.actors.items()},
         "issues": {i: _issue(issue) for i, issue in scenario.issues.items()},

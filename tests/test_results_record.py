@@ -10,6 +10,7 @@ import stat
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -187,3 +188,16 @@ def test_results_from_an_older_record_still_load(tmp_path):
     assert loaded.scenario.digest == results.scenario.digest
     assert loaded.record["actors"] == results.record["actors"]
     pd.testing.assert_frame_equal(loaded.outcomes, results.outcomes)
+
+
+def test_overrides_given_as_numpy_numbers_save_and_reload_unchanged(tmp_path):
+    """A sweep's values and a table's cells are numpy scalars; the record keeps them as numbers."""
+    scenario = sim.load_scenario(SCENARIOS / "december-2022.yaml",
+                                 {"actors.russia.erosion": np.float64(0.004), "horizon": np.int64(12)})
+    sim.simulate(scenario, runs=3, seed=1).save(tmp_path)
+    assert json.loads((tmp_path / "record.json").read_text())["overrides"] == \
+        {"actors.russia.erosion": 0.004, "horizon": 12}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                        # the file has not changed: no warning
+        loaded = sim.Results.load(tmp_path)
+    assert loaded.scenario.horizon == 12 and loaded.scenario.digest == scenario.digest

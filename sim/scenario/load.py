@@ -126,6 +126,7 @@ def _validated(file: str, data: Any, lines: dict, overrides: Mapping[str, Any] |
     problems = [Problem(file, lines.get((k,)), k, "found a reserved key, expected scenario keys only")
                 for k in _INTERNAL if k in data]
     if overrides:
+        overrides = {k: _python(v) for k, v in overrides.items()}
         data = copy.deepcopy(data)
         problems += apply_overrides(data, overrides)
         overridden = [tuple(_split(k)) for k in overrides]
@@ -147,6 +148,11 @@ def _validated(file: str, data: Any, lines: dict, overrides: Mapping[str, Any] |
     scenario = scenario.model_copy(update={"file": file, "digest": digest})
     scenario._data, scenario._overrides = data, dict(overrides or {})
     return scenario
+
+
+def _python(value: Any) -> Any:
+    """A numpy scalar (a sweep's value, a table's cell) as the Python number YAML would give."""
+    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
 
 
 def _blame_overrides(problems: list[Problem], overrides: Mapping[str, Any] | None) -> list[Problem]:
