@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -133,14 +135,21 @@ def _plot_run(directory: Path, args: argparse.Namespace) -> list[Path]:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
+    """Figures from the directory alone (its record holds the scenario), the same from any folder;
+    a scenario file changed since the run is named in a one-line warning."""
     directory = Path(args.dir)
     if (directory / "sweep.json").exists():
-        written = _plot_sweep(directory, args)
+        draw = _plot_sweep
     elif (directory / "record.json").exists():
-        written = _plot_run(directory, args)
+        draw = _plot_run
     else:
         raise ValueError(f"{directory}: found no sweep.json or record.json, expected the --out directory "
                          "of zopa run or zopa sweep")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = draw(directory, args)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
     for path in written:
         print(path)
     return 0

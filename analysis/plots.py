@@ -16,12 +16,11 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
+from ..sim.stats import median_date
 from .stats import EVENTS
 
 __all__ = ["actor_colors", "zopa_timeline", "survival", "terms", "utilities"]
 
-# sim.actor_colors' palette, used when results come without their scenario
-PALETTE = ("#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#7f8c8d", "#a04000")
 # Events are drawn in greys with their own line styles, so that colour always means an actor.
 EVENT_STYLE = {"zopa": dict(color="0.1", ls="-"), "talks": dict(color="0.35", ls="--"),
                "agreement": dict(color="0.55", ls=":")}
@@ -42,76 +41,43 @@ def note(ax, text: str) -> None:
             bbox=dict(boxstyle="round", fc="white", ec="0.6"))
 
 
+def _record(results) -> dict:
+    """What the results say about themselves (``Results.record``): actors, issues, calendar."""
+    record = getattr(results, "record", None) or {}
+    if "actors" not in record:
+        raise ValueError("found results without a description of their actors, issues and calendar, "
+                         "expected results from sim.simulate or sim.Results.load")
+    return record
+
+
 def actors_of(results) -> list[str]:
-    """Actor ids in the scenario's order (or the tables' order if the scenario is unavailable)."""
-    if getattr(results, "scenario", None) is not None:
-        return list(results.scenario.actors)
-    table = results.history if getattr(results, "history", None) is not None else results.outcomes
-    prefix = "reservation." if "reservation." in " ".join(table.columns) else "utility."
-    return [c[len(prefix):] for c in table.columns if c.startswith(prefix)]
+    """Actor ids in the scenario's order."""
+    return list(_record(results)["actors"])
 
 
 def actor_colors(results_or_scenario) -> dict[str, str]:
-    """One colour per actor: the scenario's ``color`` field, else a fixed palette by actor order."""
+    """One colour per actor, the same in every figure: the scenario's ``color`` or a palette entry
+    (:func:`sim.actor_colors`), as recorded with the results."""
     from .. import sim
-    scenario = getattr(results_or_scenario, "scenario", results_or_scenario)
-    if scenario is not None and hasattr(scenario, "actors"):
-        if hasattr(sim, "actor_colors"):
-            return dict(sim.actor_colors(scenario))
-        return {a: (act.color or PALETTE[i % len(PALETTE)]) for i, (a, act) in enumerate(scenario.actors.items())}
-    return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(actors_of(results_or_scenario))}
+    if isinstance(results_or_scenario, sim.Scenario):
+        return sim.actor_colors(results_or_scenario)
+    return {a: spec["color"] for a, spec in _record(results_or_scenario)["actors"].items()}
 
 
 def _label(results, actor: str) -> str:
-    scenario = getattr(results, "scenario", None)
-    act = scenario.actors.get(actor) if scenario is not None else None
-    return (act.label or actor) if act is not None else actor
+    return _record(results)["actors"][actor]["label"]
 
 
 def _title(results, what: str) -> str:
-    scenario = getattr(results, "scenario", None)
-    return f"{scenario.name}: {what}" if scenario is not None else what
+    return f"{_record(results)['scenario']}: {what}"
 
 
 def round_dates(results, rounds) -> pd.DatetimeIndex:
-    """Calendar dates of ``rounds``, read off the tables and extended with the scenario's calendar."""
-    known = _known_dates(results)
-    scenario = getattr(results, "scenario", None)
-    step = _STEPS[scenario.calendar.step] if scenario is not None else _infer_step(known)
-    if not known and scenario is not None:
-        known = {0: pd.Timestamp(scenario.calendar.start)}
-    out = []
-    for r in rounds:
-        if r in known:
-            out.append(known[r])
-        elif known and step is not None:
-            r0 = min(known, key=lambda k: abs(k - r))
-            out.append(known[r0] + step * int(r - r0))
-        else:
-            out.append(pd.NaT)
-    return pd.DatetimeIndex(out)
-
-
-def _infer_step(known: dict[int, pd.Timestamp]):
-    """The calendar step implied by dates of consecutive rounds (when the scenario is unavailable)."""
-    days = [(known[r + 1] - known[r]).days for r in known if r + 1 in known]
-    if not days:
-        return _STEPS["day"]  # nothing to go on: a guess, used only to extend the axis
-    typical = float(np.median(days))
-    return _STEPS["day"] if typical < 4 else _STEPS["week"] if typical < 15 else _STEPS["month"]
-
-
-def _known_dates(results) -> dict[int, pd.Timestamp]:
-    hist = getattr(results, "history", None)
-    if hist is not None and len(hist):
-        pairs = hist[["round", "date"]].drop_duplicates("round")
-        return dict(zip(pairs["round"].astype(int), pd.to_datetime(pairs["date"])))
-    known: dict[int, pd.Timestamp] = {}
-    out = results.outcomes
-    for event in EVENTS:
-        pairs = out[[f"{event}_round", f"{event}_date"]].dropna().drop_duplicates(f"{event}_round")
-        known.update(zip(pairs.iloc[:, 0].astype(int), pd.to_datetime(pairs.iloc[:, 1])))
-    return known
+    """Calendar dates of ``rounds`` (any whole numbers, before round 0 or after the horizon too):
+    the calendar's start plus that many steps, as the model dates its rounds."""
+    calendar = _record(results)["calendar"]
+    start, step = pd.Timestamp(calendar["start"]), _STEPS[calendar["step"]]
+    return pd.DatetimeIndex([start + step * int(r) for r in rounds])
 
 
 def date_axis(ax, label: str = "date") -> None:
@@ -122,16 +88,7 @@ def date_axis(ax, label: str = "date") -> None:
 
 
 def _horizon(results) -> int:
-    scenario = getattr(results, "scenario", None)
-    if scenario is not None:
-        return int(scenario.horizon)
-    if getattr(results, "record", {}).get("horizon"):
-        return int(results.record["horizon"])
-    hist = getattr(results, "history", None)
-    if hist is not None and len(hist):
-        return int(hist["round"].max()) + 1
-    rounds = pd.concat([pd.to_numeric(results.outcomes[f"{e}_round"]) for e in EVENTS]).dropna()
-    return int(rounds.max()) + 1 if len(rounds) else 1
+    return int(_record(results)["horizon"])
 
 
 # ------------------------------------------------------------------------------------- timeline
@@ -171,7 +128,7 @@ def _mark_events(ax, outcomes: pd.DataFrame, single: bool) -> None:
         if single:
             _mark(ax, dates.iloc[0], event, words)
         else:
-            when = dates.sort_values().iloc[(len(dates) - 1) // 2]
+            when = median_date(dates)
             _mark(ax, when, event, f"median date {words} ({len(dates) / len(outcomes):.0%} of worlds)")
 
 
@@ -258,30 +215,20 @@ def survival(results, *, ax=None) -> Figure:
 
 # ---------------------------------------------------------------------------- terms, utilities
 
-def _issue_meta(results, issue: str) -> tuple[str, bool]:
-    scenario = getattr(results, "scenario", None)
-    meta = scenario.issues.get(issue) if scenario is not None else None
-    unit = (meta.unit if meta is not None and meta.unit else None)
-    levels = meta.is_levels if meta is not None else None
-    return unit or ("level" if levels else "issue units"), bool(levels)
-
-
 def _terms_panel(ax, results, issue: str, deals: pd.DataFrame) -> None:
-    unit, levels = _issue_meta(results, issue)
+    meta = _record(results)["issues"][issue]
     values = deals[f"terms.{issue}"].dropna()
     if values.empty:
         note(ax, f"no deals in {len(results.outcomes)} worlds")
-    elif levels or not pd.api.types.is_numeric_dtype(values):
-        scenario = getattr(results, "scenario", None)
-        order = list(scenario.issues[issue].levels) if levels else sorted(values.astype(str).unique())
-        share = values.astype(str).value_counts().reindex(order, fill_value=0) / len(values)
-        ax.bar(order, 100 * share.to_numpy(), color="0.45")
-        unit = "level"
+    elif meta["kind"] == "levels":
+        share = values.astype(str).value_counts().reindex(meta["levels"], fill_value=0) / len(values)
+        ax.bar(meta["levels"], 100 * share.to_numpy(), color="0.45")
     else:
         ax.hist(values.to_numpy(dtype=float), bins=min(30, max(5, len(values) // 10)),
                 weights=np.full(len(values), 100 / len(values)), color="0.45")
         ax.axvline(values.median(), color="black", lw=1.5, label=f"median {values.median():.3g}")
         ax.legend(fontsize=8)
+    unit = "level" if meta["kind"] == "levels" else meta["unit"] or "issue units"
     ax.set_title(issue, fontsize=10)
     ax.set_xlabel(textwrap.fill(unit, 38), fontsize=8)
     ax.set_ylabel("deals (%)")

@@ -18,13 +18,15 @@ import numpy as np
 import pandas as pd
 
 from .. import sim
+from ..sim.record import describe, provenance, saved_scenario, scenario_from_record
+from ..sim.scenario import load_scenario_text, scenario_text
 
 from .design import design_points, normalise_vary
 from .executors import dispatch
 from .stats import join_points, points_table
 from .store import SweepStore, from_parquet_bytes, runs_table, to_parquet_bytes
 
-__all__ = ["Sweep", "sweep"]
+__all__ = ["Sweep", "sweep", "point_seed"]
 
 
 class Sweep:
@@ -38,7 +40,9 @@ class Sweep:
         One row per point: the varied values, ``p_zopa``/``p_talks``/``p_deal`` with 95% Wilson
         intervals (``_lo``, ``_hi``), median rounds and dates, ``rounds_to_zopa``, central terms.
     config : dict
-        The sweep's arguments, scenario digest and package version (``sweep.json``).
+        The sweep's arguments, the base scenario's digest, and ``base``: the scenario as a run's
+        record describes it, with the copy :meth:`load` rebuilds it from; versions, platform and
+        time (``sweep.json``).
     scenario : Scenario or None
         The base scenario, if its file could be read.
     """
@@ -71,18 +75,54 @@ class Sweep:
         from .sensitivity import sobol_indices
         return sobol_indices(self, outcome, **kwargs)
 
+    def overrides(self, point: int) -> dict[str, Any]:
+        """The ``--set`` overrides of one point: varied path -> value."""
+        row = self.points.index[self.points["point"] == point]
+        if len(row) != 1:
+            raise ValueError(f"found point={point!r}, expected one of 0..{len(self.points) - 1}")
+        return dict(zip(self.vary, _values(self.points[list(self.vary)], int(row[0]))))
+
+    def reproduce(self, point: int, *, history: bool = True) -> sim.Results:
+        """The worlds of one point again, through :func:`sim.simulate`.
+
+        The base scenario (the copy saved with the sweep) with the point's :meth:`overrides`, the
+        sweep's ``runs`` and the point's seed, :func:`point_seed`, which is also
+        ``sim.seed_sequence(row.seed, row.spawn_key)`` for any of its rows. ``outcomes`` equals the
+        point's rows of :attr:`runs` (less ``point`` and the varied columns).
+        """
+        if self.scenario is None:
+            raise ValueError("found a sweep without its scenario, expected one saved by this version of zopa")
+        overrides = self.overrides(point)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sim.ScenarioWarning)
+            scenario = load_scenario_text(scenario_text(self.scenario), overrides, file=self.scenario.file)
+        return sim.simulate(scenario, runs=self.config["runs"], seed=point_seed(self.config["seed"], point),
+                            history=history)
+
     @classmethod
     def load(cls, directory: str | Path) -> "Sweep":
-        """Read a finished sweep written with ``sweep(..., out=directory)``."""
+        """Read a finished sweep written with ``sweep(..., out=directory)``, from any working directory.
+
+        The base scenario is rebuilt from the copy in sweep.json (a warning says so if its file has
+        changed since).
+        """
         store = SweepStore(directory)
         config = store.read_config()
         if config is None:
             raise ValueError(f"{directory}: found no sweep.json, expected a sweep directory")
         points = store.read_points()
-        return cls(store.read_runs, points, config, _maybe_scenario(config.get("scenario")))
+        return cls(store.read_runs, points, config, _saved_scenario(config, str(store.config_path)))
 
 
-def _maybe_scenario(path: str | None):
+def point_seed(seed: int, point: int) -> np.random.SeedSequence:
+    """The SeedSequence of a sweep point's worlds: ``SeedSequence(seed).spawn(2)[1].spawn(n)[point]``."""
+    return np.random.SeedSequence(seed, spawn_key=(1, point))
+
+
+def _saved_scenario(config: dict, where: str):
+    if "base" in config:
+        return scenario_from_record(config["base"], where)
+    path = config.get("scenario")
     if path is None or not Path(path).exists():
         return None
     with warnings.catch_warnings():
@@ -162,7 +202,8 @@ def _config(scenario, vary: dict, design: str, samples, runs: int, seed: int, ch
     return {"scenario": str(Path(scenario.file).resolve()), "scenario_name": scenario.name,
             "scenario_digest": scenario.digest, "version": sim.__version__, "vary": vary,
             "design": design, "samples": samples if design != "grid" else None, "runs": runs,
-            "seed": seed, "chunk_size": chunk_size, "points": n_points}
+            "seed": seed, "chunk_size": chunk_size, "points": n_points,
+            "base": {**describe(scenario), **saved_scenario(scenario)}, **provenance()}
 
 
 def _check_ints(runs: Any, seed: Any) -> None:
@@ -209,13 +250,13 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
     """
     scenario = _as_scenario(scenario)
     vary = normalise_vary(vary, design)
-    seed = int(np.random.SeedSequence().entropy) if seed is None else seed
+    seed = int(np.random.SeedSequence().entropy) % 2**63 if seed is None else seed   # fits every row's seed
     _check_ints(runs, seed)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"found workers={workers!r}, expected a positive integer (or None for all cores)")
     design_seed, worlds_seed = np.random.SeedSequence(seed).spawn(2)
     points = design_points(vary, design=design, samples=samples, seed=design_seed)
-    seeds = worlds_seed.spawn(len(points))
+    seeds = worlds_seed.spawn(len(points))   # point i's is point_seed(seed, i)
     _check_points(scenario.file, points)
     store = SweepStore(out) if out is not None else None
     if chunk_size is None:

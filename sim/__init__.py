@@ -6,6 +6,7 @@ Layers, each a sub-package or module that only reads the ones before it:
 """
 
 from .model import NegotiationModel
+from .record import seed_sequence
 from .results import Results
 from .scenario import Problem, Scenario, ScenarioError, ScenarioWarning, load_scenario
 from .simulate import actor_colors, simulate
@@ -14,5 +15,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "load_scenario", "simulate", "NegotiationModel", "Results", "Scenario", "ScenarioError",
-    "ScenarioWarning", "Problem", "actor_colors", "__version__",
+    "ScenarioWarning", "Problem", "actor_colors", "seed_sequence", "__version__",
 ]

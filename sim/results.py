@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .io import write_atomic
+from .record import describe, saved_scenario, scenario_from_record
 from .stats import central_term, median_date
 
 __all__ = ["Results", "summary", "summary_text"]
@@ -24,8 +25,11 @@ class Results:
     ----------
     outcomes : DataFrame, one row per world.
     history : DataFrame or None, one row per world and round (rounds after a deal are dropped).
-    scenario : the Scenario simulated (None when loaded from disk without its file).
+    scenario : the Scenario simulated (when loaded from disk, rebuilt from the copy in the record).
     seed : int, the root seed; runs : int.
+    record : dict, what the results say about themselves: scenario name, file and digest, overrides,
+        actors (label, colour), issues (kind, unit, levels, range, description), calendar, seed,
+        spawn key, runs, versions, platform and time (see :mod:`sim.record`).
     """
 
     outcomes: pd.DataFrame
@@ -36,21 +40,28 @@ class Results:
     record: dict = field(default_factory=dict)
 
     def save(self, directory: str | Path, *, command: str | None = None) -> Path:
-        """Write outcomes.parquet, history.parquet and record.json into ``directory``, atomically."""
+        """Write outcomes.parquet, history.parquet and record.json into ``directory``, atomically.
+
+        record.json describes the run fully (see :mod:`sim.record`): with it, :meth:`load` and the
+        figures need neither the scenario file nor the directory the run was made in. Files are
+        written readable by others (0644 under the usual umask).
+        """
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         write_atomic(d / "outcomes.parquet", lambda p: self.outcomes.to_parquet(p, index=False))
         if self.history is not None:
             write_atomic(d / "history.parquet", lambda p: self.history.to_parquet(p, index=False))
-        record = {**self.record, "command": command}
-        write_atomic(d / "record.json", lambda p: p.write_text(json.dumps(record, indent=2, default=str)))
+        record = {**self.record, **saved_scenario(self.scenario), "command": command}
+        write_atomic(d / "record.json", json.dumps(record, indent=2, default=str) + "\n")
         return d
 
     @classmethod
     def load(cls, directory: str | Path) -> "Results":
-        """Read a directory written by :meth:`save` (the scenario is reloaded if its file exists)."""
-        from .scenario import load_scenario
+        """Read a directory written by :meth:`save`, from any working directory.
 
+        The scenario is rebuilt from the copy in record.json, overrides included; if its file has
+        changed since, a :class:`~sim.ScenarioWarning` says so (the saved copy is still used).
+        """
         d = Path(directory)
         missing = [f for f in ("record.json", "outcomes.parquet") if not (d / f).exists()]
         if missing:
@@ -59,9 +70,10 @@ class Results:
         record = json.loads((d / "record.json").read_text())
         outcomes = pd.read_parquet(d / "outcomes.parquet")
         history = pd.read_parquet(d / "history.parquet") if (d / "history.parquet").exists() else None
-        scenario = None
-        if record.get("scenario_file") and Path(record["scenario_file"]).exists():
-            scenario = load_scenario(record["scenario_file"], record.get("overrides") or None)
+        scenario = scenario_from_record(record, str(d / "record.json"))
+        if scenario is not None and "actors" not in record:   # written by an older version
+            record = {**describe(scenario), **record}
+        record.pop("scenario_text", None)
         return cls(outcomes, history, scenario, record.get("seed"), record.get("runs"), record)
 
 

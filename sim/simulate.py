@@ -6,22 +6,21 @@ import numpy as np
 import pandas as pd
 
 from .model import NegotiationModel
+from .record import actor_colors, build_record, spawn_key_text
 from .results import Results
 from .scenario.schema import Scenario
 
 __all__ = ["simulate", "actor_colors"]
 
-_PALETTE = ["#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#7f8c8d", "#a04000"]
-
-
-def actor_colors(scenario: Scenario) -> dict[str, str]:
-    """One fixed colour per actor, used by every figure: the scenario's ``color`` or a palette entry."""
-    return {a: (spec.color or _PALETTE[i % len(_PALETTE)]) for i, (a, spec) in enumerate(scenario.actors.items())}
-
 
 def _root(seed) -> tuple[np.random.SeedSequence, int]:
+    """The root SeedSequence and the whole number recorded in every row's ``seed``."""
     if isinstance(seed, np.random.SeedSequence):
-        return seed, int(seed.entropy) % 2**63
+        entropy = seed.entropy
+        if isinstance(entropy, bool) or not isinstance(entropy, (int, np.integer)) or not 0 <= entropy < 2**63:
+            raise ValueError(f"seed: found a SeedSequence with entropy {entropy!r}, expected a whole number "
+                             "from 0 to 2**63 - 1, so that rows can record it")
+        return seed, int(entropy)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy) % 2**63
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -40,7 +39,9 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
         Number of worlds (Monte Carlo draws of every uncertain parameter).
     seed : int, SeedSequence or None, keyword-only
         The same scenario, seed and runs give identical tables. ``None`` draws a fresh seed, which is
-        recorded in every row.
+        recorded in every row. A SeedSequence (entropy below 2**63) stands for a spawned stream: a
+        sweep point's is ``sim.seed_sequence(row.seed, row.spawn_key)``; every row records its
+        ``seed`` (the entropy) and ``spawn_key``.
     history : bool, keyword-only
         Also return one row per world and round.
     """
@@ -49,19 +50,12 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
     root, seed_value = _root(seed)
     model = NegotiationModel(scenario, runs=int(runs), rng=root, history=history)
     model.run_model()
-    outcomes = _outcomes(model, seed_value)
+    key = spawn_key_text(root.spawn_key)
+    outcomes = _outcomes(model, seed_value, key)
     hist = _history(model) if history else None
-    record = {
-        "scenario": scenario.name, "scenario_file": scenario.file, "scenario_digest": scenario.digest,
-        "package_version": _version(), "seed": seed_value, "spawn_key": list(root.spawn_key),
-        "runs": int(runs), "horizon": scenario.horizon,
-    }
+    record = build_record(scenario, seed=seed_value, spawn_key=key, runs=int(runs))
+    record["calendar"]["end"] = outcomes.attrs["end_date"]
     return Results(outcomes, hist, scenario, seed_value, int(runs), record)
-
-
-def _version() -> str:
-    from . import __version__
-    return __version__
 
 
 def _names(actors: list[str]) -> np.ndarray:
@@ -80,10 +74,11 @@ def _dates(model, rounds: np.ndarray) -> np.ndarray:
     return np.where(rounds >= 0, d, np.datetime64("NaT", "ns"))
 
 
-def _outcomes(model: NegotiationModel, seed: int) -> pd.DataFrame:
+def _outcomes(model: NegotiationModel, seed: int, spawn_key: str) -> pd.DataFrame:
     wd, deal = model.worlds, model.deal
     W = model.runs
-    cols: dict = {"world": np.arange(W), "seed": np.full(W, seed, dtype=np.int64)}
+    cols: dict = {"world": np.arange(W), "seed": np.full(W, seed, dtype=np.int64),
+                  "spawn_key": np.full(W, spawn_key, dtype=object)}
     cols.update({k: v for k, v in sorted(wd.sampled.items())})
     for name, rounds in (("zopa", deal.zopa_round), ("talks", deal.talks_round), ("agreement", deal.round)):
         cols[f"{name}_round"] = _nullable(rounds)

@@ -25,10 +25,10 @@ from .agents import ActorAgent
 from .ledger import Ledger
 from .worlds import build_worlds, round_dates, stream_seed
 
-__all__ = ["NegotiationModel", "ActorAgent", "seed_sequence"]
+__all__ = ["NegotiationModel", "ActorAgent", "root_seed"]
 
 
-def seed_sequence(rng) -> np.random.SeedSequence:
+def root_seed(rng) -> np.random.SeedSequence:
     """The root of every draw, from what a user or Mesa passes: a SeedSequence, a whole number >= 0, a
     string of digits (Mesa's seed box), or None for a fresh one."""
     if isinstance(rng, np.random.SeedSequence):
@@ -73,7 +73,7 @@ class NegotiationModel(mesa.Model):
     def __init__(self, scenario, *, runs: int = 1, rng=None, seed=None, history: bool = True, **overrides):
         if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
             raise ValueError(f"runs: found {runs!r}, expected a whole number >= 1")
-        root = seed_sequence(rng if rng is not None else seed)
+        root = root_seed(rng if rng is not None else seed)
         battles = stream_seed(root, "battlefield.battles")
         super().__init__(rng=battles)
         self.reset_rng(battles)        # Mesa drew from its generator to seed ``random``: start it afresh

@@ -15,9 +15,9 @@ from .checks import SETTABLE, cross_check, suspicious
 from .errors import Problem, ScenarioError, did_you_mean as _did_you_mean
 from .messages import INTERNAL as _INTERNAL, line_of, model_at as _model_at, pydantic_problems
 from .schema import Scenario
-from .yamlsource import read_yaml
+from .yamlsource import dump_yaml, parse_yaml, read_yaml
 
-__all__ = ["load_scenario", "ScenarioWarning", "apply_overrides", "SETTABLE"]
+__all__ = ["load_scenario", "load_scenario_text", "scenario_text", "ScenarioWarning", "apply_overrides", "SETTABLE"]
 
 
 
@@ -101,13 +101,32 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     ScenarioError
         Listing every problem at once, each as ``file:line: dotted.path: found ..., expected ...``.
     """
-    file = str(path)
     data, lines = read_yaml(path)
+    return _validated(str(path), data, lines, overrides)
+
+
+def load_scenario_text(text: str, overrides: Mapping[str, Any] | None = None, *, file: str = "<text>") -> Scenario:
+    """:func:`load_scenario` for YAML text, such as the copy :func:`scenario_text` saves with results.
+
+    ``file`` names the text in messages and becomes the scenario's ``file``.
+    """
+    data, lines = parse_yaml(text, file)
+    return _validated(file, data, lines, overrides)
+
+
+def scenario_text(scenario: Scenario) -> str:
+    """The data ``scenario`` was validated from, overrides applied, as YAML text that
+    :func:`load_scenario_text` turns back into an equal scenario (same digest)."""
+    return dump_yaml(scenario.data)
+
+
+def _validated(file: str, data: Any, lines: dict, overrides: Mapping[str, Any] | None) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError([Problem(file, 1, "", f"found {type(data).__name__}, expected a mapping of keys")])
     problems = [Problem(file, lines.get((k,)), k, "found a reserved key, expected scenario keys only")
                 for k in _INTERNAL if k in data]
     if overrides:
+        overrides = {k: _python(v) for k, v in overrides.items()}
         data = copy.deepcopy(data)
         problems += apply_overrides(data, overrides)
         overridden = [tuple(_split(k)) for k in overrides]
@@ -126,7 +145,14 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     for actor, message in suspicious(scenario):
         warnings.warn(f"{file}: actors.{actor}: {message}", ScenarioWarning, stacklevel=2)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-    return scenario.model_copy(update={"file": file, "digest": digest})
+    scenario = scenario.model_copy(update={"file": file, "digest": digest})
+    scenario._data, scenario._overrides = data, dict(overrides or {})
+    return scenario
+
+
+def _python(value: Any) -> Any:
+    """A numpy scalar (a sweep's value, a table's cell) as the Python number YAML would give."""
+    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
 
 
 def _blame_overrides(problems: list[Problem], overrides: Mapping[str, Any] | None) -> list[Problem]:

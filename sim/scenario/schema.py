@@ -5,10 +5,12 @@ Cross-field checks (references between fields) live in :mod:`sim.scenario`.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator,
+                      model_validator)
 
 from ..conditions import Condition, parse_condition
 from .params import Evidence, Param, parse_evidence, parse_param
@@ -205,3 +207,17 @@ class Scenario(_Strict):
     # Filled in by load_scenario: where it came from and a digest of its content.
     file: str = ""
     digest: str = ""
+    # Also filled in by load_scenario, and kept out of the fields: the data validated (after
+    # overrides) and the overrides, so results can save a scenario that needs no file to rebuild.
+    _data: dict = PrivateAttr(default_factory=dict)
+    _overrides: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def data(self) -> dict:
+        """The scenario's data as validated, overrides applied (a copy)."""
+        return copy.deepcopy(self._data)
+
+    @property
+    def overrides(self) -> dict:
+        """The overrides applied to the file (a copy)."""
+        return copy.deepcopy(self._overrides)

@@ -9,7 +9,7 @@ import yaml
 
 from .errors import Problem, ScenarioError
 
-__all__ = ["read_yaml", "parse_value", "LineMap"]
+__all__ = ["read_yaml", "parse_yaml", "dump_yaml", "parse_value", "LineMap"]
 
 LineMap = dict[tuple, int]
 # Aliases can make a short file expand to billions of nodes; a scenario has a few thousand at most.
@@ -52,6 +52,7 @@ class _Walk:
 
 # libyaml's parser when PyYAML was built with it (same safe constructors, ten times faster)
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
@@ -65,6 +66,11 @@ def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError([Problem(name, None, "", f"cannot read file: {exc.strerror}")]) from None
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, LineMap]:
+    """Like :func:`read_yaml`, for text already read (``name`` is used in messages)."""
     loader = _SafeLoader(text)
     walk = _Walk(name)
     try:
@@ -100,3 +106,8 @@ def parse_value(text: str) -> Any:
         return yaml.safe_load(text)
     except (yaml.YAMLError, ValueError):   # ValueError: a date such as 2024-13-01
         return text
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain YAML text of scenario data that :func:`parse_yaml` reads back to equal data."""
+    return yaml.dump(data, Dumper=_SafeDumper, sort_keys=False, allow_unicode=True)
