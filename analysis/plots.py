@@ -23,7 +23,9 @@ __all__ = ["actor_colors", "zopa_timeline", "survival", "terms", "utilities"]
 
 # Events are drawn in greys with their own line styles, so that colour always means an actor.
 EVENT_STYLE = {"zopa": dict(color="0.1", ls="-"), "talks": dict(color="0.35", ls="--"),
-               "agreement": dict(color="0.55", ls=":")}
+               "partial": dict(color="#2e86c1", ls="-."), "agreement": dict(color="0.55", ls=":"),
+               "relapse": dict(color="#c0392b", ls=(0, (1, 1)))}
+OPTIONAL_EVENTS = ("partial", "relapse")   # drawn only where some world reaches them
 _STEPS = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
 
 
@@ -184,7 +186,7 @@ def survival_table(outcomes: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """
     rounds = np.arange(horizon)
     table = {"round": rounds}
-    for event in EVENTS:
+    for event in (e for e in EVENTS if f"{e}_round" in outcomes.columns):
         r = pd.to_numeric(outcomes[f"{event}_round"]).astype(float).to_numpy()
         happened = np.isfinite(r)[:, None] & (r[:, None] <= rounds[None, :])
         table[event] = 1 - happened.mean(axis=0) if len(r) else np.ones(horizon)
@@ -198,6 +200,8 @@ def survival(results, *, ax=None) -> Figure:
     table = survival_table(results.outcomes, horizon)
     dates = round_dates(results, range(-1, horizon + 1))
     for event, words in EVENTS.items():
+        if event in OPTIONAL_EVENTS and results.outcomes[f"{event}_round"].isna().all():
+            continue
         s = np.concatenate([[1.0], table[event].to_numpy(), [table[event].iloc[-1]]])
         ax.step(dates, 100 * s, where="post", lw=2, label=f"until {words}", **EVENT_STYLE[event])
     ax.axvline(dates[-1], color="0.3", lw=0.8)

@@ -10,7 +10,8 @@ from ..sim.stats import central_term, floats, median_date, median_round, wilson
 __all__ = ["wilson", "EVENTS", "summarise", "points_table", "join_points"]
 
 # event name in the tables -> label used in figures
-EVENTS = {"zopa": "ZOPA opens", "talks": "talks start", "agreement": "deal agreed"}
+EVENTS = {"zopa": "ZOPA opens", "talks": "talks start", "partial": "partial deal", "agreement": "deal agreed",
+          "relapse": "relapse"}
 _SHARES = {"p_zopa": "zopa_round", "p_talks": "talks_round", "p_deal": "agreement_round"}
 
 

@@ -14,7 +14,8 @@ import numpy as np
 
 __all__ = ["Condition", "parse_condition", "holds", "State", "CONDITION_KEYS"]
 
-CONDITION_KEYS = ("zopa_open_for", "from", "setbacks_at_least", "all", "any", "not")
+CONDITION_KEYS = ("zopa_open_for", "from", "setbacks_at_least", "failed_talks_at_least", "mediation_at_least",
+                  "all", "any", "not")
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def _count(key: str, value: Any) -> int:
 
 def parse_condition(raw: Any) -> Condition:
     """Parse ``always | never | {zopa_open_for: k} | {from: date} | {setbacks_at_least: k}
-    | {all: [...]} | {any: [...]} | {not: cond}``."""
+    | {failed_talks_at_least: k} | {mediation_at_least: x} | {all: [...]} | {any: [...]} | {not: cond}``."""
     if isinstance(raw, Condition):
         return raw
     if raw in ("always", "never"):
@@ -51,8 +52,12 @@ def parse_condition(raw: Any) -> Condition:
         raise ValueError(f"found {raw!r}, expected always, never, or one of "
                          + ", ".join(f"{{{k}: ...}}" for k in CONDITION_KEYS))
     ((key, value),) = raw.items()
-    if key in ("zopa_open_for", "setbacks_at_least"):
+    if key in ("zopa_open_for", "setbacks_at_least", "failed_talks_at_least"):
         return Condition(key, _count(key, value))
+    if key == "mediation_at_least":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ValueError(f"found mediation_at_least: {value!r}, expected a number in [0, 1]")
+        return Condition(key, float(value))
     if key == "from":
         if not isinstance(value, dt.date):
             raise ValueError(f"found from: {value!r}, expected a date YYYY-MM-DD")
@@ -77,6 +82,8 @@ class State:
     date: np.datetime64       # the round's calendar date
     open_streak: np.ndarray   # (W,) rounds the zone has been open in a row
     setbacks: np.ndarray      # (W,) net battles lost by the actor's side
+    failed_talks: np.ndarray | None = None   # (W,) rounds of talks held without a deal so far
+    mediation: np.ndarray | None = None      # (W,) a mediator's or patron's pressure for talks, 0 to 1
 
 
 def holds(cond: Condition, state: State) -> np.ndarray:
@@ -90,6 +97,10 @@ def holds(cond: Condition, state: State) -> np.ndarray:
         return np.full(state.runs, state.date >= np.datetime64(arg, "D"))
     if k == "setbacks_at_least":
         return state.setbacks >= arg
+    if k == "failed_talks_at_least":
+        return state.failed_talks >= arg
+    if k == "mediation_at_least":
+        return state.mediation >= arg
     if k == "all":
         return np.logical_and.reduce([holds(c, state) for c in arg])
     if k == "any":

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .io import write_atomic
 from .record import describe, saved_scenario, scenario_from_record
-from .stats import central_term, median_date
+from .stats import KINDS, central_term, kinds_by_date, median_date
 
 __all__ = ["Results", "summary", "summary_text"]
 
@@ -139,4 +139,18 @@ def summary_text(results: Results) -> str:
         lines.append(f"most frequent blocker       {' and '.join(top)} "
                      f"({'each ' if len(top) > 1 else ''}in {100 * s['blocking_share']:.0f}% of worlds without a deal "
                      f"at the horizon{'; ' + rest if rest else ''})")
-    return "\n".join(lines)
+    return "\n".join(lines + _kinds_lines(results))
+
+
+def _kinds_lines(results: Results) -> list[str]:
+    """Shares of worlds that had reached each outcome kind, at a few dates up to the horizon."""
+    o = results.outcomes
+    if "partial_date" not in o.columns or not len(o):
+        return []
+    end = pd.Timestamp(o.attrs.get("end_date") or o["agreement_date"].max())
+    start = pd.Timestamp(o.attrs.get("start_date") or end)
+    dates = pd.date_range(start, end, periods=min(5, max(2, (end - start).days // 28 + 1))).normalize()
+    table = kinds_by_date(o, dates)
+    head = "by date        " + "".join(f"{KINDS[k]:>14s}" for k in KINDS)
+    rows = [f"{str(r['date']):15s}" + "".join(f"{100 * r[k]:13.1f}%" for k in KINDS) for _, r in table.iterrows()]
+    return ["", "share of worlds that had reached each outcome, by date:", head, *rows]

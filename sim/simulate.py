@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .model import NegotiationModel
+from .model.ledger import STATES
 from .record import actor_colors, build_record, spawn_key_text
 from .results import Results
 from .scenario.schema import Scenario
@@ -80,15 +81,28 @@ def _outcomes(model: NegotiationModel, seed: int, spawn_key: str) -> pd.DataFram
     cols: dict = {"world": np.arange(W), "seed": np.full(W, seed, dtype=np.int64),
                   "spawn_key": np.full(W, spawn_key, dtype=object)}
     cols.update({k: v for k, v in sorted(wd.sampled.items())})
-    for name, rounds in (("zopa", deal.zopa_round), ("talks", deal.talks_round), ("agreement", deal.round)):
+    for name, rounds in (("zopa", deal.zopa_round), ("talks", deal.talks_round), ("partial", deal.partial_round),
+                         ("agreement", deal.round), ("relapse", deal.relapse_round)):
         cols[f"{name}_round"] = _nullable(rounds)
         cols[f"{name}_date"] = _dates(model, rounds)
     cols["agreed"] = deal.agreed.copy()
+    cols["talks_held"] = deal.talks_held.copy()
+    cols["failed_talks"] = deal.failed_talks.copy()
+    cols["relapses"] = deal.relapses.copy()
+    names = np.array(list(wd.partial) + [None], dtype=object)
+    cols["partial_deal"] = names[deal.partial_kind]
+    cols["state"] = pd.Categorical.from_codes(model.last["state"], categories=list(STATES))
     for k, issue in enumerate(wd.range_issues):
         cols[f"terms.{issue}"] = deal.x[:, k]
     for k, issue in enumerate(wd.level_issues):
         names = np.array(list(wd.levels[k]) + [None], dtype=object)
         cols[f"terms.{issue}"] = names[np.where(deal.levels[:, k] < 0, -1, deal.levels[:, k])]
+    if wd.partial:
+        for k, issue in enumerate(wd.range_issues):
+            cols[f"partial_terms.{issue}"] = deal.partial_x[:, k]
+        for k, issue in enumerate(wd.level_issues):
+            names = np.array(list(wd.levels[k]) + [None], dtype=object)
+            cols[f"partial_terms.{issue}"] = names[deal.partial_levels[:, k]]
     for i, a in enumerate(wd.actors):
         cols[f"utility.{a}"] = deal.utility[:, i]
     for i, a in enumerate(wd.actors):
@@ -96,14 +110,18 @@ def _outcomes(model: NegotiationModel, seed: int, spawn_key: str) -> pd.DataFram
     cols["blocking"] = _names(wd.actors)[model.last["blocking"]]
     df = pd.DataFrame(cols)
     df.attrs["end_date"] = str(model.dates[-1])
+    df.attrs["start_date"] = str(model.dates[0])
     return df
 
 
 def _history(model: NegotiationModel) -> pd.DataFrame:
     h, wd = model.history, model.worlds
     R, W = len(h), model.runs
-    keep = np.arange(R)[:, None] <= np.where(model.deal.round < 0, R, model.deal.round)[None, :]   # (R, W)
-    stack = {k: np.stack([row[k] for row in h]) for k in ("zopa_open", "zopa_width", "talks", "agreed", "blocking")}
+    # a world's rows end with its settlement, unless settlements can relapse: then every round is kept
+    end = np.where((model.deal.round < 0) | (wd.relapse is not None), R, model.deal.round)
+    keep = np.arange(R)[:, None] <= end[None, :]                                                  # (R, W)
+    stack = {k: np.stack([row[k] for row in h])
+             for k in ("zopa_open", "zopa_width", "talks", "agreed", "blocking", "state")}
     res = np.stack([row["reservation"] for row in h])                                              # (R, W, n)
     order = lambda a: np.swapaxes(a, 0, 1)[keep.T]                                                 # world-major
     cols = {
@@ -117,5 +135,6 @@ def _history(model: NegotiationModel) -> pd.DataFrame:
         cols[f"reservation.{a}"] = order(res[:, :, i])
     cols["talks"] = order(stack["talks"])
     cols["agreed"] = order(stack["agreed"])
+    cols["state"] = pd.Categorical.from_codes(order(stack["state"]), categories=list(STATES))
     cols["blocking"] = _names(wd.actors)[order(stack["blocking"])]
     return pd.DataFrame(cols)

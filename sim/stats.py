@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["wilson", "median_date", "median_round", "central_term", "floats"]
+__all__ = ["wilson", "median_date", "median_round", "central_term", "floats", "KINDS", "kinds_by_date"]
 
 
 def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
@@ -60,3 +60,20 @@ def central_term(values: pd.Series):
     levels, first, counts = np.unique(v, return_index=True, return_counts=True)
     best = np.flatnonzero(counts == counts.max())
     return levels[best[np.argmin(first[best])]]
+
+
+# Outcome kinds a world reaches, as the first-round columns of the outcome table.
+KINDS = {"talks": "talks held", "partial": "partial deal", "agreement": "settlement", "relapse": "relapse"}
+
+
+def kinds_by_date(outcomes: pd.DataFrame, dates) -> pd.DataFrame:
+    """Share of worlds that had reached each outcome kind (talks held, a partial deal, a settlement, a relapse)
+    by each of ``dates``: one row per date, one column per kind."""
+    rows = []
+    for d in pd.to_datetime(list(dates)):
+        row = {"date": d.date()}
+        for kind in KINDS:
+            when = pd.to_datetime(outcomes[f"{kind}_date"])
+            row[kind] = float((when <= d).mean()) if len(outcomes) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -54,7 +54,7 @@ class ActorAgent(mesa.Agent):
     def update(self) -> None:
         """Learn from this round's battles, pay erosion and, after setbacks, move red lines."""
         m, i, wd = self.model, self.index, self.model.worlds
-        self.cum_erosion += wd.erosion[:, i]
+        self.cum_erosion += wd.erosion[:, i] * m.erosion_factor()
         if not np.isnan(wd.prior[i, 0]):
             wins = m.a_wins if wd.side[i] > 0 else m.fought - m.a_wins
             a, b = wd.prior[i]
@@ -64,7 +64,7 @@ class ActorAgent(mesa.Agent):
             if due.any():
                 apply_red_lines(wd, i, drawn, where=due)
                 self.shifted[s_i] |= due
-                m.zone.stale |= due
+                m.red_lines_moved(due)
 
     def reserve(self) -> np.ndarray:
         """This round's reservation in every world: a fixed value or p - c (Fearon 1995), less erosion."""
@@ -77,5 +77,6 @@ class ActorAgent(mesa.Agent):
     def talks(self) -> np.ndarray:
         """Where this actor's ``talks_when`` holds."""
         m = self.model
-        state = State(m.runs, m.dates[m.round], m.open_streak, self.setbacks)
+        state = State(m.runs, m.dates[m.round], m.open_streak, self.setbacks, m.deal.failed_talks,
+                      m.worlds.mediation)
         return holds(self.actor_spec.talks_when, state)

@@ -1,9 +1,10 @@
 """The Mesa model: one agent per actor, every world of the ensemble stepped at once.
 
-A round, in order: (1) the world moves (scheduled events, battles); (2) each actor updates its position
-(beliefs, reservation, red lines); (3) the ZOPA is computed exactly; (4) talks are open where every
-actor's ``talks_when`` holds; (5) where talks are open and the ZOPA is not empty the protocol strikes a
-deal, which ends that world. Round 0 is the scenario as written, before any movement.
+A round, in order: (1) the world moves (scheduled events, settlements that break down, battles);
+(2) each actor updates its position (beliefs, reservation, red lines); (3) the ZOPA is computed exactly;
+(4) talks are held where every actor's ``talks_when`` holds; (5) a round of talks settles every issue under
+the protocol where the zone is open, else strikes a declared partial deal where that zone is open, else
+fails. A settlement ends the fighting until it relapses. Round 0 is the scenario as written.
 
 The model only orders the round: the zone is the solver's (:class:`sim.engine.solver.Zone`), the deal the
 protocol's, events are applied by :mod:`sim.events`, and each actor's state belongs to its agent.
@@ -22,7 +23,8 @@ from ..engine.protocols import PROTOCOLS, Concession
 from ..engine.terms import terms_for, utilities_at
 from ..scenario.schema import Scenario
 from .agents import ActorAgent
-from .ledger import Ledger
+from .ledger import STATES, Ledger
+from .partial import IssueSubset
 from .worlds import build_worlds, round_dates, stream_seed
 
 __all__ = ["NegotiationModel", "ActorAgent", "root_seed"]
@@ -91,8 +93,14 @@ class NegotiationModel(mesa.Model):
         self.zone = solver.Zone(wd)
         self.actor_agents = [ActorAgent(self, a, i) for i, a in enumerate(wd.actors)]
         self.deal = Ledger(self.runs, len(wd.actors), len(wd.range_issues), len(wd.level_issues))
-        self.concession = Concession(self.runs, len(wd.actors), self.spec.concession_step) \
-            if self.spec.protocol == "concession" else None
+        self.concession = self._concession()
+        self.partial_zones = {name: solver.Zone(IssueSubset(wd, p.range_idx, p.level_idx))
+                              for name, p in wd.partial.items()}
+        self.partial_concession = {name: self._concession() for name in wd.partial}
+        self.in_partial = np.full(self.runs, -1)       # the partial deal in force, -1 where none
+        self.partial_rng = np.random.default_rng(stream_seed(root, "partial_deals.battles"))
+        self.relapse_rng = np.random.default_rng(stream_seed(root, "relapse.draws"))
+        self.relapsed_now = np.zeros(self.runs, dtype=bool)
         self.history: list[dict] = []
         self.keep_history = history
         self.datacollector = mesa.DataCollector(
@@ -110,6 +118,16 @@ class NegotiationModel(mesa.Model):
         self._events_now()          # events dated on the start date are part of the scenario as written
         self._evaluate()
 
+    def _concession(self):
+        if self.spec.protocol != "concession":
+            return None
+        return Concession(self.runs, len(self.worlds.actors), self.spec.concession_step)
+
+    def red_lines_moved(self, where) -> None:
+        """Mark worlds whose red lines moved, for every zone (the full one and each partial deal's)."""
+        for zone in (self.zone, *self.partial_zones.values()):
+            zone.stale |= where
+
     # ------------------------------------------------------------------ one round
     def step(self) -> None:
         """One round for every world still negotiating; nothing once the run has ended."""
@@ -119,22 +137,53 @@ class NegotiationModel(mesa.Model):
         self._world_moves()
         self.agents.do("update")
         self._evaluate()
-        if self.round >= self.spec.horizon or not self.active.any():
+        done = not self.active.any() and self.worlds.relapse is None
+        if self.round >= self.spec.horizon or done:
             self.running = False
 
     def _events_now(self) -> None:
         for rnd, path, values in self.worlds.events:
             if rnd == self.round and events.apply(self.worlds, path, values):
-                self.zone.stale[:] = True
+                self.red_lines_moved(True)
 
     def _world_moves(self) -> None:
         wd = self.worlds
         self._events_now()
+        self._relapses()
         if wd.battles:
-            wins = self.rng.binomial(wd.battles, wd.p_a)
+            fought = wd.battles
+            if wd.partial or wd.relapse is not None:   # partial deals and settlements stop battles
+                fought = self.partial_rng.binomial(wd.battles, self.battle_share())
+            wins = self.rng.binomial(fought, wd.p_a)
             self.a_wins += wins
-            self.fought += wd.battles
-            self.net_a_losses += wd.battles - 2 * wins
+            self.fought += fought
+            self.net_a_losses += fought - 2 * wins
+
+    def battle_share(self) -> np.ndarray:
+        """Share of battles fought this round: 1 at war, the partial deal's share while one holds, 0 settled."""
+        share = np.ones(self.runs)
+        for k, p in enumerate(self.worlds.partial.values()):
+            share = np.where(self.in_partial == k, p.battles, share)
+        return np.where(self.active, np.clip(share, 0.0, 1.0), 0.0)
+
+    def erosion_factor(self) -> np.ndarray:
+        """Factor on every actor's erosion this round: 1 at war, the partial deal's factor while one holds."""
+        factor = np.ones(self.runs)
+        for k, p in enumerate(self.worlds.partial.values()):
+            factor = np.where(self.in_partial == k, p.erosion, factor)
+        return factor
+
+    def _relapses(self) -> None:
+        """Settlements break down with their per-round hazard (Fearon 1995; Powell 2006; Walter 2002)."""
+        rel = self.worlds.relapse
+        if rel is None:
+            return
+        u = self.relapse_rng.random(self.runs)
+        factor = rel.factor[self.deal.levels[:, rel.guarantee_issue]] if rel.guarantee_issue is not None else 1.0
+        self.relapsed_now = ~self.active & (u < rel.hazard * factor)
+        self.deal.record_relapse(self.relapsed_now, self.round)
+        self.active |= self.relapsed_now
+        self.in_partial[self.relapsed_now] = -1
 
     def reservations(self) -> np.ndarray:
         """Reservation utility of every actor in every world this round: (W, n)."""
@@ -148,32 +197,68 @@ class NegotiationModel(mesa.Model):
         self.last = {"zopa_open": v.open, "zopa_width": v.t, "talks": talks, "blocking": v.blocking,
                      "reservation": r}
         self.deal.note_open(self.round, v.open, talks)
-        self._strike(np.where(talks & v.open & self.active)[0], r)
+        settled = self._strike(self.zone, np.where(talks & v.open)[0], r, self.concession)
+        self._record(settled)
+        struck = self._partials(talks & self.active, r)
+        self.deal.note_failed(talks & self.active & ~struck)
         self.last["agreed"] = self.deal.agreed.copy()
+        self.last["state"] = self.states(talks)
         if self.keep_history:
             self.history.append({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.last.items()})
         self.datacollector.collect(self)
 
-    def _strike(self, idx, r) -> None:
+    def states(self, talks: np.ndarray) -> np.ndarray:
+        """What each world is doing this round, as an index into :data:`STATES`."""
+        state = np.where(talks, 1, 0)
+        state = np.where(self.in_partial >= 0, 2, state)
+        state = np.where(~self.active, 3, state)
+        return np.where(self.relapsed_now, 4, state).astype(np.int8)
+
+    def _strike(self, zone, idx, r, concession):
+        """The protocol's deal in worlds ``idx`` of ``zone``: (worlds agreed, utilities, combos, zone, r)."""
         if not len(idx):
-            return
-        z = self.zone
-        mu, B, feas, rr = z.mu[idx], np.swapaxes(z.B[idx], 1, 2), z.feasible[idx], r[idx]
-        if self.concession is not None:
-            self.concession.start(idx, mu, B, feas, rr, points=z.points(idx), level_utils=z.L[idx])
-            agreed, y, combo = self.concession.advance(idx, rr)
+            return idx, None, None, zone, r
+        mu, B, feas, rr = zone.mu[idx], np.swapaxes(zone.B[idx], 1, 2), zone.feasible[idx], r[idx]
+        if concession is not None:
+            concession.start(idx, mu, B, feas, rr, points=zone.points(idx), level_utils=zone.L[idx])
+            agreed, y, combo = concession.advance(idx, rr)
             idx, y, combo = idx[agreed], y[agreed], combo[agreed]
         else:
             y, combo = PROTOCOLS[self.spec.protocol](mu, B, feas, rr, discount=self.worlds.discount[idx],
-                                                         points=z.points(idx), level_utils=z.L[idx])
-        if len(idx):
-            self._record(idx, y, combo, r[idx])
+                                                         points=zone.points(idx), level_utils=zone.L[idx])
+        return idx, y, combo, zone, r
 
-    def _record(self, idx, y, combo, r) -> None:
-        wd, z = self.worlds, self.zone
+    def _terms(self, struck):
+        """Terms on the zone's issues that deliver the agreed utilities: (worlds, x, levels combo, u)."""
+        idx, y, combo, z, r = struck
+        sub = z.worlds
         L = z.L[idx, combo]
         a, b = z.box[0][idx], z.box[1][idx]
-        x = terms_for(y, L, wd.w_range[idx], wd.ideal[idx], wd.span[idx], a, b)
-        u = utilities_at(x, wd.w_range[idx], wd.ideal[idx], wd.span[idx], L)
-        self.deal.record(idx, self.round, x, z.combos[combo], u, r)
+        x = terms_for(y, L, sub.w_range[idx], sub.ideal[idx], sub.span[idx], a, b)
+        u = utilities_at(x, sub.w_range[idx], sub.ideal[idx], sub.span[idx], L)
+        return idx, x, z.combos[combo], u
+
+    def _record(self, struck) -> None:
+        if not len(struck[0]):
+            return
+        idx, x, levels, u = self._terms(struck)
+        self.deal.record(idx, self.round, x, levels, u, struck[4][idx])
         self.active[idx] = False
+        self.in_partial[idx] = -1
+
+    def _partials(self, talking: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Where talks did not settle, strike the first declared partial deal whose zone is open."""
+        struck = ~self.active & talking          # settled this round
+        free = talking & self.active & (self.in_partial < 0)
+        for k, (name, p) in enumerate(self.worlds.partial.items()):
+            zone = self.partial_zones[name]
+            r_p = r - p.deferred_value
+            v = zone.evaluate(r_p, free)
+            deal = self._strike(zone, np.where(free & v.open)[0], r_p, self.partial_concession[name])
+            if len(deal[0]):
+                idx, x, levels, _ = self._terms(deal)
+                self.deal.record_partial(idx, self.round, k, p.range_idx, p.level_idx, x, levels)
+                self.in_partial[idx] = k
+                free[idx] = False
+                struck[idx] = True
+        return struck

@@ -87,6 +87,31 @@ class Worlds:
     shifts: list[list[tuple[int, dict]]]   # per actor: (net setbacks that trigger it, drawn red lines)
     events: list[tuple[int, str, np.ndarray | list]]  # (round, path, values)
     sampled: dict[str, np.ndarray] = field(default_factory=dict)
+    mediation: np.ndarray | None = None   # (W,) a mediator's or patron's pressure for talks, set by events
+    partial: dict[str, "PartialSpec"] = field(default_factory=dict)
+    relapse: "RelapseSpec | None" = None
+
+
+@dataclass
+class PartialSpec:
+    """A declared partial deal: the issues it settles, the status-quo value every actor gets from the
+    issues it defers, and its effects on the war while it holds."""
+
+    range_idx: list[int]
+    level_idx: list[int]
+    deferred_value: np.ndarray   # (W, n)
+    battles: np.ndarray          # (W,) share of battles still fought
+    erosion: np.ndarray          # (W,) factor on every actor's erosion
+
+
+@dataclass
+class RelapseSpec:
+    """Per-round hazard that a settlement breaks down, before the guarantee's factor, and the factor of each
+    level of the guarantee issue (ones where there is none)."""
+
+    hazard: np.ndarray           # (W,)
+    guarantee_issue: int | None  # index among the levels issues
+    factor: np.ndarray           # (levels,) or (1,)
 
 
 class _Sampler:
@@ -157,6 +182,9 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
         apply_red_lines(worlds, i, sample_red_lines(s.actors[a].red_lines, ids, sample, f"actors.{a}.red_lines"))
     dates = round_dates(s.calendar.start, s.calendar.step, s.horizon + 1)
     worlds.events = schedule(s.events, dates, sample)
+    worlds.mediation = np.zeros(W)
+    worlds.partial = {name: _partial(s, worlds, name, pd, sample) for name, pd in s.partial_deals.items()}
+    worlds.relapse = _relapse(s, worlds, sample)
     return worlds
 
 
@@ -206,3 +234,40 @@ def _reservations(s: Scenario, actors: list[str], sample, W: int):
         else:
             prior[i] = p.prior.args
     return base, war_p, war_cost, prior
+
+
+def status_quo_value(s: Scenario, wd: Worlds, issues) -> np.ndarray:
+    """What the status quo on ``issues`` is worth to every actor in every world: (W, n)."""
+    out = np.zeros((wd.runs, len(wd.actors)))
+    for k in issues:
+        sq = s.issues[k].status_quo
+        if k in wd.range_issues:
+            j = wd.range_issues.index(k)
+            out += wd.w_range[:, :, j] * (1.0 - np.abs(sq - wd.ideal[:, :, j]) / wd.span[:, :, j])
+        else:
+            j = wd.level_issues.index(k)
+            out += wd.w_level[:, :, j] * wd.level_vals[j][:, wd.levels[j].index(sq)]
+    return out
+
+
+def _partial(s: Scenario, wd: Worlds, name: str, pd, sample) -> PartialSpec:
+    deferred = [k for k in s.issues if k not in pd.issues]
+    return PartialSpec(
+        range_idx=[wd.range_issues.index(k) for k in pd.issues if k in wd.range_issues],
+        level_idx=[wd.level_issues.index(k) for k in pd.issues if k in wd.level_issues],
+        deferred_value=status_quo_value(s, wd, deferred),
+        battles=sample(pd.battles, f"partial_deals.{name}.battles"),
+        erosion=sample(pd.erosion, f"partial_deals.{name}.erosion"))
+
+
+def _relapse(s: Scenario, wd: Worlds, sample) -> RelapseSpec | None:
+    r = s.relapse
+    if r is None:
+        return None
+    hazard = sample(r.hazard, "relapse.hazard") * (1.0 + r.shift_elasticity * sample(r.power_shift,
+                                                                                      "relapse.power_shift"))
+    if r.guarantee is None:
+        return RelapseSpec(np.clip(hazard, 0.0, 1.0), None, np.ones(1))
+    j = wd.level_issues.index(r.guarantee.issue)
+    factor = np.array([r.guarantee.factor[lv] for lv in wd.levels[j]], dtype=float)
+    return RelapseSpec(np.clip(hazard, 0.0, 1.0), j, factor)

@@ -132,6 +132,65 @@ def _check_battlefield(s: Scenario) -> list[tuple[tuple, str]]:
     return out
 
 
+def _check_status_quo(s: Scenario) -> list[tuple[tuple, str]]:
+    out: list[tuple[tuple, str]] = []
+    for k, issue in s.issues.items():
+        sq, loc = issue.status_quo, ("issues", k, "status_quo")
+        if sq is None:
+            continue
+        if issue.is_levels and sq not in issue.levels:
+            out.append((loc, f"found {sq!r}, expected one of the levels {', '.join(issue.levels)}"))
+        elif not issue.is_levels and (isinstance(sq, str) or not issue.range[0] <= sq <= issue.range[1]):
+            out.append((loc, f"found {sq!r}, expected a number in [{issue.range[0]:g}, {issue.range[1]:g}]"))
+    return out
+
+
+def _check_partial_deals(s: Scenario) -> list[tuple[tuple, str]]:
+    """Partial deals name known issues, and every issue they defer has a status quo to stay at."""
+    out: list[tuple[tuple, str]] = []
+    for name, pd in s.partial_deals.items():
+        loc = ("partial_deals", name)
+        out += [(loc + ("issues", i), m) for i, k in enumerate(pd.issues) if (m := _in(k, s.issues, "issue"))]
+        if set(pd.issues) >= set(s.issues):
+            out.append((loc + ("issues",), "found every issue, expected a subset (a deal on all issues is a settlement)"))
+        for k in s.issues:
+            if k not in pd.issues and s.issues[k].status_quo is None:
+                out.append((("issues", k), f"found no status_quo, expected one: partial deal {name!r} defers "
+                                           "this issue at its status quo"))
+        for key in ("battles", "erosion"):
+            lo, hi = getattr(pd, key).bounds()
+            if lo < 0:
+                out.append((loc + (key,), f"found {getattr(pd, key).describe()}, expected a factor >= 0"))
+    return out
+
+
+def _check_relapse(s: Scenario) -> list[tuple[tuple, str]]:
+    r = s.relapse
+    if r is None:
+        return []
+    out: list[tuple[tuple, str]] = []
+    lo, hi = r.hazard.bounds()
+    if lo < 0 or hi > 1:
+        out.append((("relapse", "hazard"), f"found {r.hazard.describe()}, expected a probability in [0, 1]"))
+    if r.power_shift.bounds()[0] < 0:
+        out.append((("relapse", "power_shift"), f"found {r.power_shift.describe()}, expected values >= 0"))
+    g = r.guarantee
+    if g is not None:
+        loc = ("relapse", "guarantee")
+        if (m := _in(g.issue, s.issues, "issue")):
+            return out + [(loc + ("issue",), m)]
+        issue = s.issues[g.issue]
+        if not issue.is_levels:
+            return out + [(loc + ("issue",), f"found range issue {g.issue!r}, expected a levels issue")]
+        missing = [lv for lv in issue.levels if lv not in g.factor]
+        extra = [lv for lv in g.factor if lv not in issue.levels]
+        if missing or extra:
+            out.append((loc + ("factor",), f"found levels {', '.join(g.factor)}, expected a factor for each of "
+                                           f"{', '.join(issue.levels)}"))
+        out += [(loc + ("factor", lv), f"found {f!r}, expected a factor >= 0") for lv, f in g.factor.items() if f < 0]
+    return out
+
+
 def _matches(pattern: str, parts: list[str]) -> bool:
     pat = pattern.split(".")
     return len(pat) == len(parts) and all(p == "*" or p == q for p, q in zip(pat, parts))
@@ -146,7 +205,7 @@ def _check_event_value(s: Scenario, parts: list[str], value: Any) -> list[str]:
         rl = RedLine.model_validate({parts[4]: value})
         return [m for _, m in _check_red_line(s, parts[3], rl)]
     p = parse_param(value)
-    if parts[0] == "battlefield" and not (0 <= p.bounds()[0] and p.bounds()[1] <= 1):
+    if parts[0] in ("battlefield", "mediation") and not (0 <= p.bounds()[0] and p.bounds()[1] <= 1):
         return [f"found {p.describe()}, expected a probability in [0, 1]"]
     return []
 
@@ -206,6 +265,7 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
         out += [(("actors", actor_id) + loc, m) for loc, m in _check_actor(s, actor_id, actor)]
     out += _check_battlefield(s)
     out += _check_events(s)
+    out += _check_status_quo(s) + _check_partial_deals(s) + _check_relapse(s)
     out += [(loc, m) for loc, src in _evidence_refs(s, ()) if (m := _in(src, s.sources, "source"))]
     return out
 

@@ -17,7 +17,7 @@ from .params import Evidence, Param, parse_evidence, parse_param
 
 __all__ = [
     "PROTOCOLS", "Source", "Calendar", "Issue", "RedLine", "War", "Shift", "Actor",
-    "Battlefield", "Event", "Scenario",
+    "Battlefield", "Event", "PartialDeal", "Relapse", "Guarantee", "Scenario",
 ]
 
 PROTOCOLS = ("nash", "kalai-smorodinsky", "egalitarian", "alternating-offers", "concession")
@@ -61,6 +61,7 @@ class Issue(_Strict):
     levels: tuple[str, ...] | None = None
     description: str | None = None
     unit: str | None = None
+    status_quo: float | str | None = None
     evidence: Ev | None = None
 
     @model_validator(mode="after")
@@ -191,6 +192,36 @@ class Event(_Strict):
     evidence: Ev | None = None
 
 
+class PartialDeal(_Strict):
+    """Issues that may be agreed on their own (a ceasefire, an exchange), the rest deferred at their status
+    quo, and what such a deal does to the war while it holds."""
+
+    issues: tuple[str, ...] = Field(min_length=1)
+    battles: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    erosion: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    description: str | None = None
+    evidence: Ev | None = None
+
+
+class Guarantee(_Strict):
+    """A levels issue whose agreed level scales the hazard of relapse (Walter 2002)."""
+
+    issue: str
+    factor: dict[str, float]
+    evidence: Ev | None = None
+
+
+class Relapse(_Strict):
+    """Per-round hazard that a settlement breaks down: ``hazard * (1 + shift_elasticity * power_shift)``,
+    times the guarantee's factor for the agreed level (Fearon 1995; Powell 2006; Walter 2002)."""
+
+    hazard: P
+    power_shift: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    shift_elasticity: float = Field(default=1.0, ge=0)
+    guarantee: Guarantee | None = None
+    evidence: Ev | None = None
+
+
 class Scenario(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str
@@ -204,6 +235,8 @@ class Scenario(_Strict):
     actors: dict[str, Actor] = Field(min_length=2)
     battlefield: Battlefield | None = None
     events: tuple[Event, ...] = ()
+    partial_deals: dict[str, PartialDeal] = Field(default_factory=dict)
+    relapse: Relapse | None = None
     # Filled in by load_scenario: where it came from and a digest of its content.
     file: str = ""
     digest: str = ""
