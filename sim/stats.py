@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["wilson", "median_date", "median_round", "central_term", "floats"]
+__all__ = ["wilson", "median_date", "median_round", "central_term", "floats", "spread"]
 
 
 def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
@@ -60,3 +60,12 @@ def central_term(values: pd.Series):
     levels, first, counts = np.unique(v, return_index=True, return_counts=True)
     best = np.flatnonzero(counts == counts.max())
     return levels[best[np.argmin(first[best])]]
+
+
+def spread(values, lo: float = 0.1, hi: float = 0.9) -> tuple[float, float, float]:
+    """Median and the ``lo``-``hi`` quantile range of the finite values (NaNs if none)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return (np.nan, np.nan, np.nan)
+    return tuple(float(x) for x in np.quantile(v, [0.5, lo, hi]))
