@@ -150,11 +150,12 @@ def range_moves(snap: Snapshot, p: Programme) -> RangeMoves:
 
 
 def level_distance(allowed: np.ndarray) -> np.ndarray:
-    """Steps from each level to the nearest allowed one: allowed (..., levels) -> (..., levels), inf if
-    none is allowed."""
+    """Steps from each level to the nearest allowed one: allowed (..., levels) -> (..., levels). Where a
+    red line allows no level at all, allowing any one level is one step."""
     pos = np.arange(allowed.shape[-1])
     gap = np.abs(pos[:, None] - pos[None, :]).astype(float)                                   # (v, u)
-    return np.where(allowed[..., None, :], gap, np.inf).min(axis=-1)
+    dist = np.where(allowed[..., None, :], gap, np.inf).min(axis=-1)
+    return np.where(np.isinf(dist), 1.0, dist)
 
 
 def level_moves(snap: Snapshot, p: Programme) -> LevelMoves:
