@@ -2,17 +2,19 @@
 
 Layers, each a sub-package or module that only reads the ones before it:
 :mod:`.scenario` (YAML to a validated Scenario), :mod:`.engine` (exact ZOPA, protocols, terms),
-:mod:`.model` (the Mesa model and its agents), :mod:`.simulate` and :mod:`.results` (tidy tables).
+:mod:`.model` (the Mesa model and its agents), :mod:`.simulate` and :mod:`.results` (tidy tables),
+:mod:`.why` (why a zone is closed, and the smallest concessions that would open it).
 """
 
 from .model import NegotiationModel
 from .results import Results
 from .scenario import Problem, Scenario, ScenarioError, ScenarioWarning, load_scenario
 from .simulate import actor_colors, simulate
+from .why import Why, why
 
 __version__ = "0.1.0"
 
 __all__ = [
     "load_scenario", "simulate", "NegotiationModel", "Results", "Scenario", "ScenarioError",
-    "ScenarioWarning", "Problem", "actor_colors", "__version__",
+    "ScenarioWarning", "Problem", "actor_colors", "why", "Why", "__version__",
 ]

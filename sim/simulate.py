@@ -7,6 +7,7 @@ import pandas as pd
 
 from .model import NegotiationModel
 from .results import Results
+from .why import binding_issues
 from .scenario.schema import Scenario
 
 __all__ = ["simulate", "actor_colors"]
@@ -100,6 +101,7 @@ def _outcomes(model: NegotiationModel, seed: int) -> pd.DataFrame:
     for i, a in enumerate(wd.actors):
         cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], model.last["reservation"][:, i])
     cols["blocking"] = _names(wd.actors)[model.history[-1]["blocking"]]
+    cols["binding_issues"] = binding_issues(model)
     df = pd.DataFrame(cols)
     df.attrs["end_date"] = str(model.dates[-1])
     return df

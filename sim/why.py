@@ -154,15 +154,19 @@ def _take(snap: dg.Snapshot, idx) -> dg.Snapshot:
 
 
 def binding_issues(model: NegotiationModel) -> np.ndarray:
-    """Per world, the issues whose red lines bind a closed zone, comma-separated ('' where the zone is
-    open or only reservations bind). What the ``zopa run`` summary names."""
-    snap = snapshot(model)
-    p = dg.programme(snap)
-    ranges, levels, clash = rl.range_moves(snap, p), rl.level_moves(snap, p), rl.clashes(snap, p)
-    closed = p.t < dg.OPEN
-    hit_r = np.nan_to_num(np.maximum(ranges.weight["min"], ranges.weight["max"])).max(axis=1) > dg.EPS
-    hit_r |= clash.range_clash
-    hit_l = (np.nan_to_num(levels.weight).max(axis=1) > dg.EPS) | clash.level_clash
-    names = list(model.worlds.range_issues) + list(model.worlds.level_issues)
-    hit = np.concatenate([hit_r, hit_l], axis=1) & closed[:, None]
-    return np.array([",".join(n for n, h in zip(names, row) if h) for row in hit], dtype=object)
+    """Per world, the issues whose red lines bind a closed zone now, comma-separated ('' where the zone
+    is open, a deal was struck, or only reservations bind). What the ``zopa run`` summary names."""
+    out = np.full(model.runs, "", dtype=object)
+    idx = np.where(model.active & (model.last["zopa_width"] < dg.OPEN))[0]
+    if not len(idx):
+        return out
+    snap = _take(snapshot(model), idx)
+    p = dg.programme(snap, mu=model.mu[idx])
+    ranges, levels, clash = rl.range_moves(snap, p, moves=False), rl.level_moves(snap, p), rl.clashes(snap, p)
+    weight = lambda w: np.nan_to_num(w).max(axis=1) > dg.EPS
+    hit_r = weight(ranges.weight["min"]) | weight(ranges.weight["max"]) | clash.range_clash
+    hit_l = weight(levels.weight) | clash.level_clash
+    names = np.array(list(model.worlds.range_issues) + list(model.worlds.level_issues), dtype=object)
+    hit = np.concatenate([hit_r, hit_l], axis=1)
+    out[idx] = [",".join(names[row]) for row in hit]
+    return out

@@ -74,9 +74,10 @@ class Programme:
     cert: np.ndarray      # (W,) the certificate's candidate
 
 
-def programme(snap: Snapshot) -> Programme:
-    """Lay out the exact LP of every world of ``snap`` in the solver's dual form."""
-    mu = solver.dual_candidates(snap.w_range, snap.ideal, snap.span)
+def programme(snap: Snapshot, *, mu: np.ndarray | None = None) -> Programme:
+    """Lay out the exact LP of every world of ``snap`` in the solver's dual form (``mu``: the dual
+    candidates, when already known for these worlds)."""
+    mu = solver.dual_candidates(snap.w_range, snap.ideal, snap.span) if mu is None else mu
     a, b = solver.common_box(snap.red_lo, snap.red_hi)
     vc = solver.point_utilities(snap.w_range, snap.ideal, snap.span, solver.clipped_points(snap.ideal, a, b))
     W, C, n = mu.shape

@@ -108,7 +108,7 @@ def _others_feasible(snap: Snapshot, p: Programme, k: int) -> np.ndarray:
     return solver.combo_feasible(snap.allowed, p.combos, p.a[:, keep], p.b[:, keep])
 
 
-def _one_side(snap, p, k, i, upper, feas, const, active):
+def _one_side(snap, p, k, i, upper, feas, const, active, moves=True):
     """(needed, weight) for actor ``i``'s upper (or, reflected, lower) red line on issue ``k``."""
     sign = 1.0 if upper else -1.0
     own = snap.red_hi if upper else -snap.red_lo
@@ -118,7 +118,7 @@ def _one_side(snap, p, k, i, upper, feas, const, active):
     low = -p.b[:, k] if not upper else p.a[:, k]
     cur = own[:, i, k]
     ideal, w, span = sign * snap.ideal[:, :, k], snap.w_range[:, :, k], snap.span[:, :, k]
-    new = _smallest_bound(p.mu, const, feas, w, ideal, span, low, cap)
+    new = _smallest_bound(p.mu, const, feas, w, ideal, span, low, cap) if moves else np.full(len(p.t), np.nan)
     sole = cur < cap - TOL
     closed = p.t < OPEN
     needed = np.where(closed, np.where(sole & np.isfinite(new), new, np.nan), cur)
@@ -127,19 +127,20 @@ def _one_side(snap, p, k, i, upper, feas, const, active):
     return sign * needed, weight
 
 
-def range_moves(snap: Snapshot, p: Programme) -> RangeMoves:
-    """The smallest move of every range red line that alone opens the zone, and its dual weight."""
+def range_moves(snap: Snapshot, p: Programme, *, moves: bool = True) -> RangeMoves:
+    """The smallest move of every range red line that alone opens the zone, and its dual weight
+    (only the weights, with ``needed`` left NaN where closed, if not ``moves``)."""
     W, n, kc = snap.ideal.shape
     out = {side: {f: np.full((W, n, kc), np.nan) for f in ("needed", "weight")} for side in ("min", "max")}
     rows = np.arange(W)
     at = p.slack[rows, p.combo]                                                               # (W, C)
     active = at <= np.where(np.isfinite(p.t), p.t, 0.0)[:, None] + 1e-12
     for k in range(kc):
-        feas = _others_feasible(snap, p, k)
-        const = p.slack - p.S[:, None, :, k]
+        feas = _others_feasible(snap, p, k) if moves else None
+        const = p.slack - p.S[:, None, :, k] if moves else None
         for i in range(n):
             for side, upper in (("max", True), ("min", False)):
-                nd, wt = _one_side(snap, p, k, i, upper, feas, const, active)
+                nd, wt = _one_side(snap, p, k, i, upper, feas, const, active, moves)
                 out[side]["needed"][:, i, k], out[side]["weight"][:, i, k] = nd, wt
     present = {"min": snap.red_lo > snap.lo + TOL, "max": snap.red_hi < snap.hi - TOL}
     bound = {"min": snap.red_lo, "max": snap.red_hi}
