@@ -7,7 +7,7 @@ import pandas as pd
 
 from .stats import central_term, spread
 
-__all__ = ["report", "concession_summary", "binding_summary"]
+__all__ = ["report", "concession_summary", "binding_summary", "percent"]
 
 KEYS = ["kind", "actor", "issue", "bound"]
 
@@ -29,6 +29,11 @@ def _num(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1e4 else f"{x:.3e}"
 
 
+def percent(share: float) -> str:
+    """A share as a percentage, with a decimal below 1% so that rare is not shown as never."""
+    return f"{100 * share:.1f}%" if 0 < share < 0.01 else f"{100 * share:.0f}%"
+
+
 def _range(m, lo, hi) -> str:
     return f"{_num(m)} ({_num(lo)}-{_num(hi)})"
 
@@ -39,11 +44,13 @@ def binding_summary(w) -> pd.DataFrame:
     ct = w.constraints[~w.constraints["open"]]
     closed = ct["world"].nunique()
     rows = []
+    clash = set(w.worlds.loc[w.worlds["clash"], "world"])
     for key, g in ct[ct["binds"]].groupby(KEYS, sort=False):
         m, lo, hi = spread(g["weight"])
-        rows.append(dict(zip(KEYS, key), share=g["world"].nunique() / max(closed, 1), weight=m,
+        rows.append(dict(zip(KEYS, key), share=g["world"].nunique() / max(closed, 1),
+                         share_clash=g["world"].isin(clash).sum() / max(closed, 1), weight=m,
                          weight_lo=lo, weight_hi=hi))
-    cols = KEYS + ["share", "weight", "weight_lo", "weight_hi"]
+    cols = KEYS + ["share", "share_clash", "weight", "weight_lo", "weight_hi"]
     return pd.DataFrame(rows, columns=cols).sort_values(["share", "weight"], ascending=False, ignore_index=True)
 
 
@@ -69,7 +76,7 @@ def concession_summary(w) -> pd.DataFrame:
 
 def _concession_line(sc, row) -> str:
     name = _name(sc, row)
-    share = f"in {100 * row['share_alone']:.0f}% of them"
+    share = f"in {percent(row['share_alone'])} of them"
     if row["kind"] == "reservation":
         return f"  {name} would have to drop by {_range(row['move'], row['move_lo'], row['move_hi'])} utility, {share}"
     if row["bound"] == "allowed":
@@ -88,7 +95,8 @@ def _clash_lines(w) -> list[str]:
         gap = _range(*spread(g["gap"]))
         if g["unit"].iloc[0] == "levels":
             names = " and ".join(_label(w.scenario, a) for a in g["actors"].iloc[0].split(","))
-            out.append(f"  {issue}: no level allowed by {names}; {gap} level steps apart ({share})")
+            out.append(f"  {issue}: no level allowed by every actor; {names} must allow {gap} more level(s) "
+                       f"({share})")
         else:
             lo = " and ".join(_label(w.scenario, a) for a in low.split(","))
             hi = " and ".join(_label(w.scenario, a) for a in high.split(","))
@@ -124,9 +132,11 @@ def report(w) -> str:
         lines += _clash_lines(w)
     lines += ["", "What binds (share of the worlds without a zone; width gained per unit of relaxation):"]
     for _, r in binding_summary(w).head(10).iterrows():
-        weight = f"weight {_range(r['weight'], r['weight_lo'], r['weight_hi'])}" if r["weight"] == r["weight"] \
-            else "a clash"
-        lines.append(f"  {_name(sc, r)}: {100 * r['share']:.0f}%, {weight}")
+        parts = [f"in a clash in {percent(r['share_clash'])}"] if r["share_clash"] > 0 else []
+        if r["weight"] == r["weight"]:
+            parts.append(f"weight {_range(r['weight'], r['weight_lo'], r['weight_hi'])}"
+                         + (" elsewhere" if r["share_clash"] > 0 else ""))
+        lines.append(f"  {_name(sc, r)}: binds in {percent(r['share'])}; " + ", ".join(parts))
     lines += ["", "Smallest concession that alone opens the zone (median, 10-90% range):"]
     table = concession_summary(w)
     lines += [_concession_line(sc, r) for _, r in table[table["share_alone"] > 0].iterrows()]
