@@ -125,17 +125,20 @@ def why(source, *, round: int | None = None, date=None, runs: int | None = None,
         model.step()
         tracker.observe(model)
     live = (~model.deal.agreed) | (model.deal.round == model.round)
-    out = diagnose(snapshot(model), scenario, np.where(live)[0], coalitions=coalitions)
+    idx = np.where(live)[0]
+    out = diagnose(snapshot(model), scenario, idx, coalitions=coalitions, mu=model.mu[idx])
     record = {"scenario": scenario.name, "scenario_digest": scenario.digest, "seed": seed_value,
               "runs": int(runs), "package_version": _version(), "window": window, "margin": margin}
     return Why(*out, tracker.table(), scenario, model.round, model.dates[model.round], record)
 
 
-def diagnose(snap: dg.Snapshot, scenario: Scenario, worlds: np.ndarray, *, coalitions: bool = True):
-    """The four diagnosis tables (worlds, constraints, clashes, coalitions) for the worlds listed."""
+def diagnose(snap: dg.Snapshot, scenario: Scenario, worlds: np.ndarray, *, coalitions: bool = True,
+             mu: np.ndarray | None = None):
+    """The four diagnosis tables (worlds, constraints, clashes, coalitions) for the worlds listed (``mu``:
+    their dual candidates, if known)."""
     from .why_tables import clash_table, coalition_table, constraint_table, world_table
     sub = _take(snap, worlds)
-    p = dg.programme(sub)
+    p = dg.programme(sub, mu=mu)
     ranges, levels, clash = rl.range_moves(sub, p), rl.level_moves(sub, p), rl.clashes(sub, p)
     drops = dg.reservation_drops(p)
     actors = list(scenario.actors)

@@ -80,21 +80,30 @@ def constraint_table(worlds, snap, p, drops, ranges, levels, clash, scenario) ->
 
 def clash_table(worlds, snap, clash, scenario) -> pd.DataFrame:
     """One row per world and issue whose red lines leave no outcome."""
-    actors = np.array(list(scenario.actors), dtype=object)
-    join = lambda m: ",".join(actors[m])
+    actors = list(scenario.actors)
+    names = np.array([",".join(a for i, a in enumerate(actors) if m >> i & 1) for m in range(2 ** len(actors))],
+                     dtype=object) if len(actors) <= 12 else None
+    bits = 1 << np.arange(len(actors))
+
+    def join(masks):
+        """Rows of an actor mask -> comma-separated names."""
+        masks = np.asarray(masks, dtype=bool).reshape(-1, len(actors))
+        if names is not None:
+            return names[masks @ bits]
+        return np.array([",".join(np.array(actors, dtype=object)[m]) for m in masks], dtype=object)
     parts = []
     rng_ids = [k for k, v in scenario.issues.items() if not v.is_levels]
     for k, issue in enumerate(rng_ids):
         c = clash.range_clash[:, k]
         parts.append(pd.DataFrame({
             "world": worlds[c], "issue": issue, "unit": scenario.issues[issue].unit or "",
-            "gap": clash.range_gap[c, k], "low": [join(m) for m in clash.range_low[c, :, k]],
-            "high": [join(m) for m in clash.range_high[c, :, k]],
-            "actors": [join(m) for m in clash.range_low[c, :, k] | clash.range_high[c, :, k]]}))
+            "gap": clash.range_gap[c, k], "low": join(clash.range_low[c, :, k]),
+            "high": join(clash.range_high[c, :, k]),
+            "actors": join(clash.range_low[c, :, k] | clash.range_high[c, :, k])}))
     lvl_ids = [k for k, v in scenario.issues.items() if v.is_levels]
     for j, issue in enumerate(lvl_ids):
         c = clash.level_clash[:, j]
-        who = [join(m) for m in clash.level_who[c, :, j]]
+        who = join(clash.level_who[c, :, j])
         parts.append(pd.DataFrame({"world": worlds[c], "issue": issue, "unit": "levels",
                                    "gap": clash.level_gap[c, j], "low": "", "high": "", "actors": who}))
     cols = ["world", "issue", "unit", "gap", "low", "high", "actors"]

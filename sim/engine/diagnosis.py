@@ -123,9 +123,15 @@ def pair_drops(p: Programme, i: int, j: int, *, chunk: int = 2048):
     actor alone) or the crossing of two such lines. Every vertex is tried. Returns ``(total, d_i, d_j)``,
     each (W,), ``inf`` where the pair cannot open it.
     """
-    out = [_pair_chunk(p.slack[s], p.mu[s][..., [i, j]], p.feasible[s])
-           for s in (slice(k, k + chunk) for k in range(0, len(p.t), chunk))]
-    return tuple(np.concatenate(parts) for parts in zip(*out))
+    W = len(p.t)
+    total, di, dj = np.zeros(W), np.zeros(W), np.zeros(W)
+    closed = np.where(p.t < OPEN)[0]
+    for w in (closed[k:k + chunk] for k in range(0, len(closed), chunk)):
+        ok = w[np.isfinite(p.t[w])]            # a red-line clash: no drop of reservations can open it
+        total[w], di[w], dj[w] = np.inf, np.inf, np.inf
+        if len(ok):
+            total[ok], di[ok], dj[ok] = _pair_chunk(p.slack[ok], p.mu[ok][..., [i, j]], p.feasible[ok])
+    return total, di, dj
 
 
 def _pair_chunk(slack, m, feasible):
