@@ -169,7 +169,12 @@ def binding_issues(model: NegotiationModel) -> np.ndarray:
     weight = lambda w: np.nan_to_num(w).max(axis=1) > dg.EPS
     hit_r = weight(ranges.weight["min"]) | weight(ranges.weight["max"]) | clash.range_clash
     hit_l = weight(levels.weight) | clash.level_clash
-    names = np.array(list(model.worlds.range_issues) + list(model.worlds.level_issues), dtype=object)
+    names = list(model.worlds.range_issues) + list(model.worlds.level_issues)
     hit = np.concatenate([hit_r, hit_l], axis=1)
-    out[idx] = [",".join(names[row]) for row in hit]
+    if len(names) > 12:
+        out[idx] = [",".join(np.array(names, dtype=object)[row]) for row in hit]
+        return out
+    joined = np.array([",".join(k for j, k in enumerate(names) if m >> j & 1) for m in range(2 ** len(names))],
+                      dtype=object)
+    out[idx] = joined[hit @ (1 << np.arange(len(names)))]
     return out
