@@ -13,6 +13,7 @@ import numpy as np
 from ..sim.ripeness import ripe_share
 from ..sim.why_text import percent, concession_summary
 from .figures import save
+from . import plots
 from .plots import actor_colors, date_axis, new_axes, note, zopa_timeline
 
 __all__ = ["concessions", "ripeness", "ripeness_line", "timeline_with_ripeness", "write_why_figures",
@@ -67,16 +68,9 @@ def concessions(why, *, ax=None):
     return fig
 
 
-def ripeness_line(ax, why, **style):
+def ripeness_line(ax, why):
     """Draw the share of worlds ripe (Zartman 2000) on a twin axis of ``ax``; returns the twin axis."""
-    share = ripe_share(why.ripeness)
-    twin = ax.twinx()
-    twin.plot(share["date"], share["ripe"], color=style.pop("color", "0.15"), ls=style.pop("ls", "-."),
-              lw=style.pop("lw", 1.5), label="ripe (Zartman 2000)", **style)
-    twin.set_ylim(0, 1)
-    twin.set_ylabel("share of worlds ripe")
-    twin.legend(fontsize=8, loc="upper right")
-    return twin
+    return plots.ripeness_line(ax, why.ripeness)
 
 
 def ripeness(why, *, ax=None):
@@ -97,10 +91,16 @@ def ripeness(why, *, ax=None):
 
 
 def timeline_with_ripeness(results, why, *, ax=None):
-    """The reservations timeline of :func:`analysis.plots.zopa_timeline` with the ripe share on top."""
-    fig = zopa_timeline(results, ax=ax)
+    """The reservations timeline of :func:`analysis.plots.zopa_timeline` with the ripe share of a
+    diagnosis (its own window and margin) on top, for results without the ripeness columns."""
+    fig = zopa_timeline(results.__class__(results.outcomes, _without_ripeness(results.history), results.scenario,
+                                          results.seed, results.runs, results.record), ax=ax)
     ripeness_line(fig.axes[0], why)
     return fig
+
+
+def _without_ripeness(hist):
+    return hist.drop(columns=[c for c in ("mutually_hurting_stalemate", "way_out", "ripe") if c in hist.columns])
 
 
 def write_why_figures(why, out_dir, *, fmt: str = "png") -> list[Path]:

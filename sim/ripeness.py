@@ -29,7 +29,7 @@ COLUMNS = ["world", "round", "date", "width", "hurting", "stalemate", "beliefs_c
 
 
 class Tracker:
-    """Records what ripeness needs from a model, round by round, as the model steps."""
+    """Marks ripeness round by round as a model steps, keeping only the last ``window`` rounds of state."""
 
     def __init__(self, model, *, window: int = 3, margin: float = 0.05, optimism: float = 0.05):
         if window < 1:
@@ -38,15 +38,31 @@ class Tracker:
         self.side, self.battles = model.worlds.side, max(1, model.worlds.battles)
         self.has_belief = ~np.isnan(model.worlds.prior[:, 0])
         self.dates = model.dates
-        self.rows: list[dict] = []
+        self.past: list[tuple[np.ndarray, np.ndarray]] = []     # (reservations, net losses) per round
+        self.parts: list[dict] = []
         self.observe(model)
 
     def observe(self, model) -> None:
-        """Note the round the model has just evaluated."""
-        before = model.deal.agreed & (model.deal.round < model.round)
-        self.rows.append({"round": model.round, "r": model.last["reservation"].copy(),
-                          "width": model.last["zopa_width"].copy(), "net": model.net_a_losses.copy(),
-                          "belief": model.belief.copy(), "live": ~before})
+        """Mark the round the model has just evaluated."""
+        r, width, net = model.last["reservation"], model.last["zopa_width"], model.net_a_losses
+        W = len(width)
+        if len(self.past) >= self.window:
+            old_r, old_net = self.past[-self.window]
+            hurting = (r < old_r - 1e-12).all(axis=1)
+            stalemate = np.abs(net - old_net) <= self.battles
+        else:
+            hurting = stalemate = np.zeros(W, dtype=bool)
+        self.past = (self.past + [(r.copy(), net.copy())])[-self.window:]
+        converged = self._optimism(model.belief) <= 1 + self.optimism
+        mhs = hurting & stalemate & converged
+        way_out = width >= -self.margin
+        keep = ~(model.deal.agreed & (model.deal.round < model.round))
+        k = int(keep.sum())
+        self.parts.append({
+            "world": np.arange(W)[keep], "round": np.full(k, model.round),
+            "date": np.full(k, np.datetime64(self.dates[model.round], "ns")), "width": width[keep],
+            "hurting": hurting[keep], "stalemate": stalemate[keep], "beliefs_converged": converged[keep],
+            "mutually_hurting_stalemate": mhs[keep], "way_out": way_out[keep], "ripe": (mhs & way_out)[keep]})
 
     def _optimism(self, belief: np.ndarray) -> np.ndarray:
         """Per world, the larger belief on each side added up; 1 where a side holds no belief."""
@@ -60,27 +76,9 @@ class Tracker:
 
     def table(self) -> pd.DataFrame:
         """One row per world and round observed, up to the round of its deal."""
-        w = self.window
-        parts = []
-        for t, row in enumerate(self.rows):
-            W = len(row["width"])
-            if t >= w:
-                old = self.rows[t - w]
-                hurting = (row["r"] < old["r"] - 1e-12).all(axis=1)
-                stalemate = np.abs(row["net"] - old["net"]) <= self.battles
-            else:
-                hurting = stalemate = np.zeros(W, dtype=bool)
-            converged = self._optimism(row["belief"]) <= 1 + self.optimism
-            mhs = hurting & stalemate & converged
-            way_out = row["width"] >= -self.margin
-            keep = row["live"]
-            parts.append(pd.DataFrame({
-                "world": np.arange(W)[keep], "round": row["round"],
-                "date": np.datetime64(self.dates[row["round"]], "ns"), "width": row["width"][keep],
-                "hurting": hurting[keep], "stalemate": stalemate[keep], "beliefs_converged": converged[keep],
-                "mutually_hurting_stalemate": mhs[keep], "way_out": way_out[keep], "ripe": (mhs & way_out)[keep]}))
-        out = pd.concat(parts, ignore_index=True)[COLUMNS]
-        return out.sort_values(["world", "round"], kind="stable", ignore_index=True)
+        cols = {c: np.concatenate([p[c] for p in self.parts]) for c in COLUMNS}
+        order = np.argsort(cols["world"], kind="stable")          # rounds were observed in order
+        return pd.DataFrame({c: v[order] for c, v in cols.items()})
 
 
 def ripe_share(table: pd.DataFrame) -> pd.DataFrame:

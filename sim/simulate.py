@@ -7,6 +7,7 @@ import pandas as pd
 
 from .model import NegotiationModel
 from .results import Results
+from .ripeness import Tracker
 from .why import binding_issues
 from .scenario.schema import Scenario
 
@@ -43,16 +44,19 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
         The same scenario, seed and runs give identical tables. ``None`` draws a fresh seed, which is
         recorded in every row.
     history : bool, keyword-only
-        Also return one row per world and round.
+        Also return one row per world and round, with the ripeness marks of :mod:`sim.ripeness`.
     """
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
         raise ValueError(f"runs: found {runs!r}, expected a whole number >= 1")
     root, seed_value = _root(seed)
     model = NegotiationModel(scenario, runs=int(runs), rng=root)
+    ripeness = Tracker(model) if history else None
     while model.running:
         model.step()
+        if ripeness is not None:
+            ripeness.observe(model)
     outcomes = _outcomes(model, seed_value)
-    hist = _history(model) if history else None
+    hist = _with_ripeness(_history(model), ripeness.table()) if history else None
     record = {
         "scenario": scenario.name, "scenario_file": scenario.file, "scenario_digest": scenario.digest,
         "package_version": _version(), "seed": seed_value, "spawn_key": list(root.spawn_key),
@@ -105,6 +109,17 @@ def _outcomes(model: NegotiationModel, seed: int) -> pd.DataFrame:
     df = pd.DataFrame(cols)
     df.attrs["end_date"] = str(model.dates[-1])
     return df
+
+
+def _with_ripeness(hist: pd.DataFrame, ripe: pd.DataFrame) -> pd.DataFrame:
+    """The history with whether each world was in a mutually hurting stalemate, had a way out, was ripe."""
+    same = len(hist) == len(ripe) and (hist["world"].to_numpy() == ripe["world"].to_numpy()).all() \
+        and (hist["round"].to_numpy() == ripe["round"].to_numpy()).all()
+    if not same:
+        raise RuntimeError("ripeness rows do not match the history rows")
+    for col in ("mutually_hurting_stalemate", "way_out", "ripe"):
+        hist[col] = ripe[col].to_numpy()
+    return hist
 
 
 def _history(model: NegotiationModel) -> pd.DataFrame:
