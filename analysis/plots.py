@@ -232,7 +232,11 @@ def ripeness_line(ax, table: pd.DataFrame):
     twin.set_ylabel("share of worlds ripe")
     twin.set_xlabel(ax.get_xlabel())              # the same dates as ax: named, drawn once
     twin.xaxis.label.set_visible(False)
-    twin.legend(fontsize=8, loc="upper right")
+    handles, labels = ax.get_legend_handles_labels()
+    more, words = twin.get_legend_handles_labels()
+    twin.legend(handles + more, labels + words, fontsize=8, loc="best")
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
     return twin
 
 
