@@ -129,14 +129,17 @@ def why(source, *, round: int | None = None, date=None, runs: int | None = None,
     out = diagnose(snapshot(model), scenario, idx, coalitions=coalitions, mu=model.mu[idx])
     record = {"scenario": scenario.name, "scenario_digest": scenario.digest, "seed": seed_value,
               "runs": int(runs), "package_version": _version(), "window": window, "margin": margin}
-    return Why(*out, tracker.table(), scenario, model.round, model.dates[model.round], record)
+    # every world may have made its deal before the target round, when the model stops early
+    return Why(*out, tracker.table(), scenario, target, model.dates[target], record)
 
 
 def diagnose(snap: dg.Snapshot, scenario: Scenario, worlds: np.ndarray, *, coalitions: bool = True,
              mu: np.ndarray | None = None):
     """The four diagnosis tables (worlds, constraints, clashes, coalitions) for the worlds listed (``mu``:
     their dual candidates, if known)."""
-    from .why_tables import clash_table, coalition_table, constraint_table, world_table
+    from .why_tables import clash_table, coalition_table, constraint_table, empty_tables, world_table
+    if not len(worlds):
+        return empty_tables(list(scenario.actors))
     sub = _take(snap, worlds)
     p = dg.programme(sub, mu=mu)
     ranges, levels, clash = rl.range_moves(sub, p), rl.level_moves(sub, p), rl.clashes(sub, p)

@@ -7,7 +7,8 @@ import pandas as pd
 
 from .engine import diagnosis as dg
 
-__all__ = ["world_table", "constraint_table", "clash_table", "coalition_table", "CONSTRAINT_COLUMNS"]
+__all__ = ["world_table", "constraint_table", "clash_table", "coalition_table", "empty_tables",
+           "CONSTRAINT_COLUMNS"]
 
 CONSTRAINT_COLUMNS = ["world", "kind", "actor", "issue", "bound", "unit", "value", "allowed", "weight", "binds",
                       "alone", "needed", "needed_level", "move", "open"]
@@ -129,3 +130,12 @@ def coalition_table(worlds, snap, actors) -> pd.DataFrame:
         "size": np.tile([len(c) for c in coalitions], W),
         "width": widths.reshape(-1), "open": (widths >= dg.OPEN).reshape(-1),
         "minimal_blocking": minimal.reshape(-1)})
+
+
+def empty_tables(actors) -> tuple[pd.DataFrame, ...]:
+    """The four tables with their columns and no rows (every world made its deal earlier)."""
+    worlds = ["world", "width", "open", "clash", "equal_concession", "pair", "pair_total", "pair_first",
+              "pair_second"] + [f"drop.{a}" for a in actors]
+    clashes = ["world", "issue", "unit", "gap", "low", "high", "actors"]
+    coalitions = ["world", "coalition", "size", "width", "open", "minimal_blocking"]
+    return tuple(pd.DataFrame({c: [] for c in cols}) for cols in (worlds, CONSTRAINT_COLUMNS, clashes, coalitions))

@@ -123,6 +123,7 @@ def report(w) -> str:
     n, closed = len(wt), int((~wt["open"]).sum())
     lines = [f"Why no deal: {sc.name} at round {w.round} ({w.date}), {w.record.get('runs')} worlds, "
              f"seed {w.record.get('seed')}", "",
+             f"Every world made its deal before this round." if n == 0 else
              f"A zone of agreement is open in {100 * (n - closed) / max(n, 1):.1f}% of the {n} worlds "
              f"without an earlier deal; closed in {closed}."]
     if closed == 0:

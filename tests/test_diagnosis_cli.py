@@ -76,3 +76,10 @@ def test_concessions_figure_ranks_the_constraints_and_ripeness_goes_on_the_timel
     fig = why_plots.timeline_with_ripeness(results, late)
     twin = fig.axes[-1]
     assert twin.get_ylabel() == "share of worlds ripe" and len(twin.get_lines()[0].get_xdata()) == 7
+
+
+def test_zopa_why_after_every_deal_says_so(capsys):
+    """Split the pie: every world agrees at round 0, so at round 5 there is nothing left to diagnose."""
+    assert main(["why", "scenarios/split-the-pie.yaml", "--round", "5", "--runs", "4", "--seed", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "at round 5 (2024-02-05)" in text and "Every world made its deal before this round." in text
