@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from ..sim.stats import median_date
 from .stats import EVENTS
 
-__all__ = ["actor_colors", "zopa_timeline", "survival", "terms", "utilities"]
+__all__ = ["actor_colors", "zopa_timeline", "survival", "terms", "utilities", "ripeness_line"]
 
 # Events are drawn in greys with their own line styles, so that colour always means an actor.
 EVENT_STYLE = {"zopa": dict(color="0.1", ls="-"), "talks": dict(color="0.35", ls="--"),
@@ -173,7 +173,30 @@ def zopa_timeline(results, *, world: int | None = None, ax=None) -> Figure:
         f"median and 10-90% of {hist['world'].nunique()} worlds, over those without a deal yet"
     ax.set_title(_title(results, f"reservations and the ZOPA\n({which})"), fontsize=10)
     ax.legend(fontsize=8, loc="best")
+    if "ripe" in hist.columns and not single:
+        ripeness_line(ax, hist)
     return fig
+
+
+def ripeness_line(ax, table: pd.DataFrame):
+    """Draw the share of worlds ripe for a settlement (Zartman 2000; :mod:`sim.ripeness`) at each date on
+    a twin axis of ``ax``, from a table with ``round``, ``date`` and ``ripe`` columns (the history, or a
+    diagnosis' ripeness table); returns the twin axis."""
+    from ..sim.ripeness import ripe_share
+    share = ripe_share(table)
+    twin = ax.twinx()
+    twin.plot(pd.to_datetime(share["date"]), share["ripe"], color="0.15", ls="-.", lw=1.5,
+              label="ripe (Zartman 2000), right axis")
+    twin.set_ylim(0, 1)
+    twin.set_ylabel("share of worlds ripe")
+    twin.set_xlabel(ax.get_xlabel())              # the same dates as ax: named, drawn once
+    twin.xaxis.label.set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()
+    more, words = twin.get_legend_handles_labels()
+    twin.legend(handles + more, labels + words, fontsize=8, loc="best")
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    return twin
 
 
 # ------------------------------------------------------------------------------------- survival

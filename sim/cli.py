@@ -1,8 +1,9 @@
-"""The ``zopa`` command line: validate, explain and run scenarios.
+"""The ``zopa`` command line: validate, explain, run scenarios and say why no deal.
 
 Other packages add subcommands through the entry-point group ``zopa.commands`` (a function
 ``register(subparsers)``) and figures written after ``zopa run`` through ``zopa.figures`` (a function
-``write(results, out_dir) -> list[Path]``); ``sim`` itself never imports them.
+``write(results, out_dir) -> list[Path]``) and after ``zopa why`` through ``zopa.why_figures`` (the same,
+with the :class:`~sim.why.Why` diagnosis); ``sim`` itself never imports them.
 """
 
 from __future__ import annotations
@@ -79,6 +80,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_why(args: argparse.Namespace) -> int:
+    from .why import why
+
+    scenario = load_scenario(args.scenario, parse_sets(args.set))
+    result = why(scenario, round=args.round, date=args.date, runs=args.runs, seed=args.seed)
+    print(result.text())
+    if args.out is not None:
+        out = Path(args.out)
+        result.save(out)
+        written = []
+        for ep in entry_points(group="zopa.why_figures"):
+            written += ep.load()(result, out)
+        print(f"\nTables saved to {out}/" + (f" with {len(written)} figures" if written else ""))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zopa", description="Conflict-negotiation position simulator.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -97,6 +114,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a parameter")
     r.add_argument("--out", default=None, help="directory for Parquet tables, record and figures")
     r.set_defaults(func=_cmd_run)
+    y = sub.add_parser("why", help="why no deal: what binds, and the smallest concessions that open the zone")
+    y.add_argument("scenario")
+    when = y.add_mutually_exclusive_group()
+    when.add_argument("--round", type=int, default=None, help="round to diagnose (default 0, as written)")
+    when.add_argument("--date", default=None, help="diagnose the round in force on this date (YYYY-MM-DD)")
+    y.add_argument("--runs", type=int, default=1000, help="worlds to simulate (default 1000)")
+    y.add_argument("--seed", type=int, default=None, help="seed; the same seed gives identical output")
+    y.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a parameter")
+    y.add_argument("--out", default=None, help="directory for the Parquet tables and the figure")
+    y.set_defaults(func=_cmd_why)
     for ep in entry_points(group="zopa.commands"):
         ep.load()(sub)
     return p

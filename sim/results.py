@@ -105,6 +105,10 @@ def summary(results: Results) -> dict:
         out["blocking_shares"] = {a: k / without for a, k in counts.most_common()}
         out["blocking"] = counts.most_common(1)[0][0]
         out["blocking_share"] = counts.most_common(1)[0][1] / without
+    if "binding_issues" in o.columns:
+        issues = Counter(k for b in o.loc[~o["agreed"], "binding_issues"] for k in b.split(",") if k)
+        without = max(1, int((~o["agreed"]).sum()))
+        out["binding_issue_shares"] = {k: v / without for k, v in issues.most_common()}
     return out
 
 
@@ -139,6 +143,11 @@ def summary_text(results: Results) -> str:
         lines.append(f"most frequent blocker       {' and '.join(top)} "
                      f"({'each ' if len(top) > 1 else ''}in {100 * s['blocking_share']:.0f}% of worlds without a deal "
                      f"at the horizon{'; ' + rest if rest else ''})")
+    if s.get("binding_issue_shares"):
+        (top, share), *rest = s["binding_issue_shares"].items()
+        more = "; " + ", ".join(f"{k} {100 * v:.0f}%" for k, v in rest) if rest else ""
+        lines.append(f"binding issue               {top} (its red lines bind in {100 * share:.0f}% of worlds "
+                     f"without a deal at the horizon{more}; see zopa why)")
     return "\n".join(lines + _kinds_lines(results))
 
 

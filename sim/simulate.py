@@ -9,6 +9,8 @@ from .model import NegotiationModel
 from .model.ledger import STATES
 from .record import actor_colors, build_record, spawn_key_text
 from .results import Results
+from .ripeness import Tracker
+from .why import binding_issues
 from .scenario.schema import Scenario
 
 __all__ = ["simulate", "actor_colors"]
@@ -44,16 +46,19 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
         sweep point's is ``sim.seed_sequence(row.seed, row.spawn_key)``; every row records its
         ``seed`` (the entropy) and ``spawn_key``.
     history : bool, keyword-only
-        Also return one row per world and round.
+        Also return one row per world and round, with the ripeness marks of :mod:`sim.ripeness`.
     """
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
         raise ValueError(f"runs: found {runs!r}, expected a whole number >= 1")
     root, seed_value = _root(seed)
     model = NegotiationModel(scenario, runs=int(runs), rng=root, history=history)
+    ripeness = Tracker(model) if history else None
+    if ripeness is not None:
+        model.observers.append(ripeness)
     model.run_model()
     key = spawn_key_text(root.spawn_key)
     outcomes = _outcomes(model, seed_value, key)
-    hist = _history(model) if history else None
+    hist = _with_ripeness(_history(model), ripeness.table()) if history else None
     record = build_record(scenario, seed=seed_value, spawn_key=key, runs=int(runs))
     record["calendar"]["end"] = outcomes.attrs["end_date"]
     return Results(outcomes, hist, scenario, seed_value, int(runs), record)
@@ -108,10 +113,22 @@ def _outcomes(model: NegotiationModel, seed: int, spawn_key: str) -> pd.DataFram
     for i, a in enumerate(wd.actors):
         cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], model.last["reservation"][:, i])
     cols["blocking"] = _names(wd.actors)[model.last["blocking"]]
+    cols["binding_issues"] = binding_issues(model)
     df = pd.DataFrame(cols)
     df.attrs["end_date"] = str(model.dates[-1])
     df.attrs["start_date"] = str(model.dates[0])
     return df
+
+
+def _with_ripeness(hist: pd.DataFrame, ripe: pd.DataFrame) -> pd.DataFrame:
+    """The history with whether each world was in a mutually hurting stalemate, had a way out, was ripe."""
+    same = len(hist) == len(ripe) and (hist["world"].to_numpy() == ripe["world"].to_numpy()).all() \
+        and (hist["round"].to_numpy() == ripe["round"].to_numpy()).all()
+    if not same:
+        raise RuntimeError("ripeness rows do not match the history rows")
+    for col in ("mutually_hurting_stalemate", "way_out", "ripe"):
+        hist[col] = ripe[col].to_numpy()
+    return hist
 
 
 def _history(model: NegotiationModel) -> pd.DataFrame:

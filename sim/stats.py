@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["wilson", "median_date", "median_round", "central_term", "floats", "KINDS", "kinds_by_date"]
+__all__ = ["wilson", "median_date", "median_round", "central_term", "floats", "KINDS", "kinds_by_date", "spread"]
 
 
 def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
@@ -77,3 +77,12 @@ def kinds_by_date(outcomes: pd.DataFrame, dates) -> pd.DataFrame:
             row[kind] = float((when <= d).mean()) if len(outcomes) else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def spread(values, lo: float = 0.1, hi: float = 0.9) -> tuple[float, float, float]:
+    """Median and the ``lo``-``hi`` quantile range of the finite values (NaNs if none)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return (np.nan, np.nan, np.nan)
+    return tuple(float(x) for x in np.quantile(v, [0.5, lo, hi]))

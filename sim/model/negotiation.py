@@ -103,6 +103,7 @@ class NegotiationModel(mesa.Model):
         self.relapsed_now = np.zeros(self.runs, dtype=bool)
         self.history: list[dict] = []
         self.keep_history = history
+        self.observers: list = []       # objects whose observe(model) is called after every step
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "round": "round",
@@ -137,6 +138,8 @@ class NegotiationModel(mesa.Model):
         self._world_moves()
         self.agents.do("update")
         self._evaluate()
+        for observer in self.observers:
+            observer.observe(self)
         done = not self.active.any() and self.worlds.relapse is None
         if self.round >= self.spec.horizon or done:
             self.running = False
@@ -184,6 +187,11 @@ class NegotiationModel(mesa.Model):
         self.deal.record_relapse(self.relapsed_now, self.round)
         self.active |= self.relapsed_now
         self.in_partial[self.relapsed_now] = -1
+
+    @property
+    def belief(self) -> np.ndarray:
+        """Every actor's belief that its side wins a battle, in every world: (W, n), NaN without a prior."""
+        return np.stack([a.belief for a in self.actor_agents], axis=1)
 
     def reservations(self) -> np.ndarray:
         """Reservation utility of every actor in every world this round: (W, n)."""

@@ -1,0 +1,184 @@
+"""Why no deal: run a scenario to a round, diagnose every world's zone, and lay the answer out as tables.
+
+:func:`why` steps the model exactly as :func:`sim.simulate` does (same seed, same worlds) up to the
+round asked for, then reads off, per world, what binds, the smallest concessions that would open the
+zone (:mod:`.engine.diagnosis`, :mod:`.engine.redlines`), the coalitions that have a zone of their own,
+and the ripeness indicators of every round so far (:mod:`.ripeness`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .engine import diagnosis as dg, redlines as rl
+from .io import write_atomic
+from .model import NegotiationModel
+from .ripeness import Tracker
+from .scenario.schema import Scenario
+
+__all__ = ["Why", "why", "snapshot", "diagnose", "binding_issues"]
+
+
+@dataclass
+class Why:
+    """The diagnosis of one round of an ensemble; each table is tidy, one row per world and item.
+
+    Attributes
+    ----------
+    worlds : one row per world still without a deal: width, clash, equal and pair concessions,
+        each actor's smallest reservation drop (``drop.<actor>``).
+    constraints : one row per world and constraint (each reservation, each red line): its value, dual
+        weight, whether it binds, and the smallest move that alone opens the zone.
+    clashes : one row per world and issue whose red lines leave no outcome, with the gap.
+    coalitions : one row per world and coalition: its own zone's width, and whether it blocks minimally.
+    ripeness : one row per world and round up to the round diagnosed (:mod:`sim.ripeness`).
+    """
+
+    worlds: pd.DataFrame
+    constraints: pd.DataFrame
+    clashes: pd.DataFrame
+    coalitions: pd.DataFrame
+    ripeness: pd.DataFrame
+    scenario: Any
+    round: int
+    date: Any
+    record: dict = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The plain-language report."""
+        from .why_text import report
+        return report(self)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write why.parquet (the constraints), and the other tables as why-<name>.parquet, atomically."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        tables = {"why": self.constraints, "why-worlds": self.worlds, "why-clashes": self.clashes,
+                  "why-coalitions": self.coalitions, "why-ripeness": self.ripeness}
+        for name, table in tables.items():
+            write_atomic(d / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False))
+        rec = {**self.record, "round": self.round, "date": str(self.date)}
+        write_atomic(d / "why.json", lambda p: p.write_text(json.dumps(rec, indent=2, default=str)))
+        return d
+
+
+def snapshot(model: NegotiationModel) -> dg.Snapshot:
+    """The model's current round as arrays for the diagnosis (copies: the model may step on)."""
+    wd = model.worlds
+    return dg.Snapshot(wd.w_range, wd.w_level, wd.ideal, wd.span, wd.red_lo.copy(), wd.red_hi.copy(),
+                       [a.copy() for a in wd.allowed], wd.level_vals, wd.levels, wd.lo, wd.hi,
+                       model.reservations())
+
+
+def _round_of(scenario: Scenario, model_dates: np.ndarray, round_, date) -> int:
+    if round_ is not None and date is not None:
+        raise ValueError("found both a round and a date, expected at most one")
+    if date is not None:
+        d = np.datetime64(str(date), "D")
+        if d < model_dates[0] or d > model_dates[-1]:
+            raise ValueError(f"date: found {date}, expected one between {model_dates[0]} and {model_dates[-1]}")
+        return int(np.searchsorted(model_dates, d, side="right") - 1)
+    r = 0 if round_ is None else round_
+    if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or not 0 <= r <= scenario.horizon:
+        raise ValueError(f"round: found {round_!r}, expected a whole number from 0 to {scenario.horizon}")
+    return int(r)
+
+
+def why(source, *, round: int | None = None, date=None, runs: int | None = None, seed=None,
+        coalitions: bool = True, window: int = 3, margin: float = 0.05) -> Why:
+    """Diagnose why the zone is closed at ``round`` (or the round on ``date``; default round 0).
+
+    Parameters
+    ----------
+    source : Scenario or Results
+        A scenario, or the results of :func:`sim.simulate` (its scenario, seed and runs are reused, so
+        the worlds are the same ones).
+    round, date : keyword-only
+        The round to diagnose, or a calendar date (the round in force on that date).
+    runs, seed : keyword-only
+        Worlds and seed, as in :func:`sim.simulate` (default 1000 worlds for a scenario).
+    coalitions : bool, keyword-only
+        Also check every coalition (every subset up to 8 actors, else pairs).
+    window, margin : keyword-only
+        Ripeness: rounds over which a stalemate is judged, and how far the zone may be closed for a
+        way out (utility).
+    """
+    from . import __version__
+    from .simulate import _root
+    scenario = getattr(source, "scenario", source)
+    if scenario is None:
+        raise ValueError("found results without their scenario, expected results whose scenario file exists")
+    if hasattr(source, "outcomes"):
+        runs = source.runs if runs is None else runs
+        seed = source.seed if seed is None else seed
+    runs = 1000 if runs is None else runs
+    root, seed_value = _root(seed)
+    model = NegotiationModel(scenario, runs=int(runs), rng=root)
+    target = _round_of(scenario, model.dates, round, date)
+    tracker = Tracker(model, window=window, margin=margin)
+    while model.round < target and model.running:
+        model.step()
+        tracker.observe(model)
+    live = model.active | (model.deal.round == model.round)
+    idx = np.where(live)[0]
+    out = diagnose(snapshot(model), scenario, idx, coalitions=coalitions, mu=model.zone.mu[idx])
+    record = {"scenario": scenario.name, "scenario_digest": scenario.digest, "seed": seed_value,
+              "runs": int(runs), "package_version": __version__, "window": window, "margin": margin}
+    # every world may have made its deal before the target round, when the model stops early
+    return Why(*out, tracker.table(), scenario, target, model.dates[target], record)
+
+
+def diagnose(snap: dg.Snapshot, scenario: Scenario, worlds: np.ndarray, *, coalitions: bool = True,
+             mu: np.ndarray | None = None):
+    """The four diagnosis tables (worlds, constraints, clashes, coalitions) for the worlds listed (``mu``:
+    their dual candidates, if known)."""
+    from .why_tables import clash_table, coalition_table, constraint_table, empty_tables, world_table
+    if not len(worlds):
+        return empty_tables(list(scenario.actors))
+    sub = _take(snap, worlds)
+    p = dg.programme(sub, mu=mu)
+    ranges, levels, clash = rl.range_moves(sub, p), rl.level_moves(sub, p), rl.clashes(sub, p)
+    drops = dg.reservation_drops(p)
+    actors = list(scenario.actors)
+    wt = world_table(worlds, p, drops, dg.best_pair(p), actors)
+    ct = constraint_table(worlds, sub, p, drops, ranges, levels, clash, scenario)
+    kt = clash_table(worlds, sub, clash, scenario)
+    co = coalition_table(worlds, sub, actors) if coalitions else coalition_table(worlds[:0], _take(sub, []), actors)
+    return wt, ct, kt, co
+
+
+def _take(snap: dg.Snapshot, idx) -> dg.Snapshot:
+    idx = np.asarray(idx, dtype=int)
+    return dg.Snapshot(snap.w_range[idx], snap.w_level[idx], snap.ideal[idx], snap.span[idx],
+                       snap.red_lo[idx], snap.red_hi[idx], [a[idx] for a in snap.allowed], snap.level_vals,
+                       snap.levels, snap.lo, snap.hi, snap.r[idx])
+
+
+def binding_issues(model: NegotiationModel) -> np.ndarray:
+    """Per world, the issues whose red lines bind a closed zone now, comma-separated ('' where the zone
+    is open, a deal was struck, or only reservations bind). What the ``zopa run`` summary names."""
+    out = np.full(model.runs, "", dtype=object)
+    idx = np.where(model.active & (model.last["zopa_width"] < dg.OPEN))[0]
+    if not len(idx):
+        return out
+    snap = _take(snapshot(model), idx)
+    p = dg.programme(snap, mu=model.zone.mu[idx])
+    ranges, levels, clash = rl.range_moves(snap, p, moves=False), rl.level_moves(snap, p), rl.clashes(snap, p)
+    weight = lambda w: np.nan_to_num(w).max(axis=1) > dg.EPS
+    hit_r = weight(ranges.weight["min"]) | weight(ranges.weight["max"]) | clash.range_clash
+    hit_l = weight(levels.weight) | clash.level_clash
+    names = list(model.worlds.range_issues) + list(model.worlds.level_issues)
+    hit = np.concatenate([hit_r, hit_l], axis=1)
+    if len(names) > 12:
+        out[idx] = [",".join(np.array(names, dtype=object)[row]) for row in hit]
+        return out
+    joined = np.array([",".join(k for j, k in enumerate(names) if m >> j & 1) for m in range(2 ** len(names))],
+                      dtype=object)
+    out[idx] = joined[hit @ (1 << np.arange(len(names)))]
+    return out
