@@ -91,7 +91,19 @@ def _data_loc(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
+_BOOLEAN_HINT = (" (YAML 1.1 reads unquoted yes, no, on, off, true and false as booleans: quote the word, "
+                 "e.g. 'yes', to mean the text)")
+
+
 def describe(err: dict, data: Any = None) -> tuple[tuple, str]:
+    """(location in the user's data, ``found X, expected Y``) for one pydantic error."""
+    loc, message = _describe(err, data)
+    if isinstance(err.get("input"), bool) and "YAML 1.1" not in message:
+        message += _BOOLEAN_HINT
+    return loc, message
+
+
+def _describe(err: dict, data: Any = None) -> tuple[tuple, str]:
     loc = _data_loc(data, tuple(err["loc"])) if data is not None else tuple(
         x for x in err["loc"] if not (isinstance(x, str) and (x.startswith("[") or x.startswith("function-"))))
     found = err.get("input")
