@@ -70,9 +70,23 @@ def _die_with_parent(parent: int) -> None:
 
 def _processes(fn: Callable, tasks: Mapping[int, Task], on_done: Done, workers: int | None) -> None:
     workers = min(workers or os.cpu_count() or 1, max(1, len(tasks)))
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_die_with_parent,
-                                initargs=(os.getpid(),)) as pool:
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_die_with_parent,
+                                  initargs=(os.getpid(),))
+    try:
         _drain({pool.submit(fn, *args): i for i, args in tasks.items()}, cf.as_completed, on_done)
+    except BaseException:
+        _stop(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop(pool: cf.ProcessPoolExecutor) -> None:
+    """Failed, interrupted or terminated: end the running chunks now rather than wait for them (their
+    results would be thrown away; finished chunks are already on disk)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
 
 
 def _import_distributed():
