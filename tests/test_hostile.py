@@ -260,3 +260,19 @@ def test_every_accepted_colour_is_one_matplotlib_draws():
     for bad in ("notacolour", "#12", "#ggg", "C10", 3):
         with pytest.raises(ValueError, match="expected #rrggbb"):
             parse_colour(bad)
+
+
+# ------------------------------------------------------------------------------ reproducibility
+
+def test_tables_do_not_depend_on_the_hash_seed(tmp_path):
+    """Levels, actors and issues keep the file's order whatever Python's hash seed (sets are refused)."""
+    code = "import sys; from zopa.sim.cli import main; sys.exit(main(sys.argv[1:]))"
+    file = tmp_path / "case.yaml"
+    file.write_text(BASE)
+    tables = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"out-{hash_seed}"
+        subprocess.run([sys.executable, "-c", code, "run", str(file), "--runs", "30", "--seed", "5", "--out", str(out)],
+                       check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        tables.append([(out / name).read_bytes() for name in ("outcomes.parquet", "history.parquet")])
+    assert tables[0] == tables[1]
