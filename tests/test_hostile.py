@@ -55,12 +55,15 @@ def text(*edits: tuple[str, str], extra: str = "") -> str:
 # (id, YAML text, dotted path of the problem, words the message must hold)
 CASES = [
     ("impossible-date", text(("2024-01-01", "2024-02-30")), "calendar.start", "day is out of range for month"),
-    ("timestamp-tag", text(("2024-01-01", "!!timestamp hello")), "calendar.start", "found date 'hello'"),
+    ("timestamp-tag", text(("2024-01-01", "!!timestamp hello")), "calendar.start",
+     "found 'hello', expected a real calendar date"),
     ("date-as-number", text(("2024-01-01", "0")), "calendar.start", "found 0, expected a date"),
     ("date-with-time", text(("2024-01-01", "2024-01-01 10:00:00")), "calendar.start", "date and time"),
-    ("horizon-text", text(("horizon: 6", 'horizon: "12"')), "horizon", "found '12', expected a valid integer (a number in quotes"),
+    ("horizon-text", text(("horizon: 6", 'horizon: "12"')), "horizon",
+     "found '12', expected a valid integer (a number in quotes"),
     ("horizon-boolean", text(("horizon: 6", "horizon: true")), "horizon", "YAML 1.1"),
-    ("horizon-past-9999", text(("2024-01-01, step: month", "9900-01-01, step: week"), ("horizon: 6", "horizon: 100000")),
+    ("horizon-past-9999",
+     text(("2024-01-01, step: month", "9900-01-01, step: week"), ("horizon: 6", "horizon: 100000")),
      "horizon", "after 9999-12-31"),
     ("levels-as-set", text(("levels: [low, mid, high]", "levels: !!set {low, mid, high}")), "issues.status.levels",
      "unordered !!set"),

@@ -126,7 +126,8 @@ def test_a_chunk_from_another_sweep_is_refused_by_path(finished, tmp_path):
     other = tmp_path / "other"
     analysis.sweep(PIE, VARY, out=other, **{**ARGS, "seed": 4})
     shutil.copy(other / "chunk-00003.parquet", finished / "chunk-00003.parquet")
-    with pytest.raises(ValueError, match=rf"chunk-00003.parquet: found a chunk of another sweep \(seed 4 instead of 3\)"):
+    foreign = r"chunk-00003.parquet: found a chunk of another sweep \(seed 4 instead of 3\)"
+    with pytest.raises(ValueError, match=foreign):
         analysis.sweep(PIE, VARY, out=finished, **ARGS)
 
 

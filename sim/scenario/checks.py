@@ -277,14 +277,13 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
 
 
 def suspicious(s: Scenario) -> list[tuple[str, str]]:
-    """Legal but doubtful input, as (dotted path, message): red lines that leave no outcome at all."""
+    """Actors whose point-value red lines leave no outcome at all."""
     found = []
     for actor_id, a in s.actors.items():
         for issue_id, rl in a.red_lines.items():
             issue = s.issues[issue_id]
             if issue.is_levels and rl.allowed is not None and not rl.allowed:
-                found.append((f"actors.{actor_id}", f"red_lines.{issue_id} allows no level: no deal is possible"))
+                found.append((actor_id, f"red_lines.{issue_id} allows no level: no deal is possible"))
         if isinstance(a.reservation, Param) and a.reservation.bounds()[0] > 1:
-            found.append((f"actors.{actor_id}",
-                          "reservation above 1 (the best possible utility): no deal is possible"))
+            found.append((actor_id, "reservation above 1 (the best possible utility): no deal is possible"))
     return found

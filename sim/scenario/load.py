@@ -123,8 +123,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
                 for loc, msg in cross_check(scenario)]
     if problems:
         raise ScenarioError(_blame_overrides(problems, overrides))
-    for where, message in suspicious(scenario):
-        warnings.warn(f"{file}: {where}: {message}", ScenarioWarning, stacklevel=2)
+    for actor, message in suspicious(scenario):
+        warnings.warn(f"{file}: actors.{actor}: {message}", ScenarioWarning, stacklevel=2)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     return scenario.model_copy(update={"file": file, "digest": digest})
 

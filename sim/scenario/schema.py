@@ -55,7 +55,7 @@ def parse_date(raw: Any) -> dt.date:
         try:
             return dt.date.fromisoformat(raw)
         except ValueError as exc:
-            raise ValueError(f"found date {raw!r} ({exc}), expected a real calendar date YYYY-MM-DD") from None
+            raise ValueError(f"found {raw!r} ({exc}), expected a real calendar date YYYY-MM-DD") from None
     raise ValueError(f"found {raw!r}, expected a date YYYY-MM-DD such as 2024-01-31")
 
 

@@ -91,7 +91,7 @@ def _timestamp(loader: Any, node: yaml.ScalarNode) -> dt.date:
     except (ValueError, TypeError, AttributeError, OverflowError) as exc:
         reason = f" ({exc})" if isinstance(exc, ValueError) else ""
         raise yaml.constructor.ConstructorError(
-            None, None, f"found date {node.value!r}{reason}, expected a real calendar date YYYY-MM-DD",
+            None, None, f"found {node.value!r}{reason}, expected a real calendar date YYYY-MM-DD",
             node.start_mark) from None
 
 
