@@ -49,6 +49,10 @@ def _one_vary(item: str, design: str):
         n = _scalar(parts[2])
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"--vary {item}: found N={parts[2]!r}, expected a positive whole number")
+        from .sweeps import MAX_POINTS
+        if n > MAX_POINTS:
+            raise ValueError(f"--vary {item}: found N={n:,}, expected at most {MAX_POINTS:,} values "
+                             "(use fewer, or a sampled design: --design lhs --samples N)")
         if design != "grid":
             raise ValueError(f"--vary {item}: found LO:HI:N, expected LO:HI for design {design!r}")
         return key.strip(), [float(v) for v in np.linspace(lo, hi, n)]

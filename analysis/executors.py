@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import multiprocessing as mp
 import os
+import signal
 import sys
 import threading
 from typing import Any, Callable, Iterator, Mapping
@@ -47,10 +49,44 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context()
 
 
+_PR_SET_PDEATHSIG = 1   # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the sweep that started it ends, however it ends.
+
+    On Linux the kernel sends SIGKILL to the worker when its parent dies (``prctl(PR_SET_PDEATHSIG)``),
+    even after the parent's own SIGKILL; a worker whose parent died before this line ran exits at once.
+    SIGTERM and SIGINT get their default actions back (a forked worker inherits the parent's handlers,
+    which would turn a SIGTERM into an exception a worker reports and survives).
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _processes(fn: Callable, tasks: Mapping[int, Task], on_done: Done, workers: int | None) -> None:
     workers = min(workers or os.cpu_count() or 1, max(1, len(tasks)))
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_die_with_parent,
+                                  initargs=(os.getpid(),))
+    try:
         _drain({pool.submit(fn, *args): i for i, args in tasks.items()}, cf.as_completed, on_done)
+    except BaseException:
+        _stop(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop(pool: cf.ProcessPoolExecutor) -> None:
+    """Failed, interrupted or terminated: end the running chunks now rather than wait for them (their
+    results would be thrown away; finished chunks are already on disk)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
 
 
 def _import_distributed():
@@ -70,7 +106,9 @@ def _dask_client(executor: Any, scheduler: str | None, workers: int | None) -> I
         with distributed.Client(scheduler) as client:
             yield client
     else:
-        with distributed.LocalCluster(n_workers=workers, processes=True, threads_per_worker=1) as cluster, \
+        # loopback only: a sweep's own cluster is no service for the network
+        with distributed.LocalCluster(n_workers=workers, processes=True, threads_per_worker=1, host="127.0.0.1",
+                                      dashboard_address="127.0.0.1:0") as cluster, \
                 distributed.Client(cluster) as client:
             yield client
 

@@ -7,6 +7,7 @@ from typing import Callable
 
 from matplotlib.figure import Figure
 
+from ..sim.io import write_atomic
 from . import plots, sweep_plots
 
 __all__ = ["RUN_KINDS", "SWEEP_KINDS", "run_figure", "sweep_figure", "write_figures", "write_sweep_figures"]
@@ -36,9 +37,9 @@ def sweep_figure(sweep, kind: str, outcome: str = "p_deal") -> Figure:
 
 
 def save(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    return path
+    """Write ``fig`` atomically (a killed run leaves the old figure or the new one, never half of one)."""
+    path = Path(path)
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format=path.suffix.lstrip(".") or "png"))
 
 
 def write_figures(results, out_dir, *, fmt: str = "png") -> list[Path]:

@@ -7,6 +7,7 @@ the executor, the number of workers or the chunking, and whether or not it was i
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import sys
@@ -157,9 +158,25 @@ def _tagged(frames: list[pd.DataFrame], items: list[tuple], paths: list[str]) ->
     return rows
 
 
-def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> tuple[bytes, pd.DataFrame]:
+def file_digest(file: str | Path) -> str:
+    """SHA-256 of a scenario file's bytes: any edit, even of a comment, changes it."""
+    return hashlib.sha256(Path(file).read_bytes()).hexdigest()
+
+
+def _unchanged(file: str, digest: str | None) -> None:
+    if digest is not None and file_digest(file) != digest:
+        raise ValueError(f"{file}: found the scenario file changed during the sweep, expected it unchanged "
+                         "until the sweep ends (finished chunks are kept; run the sweep again to continue "
+                         "with the file as it is now, in a new directory if its content changed)")
+
+
+def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int,
+               digest: str | None = None) -> tuple[bytes, pd.DataFrame]:
     """Simulate the points of one chunk; runs in a worker. Returns its rows as Parquet bytes and its
-    points' summaries (computed here, in parallel, rather than in the parent)."""
+    points' summaries (computed here, in parallel, rather than in the parent). ``digest``, the file's
+    :func:`file_digest` when the sweep started, is checked before and after: a chunk computed from an
+    edited file is never returned."""
+    _unchanged(file, digest)
     frames = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sim.ScenarioWarning)  # shown once, in the parent
@@ -167,6 +184,7 @@ def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int) -> tu
             scenario = sim.load_scenario(file, overrides=dict(zip(paths, values)))
             frames.append(sim.simulate(scenario, runs=runs, seed=seed, history=False).outcomes)
     rows = _tagged(frames, items, paths)
+    _unchanged(file, digest)
     return to_parquet_bytes(rows), points_table(rows, paths, scenario.horizon)
 
 
@@ -255,6 +273,7 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"found workers={workers!r}, expected a positive integer (or None for all cores)")
     design_seed, worlds_seed = np.random.SeedSequence(seed).spawn(2)
+    check_size(vary, design, samples)
     points = design_points(vary, design=design, samples=samples, seed=design_seed)
     seeds = worlds_seed.spawn(len(points))   # point i's is point_seed(seed, i)
     _check_points(scenario.file, points)
@@ -265,35 +284,60 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"found chunk_size={chunk_size!r}, expected a positive integer")
     config = _config(scenario, vary, design, samples, int(runs), int(seed), chunk_size, len(points))
-    if store is not None:
-        store.open(config)
-    chunks = _run_all(scenario.file, points, seeds, int(runs), chunk_size, store,
-                      dict(executor=executor or "processes", workers=workers, scheduler=scheduler), progress,
-                      scenario.horizon)
-    data = [chunks[i][0] for i in sorted(chunks)]
-    # through Parquet, so the tables returned equal those Sweep.load reads back, dtypes included
-    summary = from_parquet_bytes(to_parquet_bytes(join_points([chunks[i][1] for i in sorted(chunks)])))
-    if store is not None:
-        store.write_points(summary)
+    try:
+        if store is not None:
+            store.open(config)   # one sweep at a time: refused here if another one owns the directory
+        chunks = _run_all(scenario.file, points, seeds, int(runs), chunk_size, store,
+                          dict(executor=executor or "processes", workers=workers, scheduler=scheduler), progress,
+                          scenario.horizon, config)
+        data = [chunks[i][0] for i in sorted(chunks)]
+        # through Parquet, so the tables returned equal those Sweep.load reads back, dtypes included
+        summary = from_parquet_bytes(to_parquet_bytes(join_points([chunks[i][1] for i in sorted(chunks)])))
+        if store is not None:
+            store.write_points(summary)
+    finally:
+        if store is not None:
+            store.unlock()
     return Sweep(lambda: runs_table(data), summary, config, scenario)
+
+
+# A grid is built in memory before any world is simulated; a million points at 1000 worlds is
+# already a billion worlds.
+MAX_POINTS = 1_000_000
+
+
+def check_size(vary: dict, design: str, samples: int | None) -> int:
+    """The number of points of a design, refused above ``MAX_POINTS`` before any is built."""
+    if design == "grid":
+        n = math.prod(len(v) for v in vary.values())
+        shape = " x ".join(str(len(v)) for v in vary.values())
+        change = "fewer values per path, or a sampled design (design='lhs' with samples=N)"
+    else:
+        n = (samples or 0) * (len(vary) + 2 if design == "saltelli" else 1)
+        shape = f"samples={samples}" + (f" x ({len(vary)} paths + 2)" if design == "saltelli" else "")
+        change = "fewer samples"
+    if n > MAX_POINTS:
+        raise ValueError(f"found a {design} design of {n:,} points ({shape}), expected at most {MAX_POINTS:,}: "
+                         f"use {change}")
+    return n
 
 
 def _run_all(file: str, points: pd.DataFrame, seeds: list, runs: int, chunk_size: int,
              store: SweepStore | None, how: dict, progress: bool | None,
-             horizon: int) -> dict[int, tuple[bytes, pd.DataFrame]]:
+             horizon: int, config: dict) -> dict[int, tuple[bytes, pd.DataFrame]]:
     paths = list(points.columns)
     items = [(i, _values(points, i), seeds[i]) for i in range(len(points))]
     chunked = {c: items[s:s + chunk_size] for c, s in enumerate(range(0, len(items), chunk_size))}
-    done = store.done() & set(chunked) if store is not None else set()
-    results = {}
-    for c in done:
-        data = store.read_chunk(c)
-        results[c] = (data, points_table(from_parquet_bytes(data), paths, horizon))
-    todo = {c: (file, paths, chunk, runs) for c, chunk in chunked.items() if c not in done}
+    span = {c: (chunk[0][0], chunk[-1][0] + 1) for c, chunk in chunked.items()}
+    found = store.verified_chunks(config, span) if store is not None else {}
+    digest = file_digest(file)
+    results = {c: (data, points_table(from_parquet_bytes(data), paths, horizon)) for c, data in found.items()}
+    done = set(results)
+    todo = {c: (file, paths, chunk, runs, digest) for c, chunk in chunked.items() if c not in done}
     with _progress_bar(progress, len(items), sum(len(chunked[c]) for c in done)) as bar:
         def on_done(c: int, result: tuple[bytes, pd.DataFrame]) -> None:
             if store is not None:
-                store.write_chunk(c, result[0])
+                store.write_chunk(c, result[0], config, span[c])
             results[c] = result
             bar.update(len(chunked[c]))
         dispatch(_run_chunk, todo, on_done, **how)

@@ -10,55 +10,79 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import warnings
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Sequence
 
-from .scenario.errors import ScenarioError
+from .scenario.errors import Problem, ScenarioError, printable
 from .scenario.explain import explain
 from .scenario import load_scenario
 from .scenario.yamlsource import parse_value
 
-__all__ = ["main", "parse_sets"]
+__all__ = ["main", "parse_sets", "terminal"]
 
 
 def parse_sets(items: Sequence[str] | None) -> dict:
-    """``["a.b=1", ...]`` -> ``{"a.b": 1}``; values are read as YAML."""
-    out = {}
+    """``["a.b=1", ...]`` -> ``{"a.b": 1}``; values are read as YAML (bounded: see ``parse_value``).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every item without ``=`` and every value too long, too deep or too large.
+    """
+    out, problems = {}, []
     for item in items or ():
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ScenarioError([_problem(item)])
-        out[key.strip()] = parse_value(value)
+            problems.append(Problem("--set", None, item[:80], "found no '=', expected key.path=value"))
+            continue
+        try:
+            out[key.strip()] = parse_value(value, key=key.strip())
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
     return out
 
 
-def _problem(item: str):
-    from .scenario.errors import Problem
-    return Problem("--set", None, item, "found no '=', expected key.path=value")
+def terminal(text: str) -> str:
+    """``text`` with every control character but newlines escaped, so user text (a title, a label)
+    cannot move the cursor, recolour or clear the terminal."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
+
+
+def _out(text: str = "", *, file=None) -> None:
+    print(terminal(text), file=file or sys.stdout)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    """Every file is checked, and every problem of every file reported, before the exit status."""
     status = 0
+    try:
+        overrides = parse_sets(args.set)
+    except ScenarioError as exc:   # reported, and every file still checked (without the --set values)
+        _out(str(exc), file=sys.stderr)
+        overrides, status = {}, 1
     for path in args.files:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                load_scenario(path, parse_sets(args.set))
+                load_scenario(path, overrides)
             for w in caught:
-                print(f"warning: {w.message}", file=sys.stderr)
-            print(f"{path}: valid")
+                _out(f"warning: {w.message}", file=sys.stderr)
+            _out(f"{path}: valid")
         except ScenarioError as exc:
-            print(exc, file=sys.stderr)
+            _out(str(exc), file=sys.stderr)
             status = 1
     return status
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, parse_sets(args.set))
-    print(explain(scenario))
+    _out(explain(scenario))
     return 0
 
 
@@ -69,14 +93,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, parse_sets(args.set))
     command = "zopa " + " ".join(sys.argv[1:]) if sys.argv[1:] else "zopa run"
     results = simulate(scenario, runs=args.runs, seed=args.seed, history=True)
-    print(summary_text(results))
+    _out(summary_text(results))
     if args.out is not None:
         out = Path(args.out)
         results.save(out, command=command)
         written = []
         for ep in entry_points(group="zopa.figures"):
             written += ep.load()(results, out)
-        print(f"\nResults saved to {out}/" + (f" with {len(written)} figures" if written else ""))
+        _out(f"\nResults saved to {out}/" + (f" with {len(written)} figures" if written else ""))
     return 0
 
 
@@ -129,25 +153,58 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _describe_os_error(exc: OSError) -> str:
+    """``path: reason`` for a disk error (a full disk names the file it could not write)."""
+    where = ": ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    reason = exc.strerror or str(exc)
+    return f"{where}: {reason}" if where else reason
+
+
+class _Terminated(Exception):
+    """SIGTERM, raised in the main thread so files are cleaned up and locks released on the way out."""
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised by a subprocess test
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     try:
         return int(args.func(args) or 0)
     except ScenarioError as exc:
-        print(exc, file=sys.stderr)
+        _out(str(exc), file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:
-        print(f"zopa: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:
+        sys.stderr.close()   # the reader (| head) has gone: nothing left to say, and nowhere to say it
+        return 1
+    except OSError as exc:
+        _out(f"zopa: error: {_describe_os_error(exc)}", file=sys.stderr)
+        return 1
+    except (ValueError, OverflowError) as exc:
+        _out(f"zopa: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("zopa: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("zopa: terminated", file=sys.stderr)
+        return 143
     except Exception as exc:  # a bug, not bad input: one line, and the details on request
         if os.environ.get("ZOPA_DEBUG"):
             raise
-        print(f"zopa: internal error ({type(exc).__name__}: {exc}); rerun with ZOPA_DEBUG=1 for details "
-              "and please report it", file=sys.stderr)
+        _out(f"zopa: internal error ({type(exc).__name__}: {exc}); rerun with ZOPA_DEBUG=1 for details "
+             "and please report it", file=sys.stderr)
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -75,9 +75,14 @@ def _nullable(rounds: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(rounds.astype("int64"), rounds < 0)
 
 
+# Date columns in milliseconds: any date from year 1 to 9999 (nanoseconds stop at 1677 and 2262), and
+# Parquet stores milliseconds as they are, so a saved table reads back with the same type.
+DATE_UNIT = "datetime64[ms]"
+
+
 def _dates(model, rounds: np.ndarray) -> np.ndarray:
-    d = model.dates[np.clip(rounds, 0, None)].astype("datetime64[ns]")
-    return np.where(rounds >= 0, d, np.datetime64("NaT", "ns"))
+    d = model.dates[np.clip(rounds, 0, None)].astype(DATE_UNIT)
+    return np.where(rounds >= 0, d, np.datetime64("NaT", "ms"))
 
 
 def _outcomes(model: NegotiationModel, seed: int, spawn_key: str) -> pd.DataFrame:
@@ -145,7 +150,7 @@ def _history(model: NegotiationModel) -> pd.DataFrame:
         "world": order(np.broadcast_to(np.arange(W), (R, W))),
         "round": order(np.broadcast_to(np.arange(R)[:, None], (R, W))),
     }
-    cols["date"] = model.dates[:R].astype("datetime64[ns]")[cols["round"]]
+    cols["date"] = model.dates[:R].astype(DATE_UNIT)[cols["round"]]
     cols["zopa_open"] = order(stack["zopa_open"])
     cols["zopa_width"] = order(stack["zopa_width"])
     for i, a in enumerate(wd.actors):

@@ -33,7 +33,7 @@ def floats(col: pd.Series) -> np.ndarray:
 
 def median_date(dates: pd.Series) -> pd.Timestamp:
     """The lower median of the dates that happened: a real calendar date, never between two (NaT if none)."""
-    d = np.asarray(pd.to_datetime(dates).to_numpy(), dtype="datetime64[ns]")
+    d = np.asarray(pd.to_datetime(dates).to_numpy(), dtype="datetime64[ms]")   # ns would wrap before 1677
     d = np.sort(d[~np.isnat(d)])
     if not len(d):
         return pd.NaT

@@ -11,7 +11,7 @@ from ..events import SETTABLE
 from .errors import did_you_mean as _did_you_mean
 from .messages import describe
 from .params import Param, parse_param
-from .schema import Actor, RedLine, Scenario
+from .schema import Actor, RedLine, Scenario, last_date
 
 __all__ = ["SETTABLE", "cross_check", "suspicious"]
 
@@ -62,7 +62,27 @@ def _check_red_line(s: Scenario, issue_id: str, rl: RedLine) -> list[tuple[tuple
     return out
 
 
-def _check_actor(s: Scenario, actor_id: str, a: Actor) -> list[tuple[tuple, str]]:
+# Ids become parts of dotted paths (actors.<id>.erosion, columns utility.<id>), of --set KEY=VALUE and
+# of comma-separated lists of actors: these characters would make two different ids read alike.
+_ID_BREAKERS = ".=,*"
+
+
+def _check_id(kind: str, name: Any) -> str | None:
+    text = str(name)
+    bad = sorted({c for c in text if c in _ID_BREAKERS or not c.isprintable() or c.isspace()})
+    if text and not bad:
+        return None
+    shown = ", ".join(repr(c) for c in bad) if bad else "nothing"
+    fixed = "".join("_" if c in bad else c for c in text) or "x"
+    return (f"found {kind} id {text!r} with {shown}, expected letters, digits, '_' or '-' (ids are parts of "
+            f"dotted paths such as actors.<id>.erosion and of column names): rename it, e.g. {fixed!r}")
+
+
+def _can_be_zero(w: Param) -> bool:
+    return w.bounds()[1] <= 0 or (w.kind == "choice" and 0 in w.args)
+
+
+def _check_weights(s: Scenario, a: Actor) -> list[tuple[tuple, str]]:
     out: list[tuple[tuple, str]] = []
     for issue_id, w in a.weights.items():
         if m := _in(issue_id, s.issues, "issue"):
@@ -71,6 +91,15 @@ def _check_actor(s: Scenario, actor_id: str, a: Actor) -> list[tuple[tuple, str]
             out.append((("weights", issue_id), f"found {w.describe()}, expected a weight >= 0"))
     if not out and not any(w.bounds()[1] > 0 for w in a.weights.values()):
         out.append((("weights",), "found all weights zero, expected at least one positive weight"))
+    elif not out and all(_can_be_zero(w) for w in a.weights.values()):
+        drawn = ", ".join(f"{k}: {w.describe()}" for k, w in a.weights.items())
+        out.append((("weights",), f"found weights that can all be zero in one world ({drawn}), expected at "
+                                  "least one weight whose every draw is positive"))
+    return out
+
+
+def _check_actor(s: Scenario, actor_id: str, a: Actor) -> list[tuple[tuple, str]]:
+    out = _check_weights(s, a)
     for issue_id, value in a.ideal.items():
         if m := _in(issue_id, s.issues, "issue"):
             out.append((("ideal", issue_id), m))
@@ -210,6 +239,21 @@ def _check_event_value(s: Scenario, parts: list[str], value: Any) -> list[str]:
     return []
 
 
+def _ignored(s: Scenario, i: int, parts: list[str]) -> str | None:
+    """Why an event's war cost would change nothing: the actor's reservation is (by then) a number."""
+    if parts[2:] != ["reservation", "war", "cost"]:
+        return None
+    if s.actors[parts[1]].war is None:
+        return (f"found a war cost for actor {parts[1]!r}, whose reservation is a number, expected an actor with "
+                "reservation: {war: ...} (the cost of a war it never weighs changes nothing)")
+    fixed = [j for j, ev in enumerate(s.events) if ev.date <= s.events[i].date and j != i
+             and f"actors.{parts[1]}.reservation" in {".".join(_split(k)) for k in ev.set}]
+    if fixed:
+        return (f"found a war cost for actor {parts[1]!r}, whose reservation events.{fixed[0]} sets to a number "
+                "on or before this date, expected it to have a war reservation then (this would change nothing)")
+    return None
+
+
 def _check_events(s: Scenario) -> list[tuple[tuple, str]]:
     out: list[tuple[tuple, str]] = []
     for i, ev in enumerate(s.events):
@@ -226,6 +270,9 @@ def _check_events(s: Scenario) -> list[tuple[tuple, str]]:
                 out.append((loc, "found a battlefield parameter, expected a battlefield section"))
                 continue
             if parts[2:3] == ["red_lines"] and (m := _in(parts[3], s.issues, "issue")):
+                out.append((loc, m))
+                continue
+            if m := _ignored(s, i, parts):
                 out.append((loc, m))
                 continue
             try:
@@ -258,9 +305,21 @@ def _evidence_refs(obj: Any, loc: tuple) -> list[tuple[tuple, str]]:
     return found
 
 
+def _check_calendar(s: Scenario) -> list[tuple[tuple, str]]:
+    if last_date(s.calendar.start, s.calendar.step, s.horizon) is not None:
+        return []
+    return [(("horizon",), f"found {s.horizon} {s.calendar.step}s from {s.calendar.start}, ending after "
+                           "9999-12-31, expected a horizon the calendar can date (fewer rounds or an earlier start)")]
+
+
+def _check_ids(s: Scenario) -> list[tuple[tuple, str]]:
+    return [((section, name), m) for section, kind in (("actors", "actor"), ("issues", "issue"))
+            for name in getattr(s, section) if (m := _check_id(kind, name))]
+
+
 def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
     """All problems that involve more than one field, as (key path, message)."""
-    out: list[tuple[tuple, str]] = []
+    out: list[tuple[tuple, str]] = _check_ids(s) + _check_calendar(s)
     for actor_id, actor in s.actors.items():
         out += [(("actors", actor_id) + loc, m) for loc, m in _check_actor(s, actor_id, actor)]
     out += _check_battlefield(s)

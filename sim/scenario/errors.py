@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Problem", "ScenarioError", "did_you_mean"]
+__all__ = ["Problem", "ScenarioError", "did_you_mean", "printable"]
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return _printable(f"{where}: {self.path or '<top>'}: {self.message}")
+        return printable(f"{where}: {self.path or '<top>'}: {self.message}")
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Escape control characters (a key may hold a newline), so each problem stays on one line."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 

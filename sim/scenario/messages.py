@@ -91,7 +91,40 @@ def _data_loc(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
+_BOOLEAN_HINT = (" (YAML 1.1 reads unquoted yes, no, on, off, true and false as booleans: quote the word, "
+                 "e.g. 'yes', to mean the text)")
+
+
+_EXPONENT = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+")
+_YAML11_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]*[eE][-+][0-9]+")
+
+
+def _text_hint(found: str, message: str) -> str:
+    """Why a number came out as text: quotes, or YAML 1.1's exponents (``1e30`` and ``1.0e30`` are
+    text, ``1.0e+30`` a number)."""
+    if "number" not in message and "integer" not in message:
+        return ""
+    if _EXPONENT.fullmatch(found.strip()) and not _YAML11_FLOAT.fullmatch(found.strip()):
+        return " (YAML 1.1 reads an exponent as a number only with a dot and a sign: write 1.0e+30, not 1e30)"
+    try:
+        float(found)
+    except ValueError:
+        return ""
+    return " (a number in quotes is text: remove the quotes)"
+
+
 def describe(err: dict, data: Any = None) -> tuple[tuple, str]:
+    """(location in the user's data, ``found X, expected Y``) for one pydantic error."""
+    loc, message = _describe(err, data)
+    found = err.get("input")
+    if isinstance(found, bool) and "YAML 1.1" not in message:
+        message += _BOOLEAN_HINT
+    elif isinstance(found, str):
+        message += _text_hint(found, message)
+    return loc, message
+
+
+def _describe(err: dict, data: Any = None) -> tuple[tuple, str]:
     loc = _data_loc(data, tuple(err["loc"])) if data is not None else tuple(
         x for x in err["loc"] if not (isinstance(x, str) and (x.startswith("[") or x.startswith("function-"))))
     found = err.get("input")

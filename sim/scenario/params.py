@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Evidence", "Param", "parse_param", "parse_evidence", "DISTRIBUTIONS"]
+__all__ = ["Evidence", "Param", "parse_param", "parse_evidence", "parse_number", "DISTRIBUTIONS", "MAX_MAGNITUDE"]
 
 # name -> number of arguments (None: a non-empty list of any length)
 DISTRIBUTIONS: dict[str, int | None] = {
@@ -60,9 +60,18 @@ def parse_evidence(raw: Any) -> Evidence:
     return Evidence(**{k: str(v) for k, v in raw.items() if v is not None})
 
 
+# Larger numbers overflow once summed, normalised or subtracted (1e308 + 1e308 is inf); a range in
+# dollars of a world economy is about 1e14.
+MAX_MAGNITUDE = 1e15
+
+
 def _number(x: Any) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or isinstance(x, float) and not math.isfinite(x):
         raise ValueError(f"found {x!r}, expected a finite number")
+    if abs(x) > MAX_MAGNITUDE:   # before float(x): an integer of 400 digits is no float at all
+        shown = repr(x) if len(repr(x)) < 30 else repr(x)[:12] + f"...({len(repr(x))} digits)"
+        raise ValueError(f"found {shown}, expected a number between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g} "
+                         "(larger ones overflow once summed; measure in a larger unit)")
     return float(x)
 
 
@@ -156,6 +165,11 @@ def _hint(keys: set) -> str:
         if key not in known and (close := difflib.get_close_matches(key, known, n=1)):
             return f" (did you mean {close[0]!r}?)"
     return ""
+
+
+def parse_number(raw: Any) -> float:
+    """A plain number: finite, not a boolean, not text, at most ``MAX_MAGNITUDE`` in size."""
+    return _number(raw)
 
 
 def parse_param(raw: Any) -> Param:

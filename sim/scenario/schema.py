@@ -5,15 +5,17 @@ Cross-field checks (references between fields) live in :mod:`sim.scenario`.
 
 from __future__ import annotations
 
+import calendar
 import copy
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator,
-                      model_validator)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, StrictInt, StrictStr,
+                      Tag, field_validator, model_validator)
 
 from ..conditions import Condition, parse_condition
-from .params import Evidence, Param, parse_evidence, parse_param
+from .colours import parse_colour
+from .params import Evidence, Param, parse_evidence, parse_number, parse_param
 
 __all__ = [
     "PROTOCOLS", "Source", "Calendar", "Issue", "RedLine", "War", "Shift", "Actor",
@@ -37,6 +39,42 @@ def _bound(raw: Any) -> Any:
 
 Ideal = Annotated[Param | str, BeforeValidator(_ideal)]
 Bound = Annotated[Param | str | None, BeforeValidator(_bound)]
+Number = Annotated[float, BeforeValidator(parse_number)]
+Colour = Annotated[str, BeforeValidator(parse_colour)]
+
+
+def parse_date(raw: Any) -> dt.date:
+    """A calendar date: a YAML date (``2024-01-01``) or the same text quoted; nothing else.
+
+    Numbers (``0`` would be 1970-01-01), booleans and dates with a time of day are refused.
+    """
+    if isinstance(raw, dt.datetime):
+        raise ValueError(f"found a date and time {raw.isoformat()!r}, expected a date YYYY-MM-DD")
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str) and len(raw) == 10 and raw[4] == raw[7] == "-":
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError as exc:
+            raise ValueError(f"found {raw!r} ({exc}), expected a real calendar date YYYY-MM-DD") from None
+    raise ValueError(f"found {raw!r}, expected a date YYYY-MM-DD such as 2024-01-31")
+
+
+Date = Annotated[dt.date, BeforeValidator(parse_date)]
+STEP_DAYS = {"day": 1, "week": 7}
+
+
+def last_date(start: dt.date, step: str, rounds: int) -> dt.date | None:
+    """The date of round ``rounds`` (months keep the start's day, clipped to the month's end), or
+    None past 9999-12-31, the last date the calendar (and every table's date column) can hold."""
+    if step in STEP_DAYS:
+        ordinal = start.toordinal() + STEP_DAYS[step] * rounds
+        return dt.date.fromordinal(ordinal) if ordinal <= dt.date.max.toordinal() else None
+    month = start.year * 12 + start.month - 1 + rounds
+    if month > dt.date.max.year * 12 + 11:
+        return None
+    year, month = divmod(month, 12)
+    return dt.date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1]))
 
 
 class _Strict(BaseModel):
@@ -46,19 +84,19 @@ class _Strict(BaseModel):
 class Source(_Strict):
     title: str
     publisher: str | None = None
-    date: dt.date | None = None
+    date: Date | None = None
     url: str | None = None
     note: str | None = None
 
 
 class Calendar(_Strict):
-    start: dt.date
+    start: Date
     step: Literal["day", "week", "month"] = "month"
 
 
 class Issue(_Strict):
-    range: tuple[float, float] | None = None
-    levels: tuple[str, ...] | None = None
+    range: tuple[Number, Number] | None = None
+    levels: tuple[StrictStr, ...] | None = None
     description: str | None = None
     unit: str | None = None
     status_quo: float | str | None = None
@@ -85,7 +123,7 @@ class RedLine(_Strict):
 
     min: Bound = None
     max: Bound = None
-    allowed: tuple[str, ...] | None = None
+    allowed: tuple[StrictStr, ...] | None = None
     evidence: Ev | None = None
 
     @model_validator(mode="after")
@@ -148,17 +186,17 @@ Reservation = Annotated[
 class Shift(_Strict):
     """Red lines that move once the actor's side has suffered ``after_setbacks`` net battle losses."""
 
-    after_setbacks: int = Field(ge=1)
+    after_setbacks: StrictInt = Field(ge=1, le=1_000_000)
     red_lines: dict[str, RedLine]
     evidence: Ev | None = None
 
 
 class Actor(_Strict):
     label: str | None = None
-    color: str | None = None
+    color: Colour | None = None
     weights: dict[str, P]
     ideal: dict[str, Ideal]
-    values: dict[str, dict[str, float]] = Field(default_factory=dict)
+    values: dict[str, dict[str, Number]] = Field(default_factory=dict)
     red_lines: dict[str, RedLine] = Field(default_factory=dict)
     reservation: Reservation
     erosion: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
@@ -175,10 +213,10 @@ class Actor(_Strict):
 class Battlefield(_Strict):
     """Battles between two sides each round (Slantchev 2003; Filson & Werner 2002)."""
 
-    side_a: tuple[str, ...]
-    side_b: tuple[str, ...]
+    side_a: tuple[StrictStr, ...]
+    side_b: tuple[StrictStr, ...]
     p_a: P
-    battles_per_round: int = Field(default=1, ge=1)
+    battles_per_round: StrictInt = Field(default=1, ge=1, le=1_000_000)
     description: str | None = None
     evidence: Ev | None = None
 
@@ -186,7 +224,7 @@ class Battlefield(_Strict):
 class Event(_Strict):
     """Set parameters (dotted paths, as with ``--set``) from a date on."""
 
-    date: dt.date
+    date: Date
     set: dict[str, Any]
     note: str | None = None
     evidence: Ev | None = None
@@ -228,9 +266,9 @@ class Scenario(_Strict):
     description: str | None = None
     sources: dict[str, Source] = Field(default_factory=dict)
     calendar: Calendar
-    horizon: int = Field(ge=1, le=100_000)
+    horizon: StrictInt = Field(ge=1, le=100_000)
     protocol: Literal[PROTOCOLS] = "nash"  # type: ignore[valid-type]
-    concession_step: float = Field(default=0.25, gt=0, le=1)
+    concession_step: Number = Field(default=0.25, gt=0, le=1)
     issues: dict[str, Issue] = Field(min_length=1)
     actors: dict[str, Actor] = Field(min_length=2)
     battlefield: Battlefield | None = None
