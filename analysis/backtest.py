@@ -113,7 +113,11 @@ def score_answers(found: list[Answers], obs: Observations) -> pd.DataFrame:
         if o.kind == "date":
             head["censored_at"] = pd.Timestamp(o.censored_at)
         rows += [{**head, **r} for r in _rows_for(a, forecasts)]
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    for col in ("when", "censored_at"):
+        if col in table:
+            table[col] = table[col].astype("datetime64[ns]")
+    return table
 
 
 def summary_table(table: pd.DataFrame) -> pd.DataFrame:

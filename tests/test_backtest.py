@@ -1,0 +1,128 @@
+"""Backtests: each observation read from the right column and date, scored, and the same seed gives the same scores."""
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zopa import sim
+from zopa.analysis.backtest import backtest, score_answers, summary_text
+from zopa.analysis.observed import answers, world_answers
+from zopa.sim.cli import main
+from zopa.sim.scenario.errors import ScenarioError
+from zopa.sim.scenario.observations import load_observations
+
+ROOT = Path(__file__).resolve().parents[1]
+BETA = ROOT / "tests" / "data" / "beta-battles.yaml"
+BETA_OBS = ROOT / "tests" / "data" / "beta-battles-observations.yaml"
+PIE = ROOT / "scenarios" / "split-the-pie.yaml"
+DEC = ROOT / "scenarios" / "december-2022.yaml"
+DEC_OBS = ROOT / "scenarios" / "observations" / "december-2022.yaml"
+
+
+def _obs(tmp_path, body: str):
+    path = tmp_path / "obs.yaml"
+    path.write_text("name: t\ntitle: t\nsources: {s: {title: s}}\nobservations:\n" + body)
+    return load_observations(path)
+
+
+def _item(**fields) -> str:
+    fields = {"question": "q", "evidence": "{source: s, quote: q}", **fields}
+    return "  - " + "\n    ".join(f"{k}: {v}" for k, v in fields.items()) + "\n"
+
+
+@pytest.fixture(scope="module")
+def pie():
+    return sim.simulate(sim.load_scenario(PIE), runs=5, seed=0, history=True)
+
+
+def test_answers_read_rounds_dates_and_history(tmp_path, pie):
+    # split-the-pie: a deal in round 0 (2024-01-01) in every world; weekly rounds
+    body = (_item(id="deal", kind="event", reads="agreement_round", by="2024-01-01", observed="true")
+            + _item(id="later", kind="event", reads="agreement_round", **{"from": "2024-01-02"},
+                    by="2024-02-01", observed="false")
+            + _item(id="when", kind="date", reads="agreement_round", observed="2024-01-01",
+                    censored_at="2024-01-20")
+            + _item(id="share", kind="quantity", reads="terms.share", observed=0.4)
+            + _item(id="open", kind="quantity", reads="history.zopa_width", at="2024-03-01", observed=0.0))
+    found = answers(_obs(tmp_path, body), pie)
+    assert found[0].values.all() and not found[1].values.any()
+    # censored at 20 January: rounds 0..2 (1, 8, 15 Jan) and "after": every world in round 0
+    assert found[2].categories == 4 and found[2].observed == 0 and (found[2].values == 0).all()
+    assert np.allclose(found[3].values, 0.5)
+    # history stops at the deal: the value read on 1 March is the last one, at round 0
+    assert np.allclose(found[4].values, pie.history.loc[pie.history["round"] == 0, "zopa_width"])
+
+
+def test_event_from_a_history_flag_and_a_where_test(tmp_path):
+    results = sim.simulate(sim.load_scenario(BETA), runs=30, seed=3, history=True)
+    body = (_item(id="talks", kind="event", reads="history.talks", by="2024-03-01", observed="false")
+            + _item(id="hopeful", kind="event", reads="history.reservation.a", by="2024-03-01",
+                    where="{above: 0.5}", observed="true"))
+    talks, hopeful = answers(_obs(tmp_path, body), results)
+    assert not talks.values.any()
+    last = results.history[results.history["round"] == 2].set_index("world")["reservation.a"]
+    assert np.array_equal(hopeful.values, (last > 0.5).to_numpy())
+
+
+def test_a_column_the_model_lacks_is_a_located_problem(tmp_path, pie):
+    obs = _obs(tmp_path, _item(id="cf", kind="event", reads="ceasefire_round", by="2024-02-01", observed="false"))
+    with pytest.raises(ScenarioError, match=r"obs.yaml:9: observations.0.reads: found column 'ceasefire_round', "
+                                            r"expected a column of the model's outcomes: .*agreement_round"):
+        world_answers(obs, 0, pie)
+    early = _obs(tmp_path, _item(id="e", kind="event", reads="zopa_round", by="2023-01-01", observed="false"))
+    with pytest.raises(ScenarioError, match=r"observations.0.by: found 2023-01-01, before the scenario's start"):
+        world_answers(early, 0, pie)
+
+
+def test_a_new_column_is_read_without_code_changes(tmp_path, pie):
+    pie.outcomes["ceasefire_round"] = pd.array([0, 1, None, None, 3], dtype="Int64")
+    obs = _obs(tmp_path, _item(id="cf", kind="event", reads="ceasefire_round", by="2024-01-08", observed="true"))
+    assert list(world_answers(obs, 0, pie).values) == [True, True, False, False, False]
+    del pie.outcomes["ceasefire_round"]
+
+
+def test_scores_of_a_hand_made_ensemble(tmp_path, pie):
+    body = (_item(id="deal", kind="event", reads="agreement_round", by="2024-01-01", observed="true",
+                  persistence="false")
+            + _item(id="when", kind="date", reads="agreement_round", observed="null", censored_at="2024-01-20"))
+    obs = _obs(tmp_path, body)
+    table = score_answers(answers(obs, pie), obs)
+    get = lambda o, f, s: table.query("observation == @o and forecaster == @f and score == @s")["value"].item()
+    assert get("deal", "model", "brier") == 0.0              # every world agreed: P = 1, and it happened
+    assert get("deal", "persistence", "brier") == 1.0
+    assert get("deal", "climatology", "brier") == 0.0        # the file's one event happened: P = 1
+    # every world agreed in round 0, but the record says not by the censoring date: 3 categories off
+    assert get("when", "model", "rps") == 3.0
+    assert get("when", "persistence", "rps") == 0.0
+
+
+def test_same_seed_same_scores_and_the_command(tmp_path, capsys):
+    a = backtest([BETA], BETA_OBS, runs=60, seed=7)
+    b = backtest([BETA], BETA_OBS, runs=60, seed=7)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    out = tmp_path / "bt"
+    assert main(["backtest", str(BETA), "--observations", str(BETA_OBS), "--runs", "60", "--seed", "7",
+                 "--out", str(out)]) == 0
+    assert summary_text(a) in capsys.readouterr().out
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "scores.parquet"), a.table)
+    assert (out / "reliability.png").stat().st_size > 0
+
+
+def test_december_2022_on_what_followed_small_ensemble():
+    result = backtest([DEC], DEC_OBS, runs=40, seed=1)
+    model = result.table[result.table["forecaster"] == "model"]
+    assert set(model["observation"]) == {o.id for o in load_observations(DEC_OBS).observations}
+    no_zone = model.query("observation == 'no-zone-at-start' and score == 'brier'")
+    assert no_zone["forecast"].item() == 0.0           # the scenario has no zone in any world at the start
+    assert set(result.summary["score"]) == {"brier", "log", "rps"}
+    late = backtest([DEC], DEC_OBS, runs=40, seed=1, after=dt.date(2024, 12, 31))
+    assert set(late.table["observation"]) == {"direct-talks-by-mid-2025", "no-zone-by-march-2026",
+                                              "no-deal-by-march-2026", "first-direct-talks", "first-settlement"}
+
+
+def test_bad_command_input_is_one_line(tmp_path, capsys):
+    assert main(["backtest", str(BETA), "--observations", str(tmp_path / "none.yaml")]) == 1
+    assert "cannot read file" in capsys.readouterr().err
