@@ -27,7 +27,8 @@ from .observed import Answers, answers
 from .scores import (brier, crps_ensemble, crps_point, date_probabilities, hazard_probabilities, log_score,
                      rps, skill)
 
-__all__ = ["Backtest", "backtest", "score_answers", "summary_table", "summary_text", "REFERENCES"]
+__all__ = ["Backtest", "backtest", "score_answers", "summary_table", "summary_text", "REFERENCES",
+           "score_held_out"]
 
 REFERENCES = ("base rate", "persistence", "climatology")
 SCORES = {"event": ("brier", "log"), "date": ("rps",), "quantity": ("crps",)}
@@ -176,6 +177,28 @@ def backtest(scenarios: list, observations, *, runs: int = 1000, seed: int = 0, 
               "runs": runs, "seed": seed, "after": str(after) if after else None,
               "before": str(before) if before else None, "package_version": sim.__version__}
     return Backtest(table, summary_table(table), record)
+
+
+def score_held_out(cal, *, after) -> Backtest:
+    """Score a calibration's observations known after ``after`` on its prior worlds and on its accepted worlds.
+
+    The accepted worlds' own continuations are the posterior predictive, conditioned on each world's
+    parameters and on its path up to the fitting date (what a posterior scenario of resampled parameters
+    loses); the prior worlds are the uncalibrated forecast from the same simulation.
+    """
+    obs = load_observations(cal.record["observations"])
+    held = _select(obs, after, None)
+    keep = {o.id for o in held.observations}
+    found = [a for a in answers(obs, cal.results) if a.observation.id in keep]
+    name = cal.scenario.file or cal.scenario.name
+    tables = []
+    for label, mask in (("prior worlds", np.ones(len(cal.accepted), dtype=bool)), ("accepted worlds", cal.accepted)):
+        subset = [Answers(a.observation, a.values[mask], a.observed, a.categories) for a in found]
+        table = score_answers(subset, obs)
+        table.insert(0, "scenario", f"{name} ({label})")
+        tables.append(table)
+    table = pd.concat(tables, ignore_index=True)
+    return Backtest(table, summary_table(table), {**cal.record, "held_out_after": str(after)})
 
 
 def _forecast_text(row: pd.Series) -> str:

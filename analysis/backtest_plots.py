@@ -36,7 +36,7 @@ def reliability_figure(table: pd.DataFrame, *, bins: int = 5, ax=None) -> Figure
         b = reliability_bins(part["forecast"].to_numpy(), observed, bins=bins)
         ax.plot(b["forecast"], b["observed"], marker="o", label=str(scenario))
         for _, r in b.iterrows():
-            ax.annotate(f"n={r['n']}", (r["forecast"], r["observed"]), textcoords="offset points",
+            ax.annotate(f"n={int(r['n'])}", (r["forecast"], r["observed"]), textcoords="offset points",
                         xytext=(5, -12), fontsize=8)
     ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel="model probability of yes (share of worlds)",
            ylabel="observed frequency of yes (share of observations)",

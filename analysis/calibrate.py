@@ -41,6 +41,7 @@ class Calibration:
     fit: list[str]
     tolerances: dict
     record: dict = field(default_factory=dict)
+    results: object = field(default=None, repr=False)   # the prior ensemble, histories included
 
     @property
     def posterior(self) -> pd.DataFrame:
@@ -112,7 +113,7 @@ def calibrate(scenario, observations, *, runs: int = 10_000, seed: int = 0, unti
     result = Calibration(s, _sampled(results.outcomes, s), keep, [o.id for o in fit], tolerances,
                          {"scenario": s.file, "observations": obs.file, "runs": runs, "seed": seed,
                           "until": str(until) if until else None, "date_tolerance": date_tolerance,
-                          "method": "rejection ABC over worlds", "accepted": int(keep.sum())})
+                          "method": "rejection ABC over worlds", "accepted": int(keep.sum())}, results)
     if result.ess < min_ess:
         warnings.warn(f"{s.file}: only {result.ess:.0f} of {runs} worlds reproduce the fitting observations "
                       f"(effective sample size below {min_ess}); the posterior is rough: simulate more worlds "

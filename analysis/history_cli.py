@@ -38,6 +38,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .backtest_plots import pair_figure, posterior_figure
     from .calibrate import calibrate, strongest, write_posterior
     from .figures import save
+    from ..sim.scenario.observations import load_observations
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -52,6 +53,10 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     print("\n" + table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if args.until is not None and cal.accepted.any() and len(cal.fit) < len(load_observations(args.observations).observations):
+        from .backtest import score_held_out, summary_text
+        print(f"\nHeld-out observations (known after {args.until}), prior against accepted worlds:\n")
+        print(summary_text(score_held_out(cal, after=args.until)))
     if args.out is None or not cal.accepted.any():
         return 0
     out = Path(args.out)

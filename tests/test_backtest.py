@@ -126,3 +126,19 @@ def test_december_2022_on_what_followed_small_ensemble():
 def test_bad_command_input_is_one_line(tmp_path, capsys):
     assert main(["backtest", str(BETA), "--observations", str(tmp_path / "none.yaml")]) == 1
     assert "cannot read file" in capsys.readouterr().err
+
+
+def test_held_out_scores_of_accepted_worlds(tmp_path):
+    from zopa.analysis.backtest import score_held_out
+    from zopa.analysis.calibrate import calibrate
+
+    cal = calibrate(DEC, DEC_OBS, runs=60, seed=2, until=dt.date(2024, 12, 31), min_ess=0)
+    assert cal.fit == ["no-zone-at-start", "no-direct-talks-2023-2024", "no-deal-by-end-2024"]
+    result = score_held_out(cal, after=dt.date(2024, 12, 31))
+    assert set(result.table["observation"]) == {"direct-talks-by-mid-2025", "no-zone-by-march-2026",
+                                                "no-deal-by-march-2026", "first-direct-talks", "first-settlement"}
+    deal = cal.results.outcomes["agreement_date"] <= pd.Timestamp("2026-03-05")
+    for label, mask in (("prior worlds", np.ones(60, dtype=bool)), ("accepted worlds", cal.accepted)):
+        row = result.table.query("scenario.str.endswith(@label + ')') and observation == 'no-deal-by-march-2026' "
+                                 "and forecaster == 'model' and score == 'brier'", engine="python")
+        assert row["forecast"].item() == pytest.approx(deal[mask].mean())
