@@ -95,8 +95,6 @@ def _event(results, o: Observation, dates: np.ndarray) -> np.ndarray:
     if o.where is not None:
         values = _as_of(results, o, r1) if o.history else results.outcomes[o.column].to_numpy()
         return _test(values, o)
-    if o.history and not pd.api.types.is_bool_dtype(results.history[o.column]):
-        raise ValueError(f"observation {o.id}: reads {o.reads}, expected a yes/no column or a where test")
     if o.history:
         return _window_any(results, o, r0, r1)
     first = _first_round(results, o)
@@ -118,12 +116,30 @@ def _quantity(results, o: Observation, dates: np.ndarray) -> np.ndarray:
     return pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
 
 
+def _kind_mismatch(o: Observation, column: pd.Series) -> str | None:
+    """Why the column cannot answer this kind of observation (None if it can)."""
+    api = pd.api.types
+    if o.kind == "quantity" or o.where is not None:
+        if o.kind == "quantity" and not api.is_numeric_dtype(column) or api.is_bool_dtype(column):
+            return f"found {o.reads!r} of type {column.dtype}, expected a numeric column for a quantity"
+        return None
+    if o.history and not api.is_bool_dtype(column):
+        return f"found {o.reads!r} of type {column.dtype}, expected a yes/no history column (or a where test)"
+    if not o.history and (api.is_bool_dtype(column) or not api.is_integer_dtype(column)):
+        return (f"found {o.reads!r} of type {column.dtype}, expected a round column such as agreement_round "
+                "(or a where test)")
+    return None
+
+
 def _check(obs: Observations, i: int, results, dates: np.ndarray) -> None:
     o = obs.observations[i]
     table = _table(results, o)
     problem = column_problem(obs, i, [c for c in table.columns if c not in ("world", "round", "seed")])
     if problem is not None:
         raise problem
+    message = _kind_mismatch(o, table[o.column])
+    if message:
+        raise observation_problem(obs, i, "reads", message)
     first = pd.Timestamp(dates[0]).date()
     for key in ("by", "at", "censored_at", "from_"):
         when = getattr(o, key)

@@ -142,3 +142,17 @@ def test_held_out_scores_of_accepted_worlds(tmp_path):
         row = result.table.query("scenario.str.endswith(@label + ')') and observation == 'no-deal-by-march-2026' "
                                  "and forecaster == 'model' and score == 'brier'", engine="python")
         assert row["forecast"].item() == pytest.approx(deal[mask].mean())
+
+
+@pytest.mark.parametrize("fields, message", [
+    (dict(kind="event", reads="agreed", by="2024-02-01", observed="true"),
+     "found 'agreed' of type bool, expected a round column such as agreement_round"),
+    (dict(kind="event", reads="history.zopa_width", by="2024-02-01", observed="true"),
+     "found 'history.zopa_width' of type float64, expected a yes/no history column"),
+    (dict(kind="quantity", reads="blocking", observed=0.5),
+     r"found 'blocking' of type \w+, expected a numeric column for a quantity"),
+])
+def test_a_column_of_the_wrong_kind_is_a_located_problem(tmp_path, pie, fields, message):
+    obs = _obs(tmp_path, _item(id="x", **fields))
+    with pytest.raises(ScenarioError, match=r"obs.yaml:9: observations.0.reads: " + message):
+        world_answers(obs, 0, pie)
