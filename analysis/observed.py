@@ -70,13 +70,16 @@ def _window_any(results, o: Observation, r0: int, r1: int) -> np.ndarray:
     return hit.reindex(np.arange(results.runs), fill_value=False).to_numpy(dtype=bool)
 
 
-def _first_round(results, o: Observation) -> np.ndarray:
-    """Round of the first event in every world, -1 where it never happened."""
+def _first_round(results, o: Observation, since: int = 0) -> np.ndarray:
+    """Round of the first event on or after round ``since`` in every world, -1 where there is none.
+
+    A ``*_round`` column holds only the first event ever, so one before ``since`` counts as none.
+    """
     if not o.history:
-        col = results.outcomes[o.column]
-        return col.astype("Float64").fillna(-1).to_numpy(dtype=float).astype(int)
+        first = results.outcomes[o.column].astype("Float64").fillna(-1).to_numpy(dtype=float).astype(int)
+        return np.where(first < since, -1, first)
     h = results.history
-    first = h[h[o.column].astype(bool)].groupby("world", sort=True)["round"].min()
+    first = h[h[o.column].astype(bool) & (h["round"] >= since)].groupby("world", sort=True)["round"].min()
     return first.reindex(np.arange(results.runs), fill_value=-1).to_numpy(dtype=int)
 
 
@@ -103,9 +106,7 @@ def _event(results, o: Observation, dates: np.ndarray) -> np.ndarray:
 
 def _date(results, o: Observation, dates: np.ndarray) -> tuple[np.ndarray, int, int]:
     k = round_floor(dates, o.censored_at)
-    first = _first_round(results, o)
-    if o.from_ is not None:
-        first = np.where(first < round_ceil(dates, o.from_), -1, first)
+    first = _first_round(results, o, 0 if o.from_ is None else round_ceil(dates, o.from_))
     values = np.where((first < 0) | (first > k), k + 1, first)
     observed = k + 1 if o.observed is None else min(round_ceil(dates, o.observed), k + 1)
     return values, observed, k + 2

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from .errors import Problem
+from .errors import Problem, ScenarioError
 from .messages import line_of
 from .params import Evidence, Param
 from .schema import Scenario
@@ -52,7 +52,7 @@ def hindsight(scenario: Scenario) -> list[Problem]:
     start = scenario.calendar.start
     try:
         lines = read_yaml(scenario.file)[1] if scenario.file else {}
-    except Exception:       # the file moved since it was loaded: report without lines
+    except ScenarioError:   # the file moved since it was loaded: report without lines
         lines = {}
     problems = []
     for path, ev in _evidence(scenario, ()):
