@@ -48,7 +48,7 @@ class Backtest:
 
 
 def _climatology(found: list[Answers]) -> dict:
-    events = [a.observed for a in found if a.observation.kind == "event"]
+    events = [a.observed for a in found if a.observation.kind == "event" and a.observed is not None]
     dates = [a for a in found if a.observation.kind == "date"]
     happened = sum(a.observed < a.categories - 1 for a in dates)
     exposure = sum(min(a.observed, a.categories - 2) for a in dates)
@@ -77,8 +77,16 @@ def _date_forecasts(a: Answers, obs: Observations, clim: dict) -> dict:
             "climatology": None if clim["hazard"] is None else hazard_probabilities(clim["hazard"], m)}
 
 
+def _pending_row(a: Answers) -> list[dict]:
+    x = a.values.astype(float)
+    shown = float(np.mean(x)) if a.observation.kind == "event" else float(np.nanmedian(x)) if np.isfinite(x).any() else np.nan
+    return [{"forecaster": "model", "forecast": shown, "score": "pending", "value": np.nan}]
+
+
 def _rows_for(a: Answers, forecasts: dict) -> list[dict]:
     o = a.observation
+    if a.observed is None:
+        return _pending_row(a)
     rows = []
     for who, f in forecasts.items():
         if f is None:
@@ -108,7 +116,8 @@ def score_answers(found: list[Answers], obs: Observations) -> pd.DataFrame:
             forecasts = _date_forecasts(a, obs, clim)
         else:
             forecasts = {"model": a.values, "persistence": o.persistence}
-        observed = "null (censored)" if o.kind == "date" and o.observed is None else str(o.observed)
+        observed = ("null (censored)" if o.kind == "date" and o.observed is None else "pending" if o.pending
+                    else str(o.observed))
         head = {"observation": o.id, "kind": o.kind, "reads": o.reads, "when": pd.Timestamp(o.when),
                 "observed": observed}
         if o.kind == "date":
@@ -127,7 +136,7 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
     Each reference is compared with the model on the observations where that reference is defined.
     """
     rows = []
-    for (scenario, score), part in table.groupby(["scenario", "score"], sort=False):
+    for (scenario, score), part in table[table["score"] != "pending"].groupby(["scenario", "score"], sort=False):
         wide = part.pivot_table(index="observation", columns="forecaster", values="value", aggfunc="first")
         row = {"scenario": scenario, "score": score, "observations": len(wide),
                "model": float(wide["model"].mean())}
@@ -217,7 +226,8 @@ def summary_text(result: Backtest) -> str:
         model = part[part["forecaster"] == "model"]
         for obs_id, rows in model.groupby("observation", sort=False):
             row = rows.iloc[0]
-            scores = ", ".join(f"{r['score']} {r['value']:.3f}" for _, r in rows.iterrows())
+            scores = ", ".join(f"{r['score']} {r['value']:.3f}" for _, r in rows.iterrows()
+                               if r["score"] != "pending") or "scored when known"
             lines.append(f"  {obs_id:<34} {row['kind']:<8} observed {row['observed']:<16} "
                          f"{_forecast_text(row):<24} {scores}")
         lines += ["", _skill_text(result.summary[result.summary["scenario"] == scenario]), ""]

@@ -100,7 +100,7 @@ def calibrate(scenario, observations, *, runs: int = 10_000, seed: int = 0, unti
     """
     s = scenario if isinstance(scenario, sim.Scenario) else sim.load_scenario(scenario)
     obs = observations if isinstance(observations, Observations) else load_observations(observations)
-    fit = [o for o in obs.observations if until is None or o.when <= until]
+    fit = [o for o in obs.observations if (until is None or o.when <= until) and not o.pending]
     if not fit:
         raise ValueError(f"{obs.file}: found no observation known by {until}, expected at least one to fit")
     results = sim.simulate(s, runs=runs, seed=seed, history=True)
@@ -114,7 +114,11 @@ def calibrate(scenario, observations, *, runs: int = 10_000, seed: int = 0, unti
                          {"scenario": s.file, "observations": obs.file, "runs": runs, "seed": seed,
                           "until": str(until) if until else None, "date_tolerance": date_tolerance,
                           "method": "rejection ABC over worlds", "accepted": int(keep.sum())}, results)
-    if result.ess < min_ess:
+    if not keep.any():
+        warnings.warn(f"{s.file}: no world of {runs} reproduces every fitting observation: the model may be "
+                      "unable to produce them together, or more worlds are needed; no posterior",
+                      CalibrationWarning, stacklevel=2)
+    elif result.ess < min_ess:
         warnings.warn(f"{s.file}: only {result.ess:.0f} of {runs} worlds reproduce the fitting observations "
                       f"(effective sample size below {min_ess}); the posterior is rough: simulate more worlds "
                       "or loosen the tolerances", CalibrationWarning, stacklevel=2)

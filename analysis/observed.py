@@ -29,7 +29,7 @@ class Answers:
 
     observation: Observation
     values: np.ndarray
-    observed: bool | int | float
+    observed: bool | int | float | None     # None: pending (not known yet)
     categories: int = 0          # dates only: K + 2
 
 
@@ -155,11 +155,11 @@ def world_answers(obs: Observations, i: int, results) -> Answers:
     _check(obs, i, results, dates)
     o = obs.observations[i]
     if o.kind == "event":
-        return Answers(o, _event(results, o, dates), bool(o.observed))
+        return Answers(o, _event(results, o, dates), None if o.pending else bool(o.observed))
     if o.kind == "date":
         values, observed, m = _date(results, o, dates)
         return Answers(o, values, observed, m)
-    return Answers(o, _quantity(results, o, dates), float(o.observed))
+    return Answers(o, _quantity(results, o, dates), None if o.pending else float(o.observed))
 
 
 def answers(obs: Observations, results) -> list[Answers]:

@@ -120,7 +120,8 @@ def test_december_2022_on_what_followed_small_ensemble():
     assert set(result.summary["score"]) == {"brier", "log", "rps"}
     late = backtest([DEC], DEC_OBS, runs=40, seed=1, after=dt.date(2024, 12, 31))
     assert set(late.table["observation"]) == {"direct-talks-by-mid-2025", "no-zone-by-march-2026",
-                                              "no-deal-by-march-2026", "first-direct-talks", "first-settlement"}
+                                              "no-deal-by-march-2026", "first-direct-talks", "first-settlement",
+                                              "settlement-by-mid-2026", "settlement-by-end-2026"}
 
 
 def test_bad_command_input_is_one_line(tmp_path, capsys):
@@ -136,7 +137,8 @@ def test_held_out_scores_of_accepted_worlds(tmp_path):
     assert cal.fit == ["no-zone-at-start", "no-direct-talks-2023-2024", "no-deal-by-end-2024"]
     result = score_held_out(cal, after=dt.date(2024, 12, 31))
     assert set(result.table["observation"]) == {"direct-talks-by-mid-2025", "no-zone-by-march-2026",
-                                                "no-deal-by-march-2026", "first-direct-talks", "first-settlement"}
+                                                "no-deal-by-march-2026", "first-direct-talks", "first-settlement",
+                                                "settlement-by-mid-2026", "settlement-by-end-2026"}
     deal = cal.results.outcomes["agreement_date"] <= pd.Timestamp("2026-03-05")
     for label, mask in (("prior worlds", np.ones(60, dtype=bool)), ("accepted worlds", cal.accepted)):
         row = result.table.query("scenario.str.endswith(@label + ')') and observation == 'no-deal-by-march-2026' "
@@ -156,3 +158,19 @@ def test_a_column_of_the_wrong_kind_is_a_located_problem(tmp_path, pie, fields, 
     obs = _obs(tmp_path, _item(id="x", **fields))
     with pytest.raises(ScenarioError, match=r"obs.yaml:9: observations.0.reads: " + message):
         world_answers(obs, 0, pie)
+
+
+def test_pending_observations_are_forecast_not_scored(tmp_path, pie):
+    body = (_item(id="done", kind="event", reads="agreement_round", by="2024-01-01", observed="true")
+            + _item(id="later", kind="event", reads="agreement_round", by="2024-02-01", observed="null")
+            + _item(id="size", kind="quantity", reads="terms.share", observed="null"))
+    obs = _obs(tmp_path, body)
+    assert [o.pending for o in obs.observations] == [False, True, True]
+    table = score_answers(answers(obs, pie), obs)
+    later = table[table["observation"] == "later"]
+    assert list(later["forecaster"]) == ["model"] and list(later["score"]) == ["pending"]
+    assert later["forecast"].item() == 1.0 and later["value"].isna().all()
+    assert table.query("observation == 'size'")["forecast"].item() == pytest.approx(0.5)
+    table.insert(0, "scenario", "pie")
+    from zopa.analysis.backtest import summary_table
+    assert summary_table(table)["observations"].tolist() == [1, 1]     # brier and log of "done" only

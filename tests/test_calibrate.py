@@ -121,3 +121,14 @@ def test_agrees_with_pyabc_abc_smc_on_a_small_case(tmp_path):
     sd = stats.beta(9, 6).std()
     assert abs(theirs - 0.6) < 4 * sd / np.sqrt(ess)
     assert abs(theirs - ours.mean()) < 4 * sd * np.sqrt(1 / ess + 1 / len(ours))
+
+
+def test_no_world_accepted_warns_and_writes_no_posterior(tmp_path):
+    text = OBS.read_text().replace("observed: 0.6666666666666666", "observed: 2.0")
+    impossible = tmp_path / "obs.yaml"
+    impossible.write_text(text)
+    with pytest.warns(CalibrationWarning, match="no world of 100 reproduces every fitting observation"):
+        cal = calibrate(SCENARIO, impossible, runs=100, seed=0)
+    assert cal.ess == 0.0
+    with pytest.raises(ValueError, match="found no accepted world"):
+        write_posterior(cal, tmp_path / "p.yaml")

@@ -66,6 +66,7 @@ class Observation(_Strict):
     """One dated fact and the model output it reads.
 
     ``kind: event`` -- did it happen by ``by`` (and on or after ``from``)? ``observed`` is true or false.
+    An event or a quantity with ``observed: null`` is pending: forecast now, scored when known.
     ``kind: date`` -- when did it first happen? ``observed`` is a date, or null when it had not happened
     by ``censored_at`` (always given: the last date the record was checked).
     ``kind: quantity`` -- a number ``at`` a date; ``tolerance`` is how close a world must come to count
@@ -97,6 +98,11 @@ class Observation(_Strict):
         return self.reads[len(HISTORY):] if self.history else self.reads
 
     @property
+    def pending(self) -> bool:
+        """A forecast recorded now and scored when the answer is known (``observed: null``, not a date)."""
+        return self.observed is None and self.kind != "date"
+
+    @property
     def when(self) -> dt.date:
         """The date by which the observation was known (used to split fitting from held-out)."""
         if self.kind == "event":
@@ -115,8 +121,8 @@ def _kind_problem(o: Observation) -> tuple[str, str] | None:
 
 
 def _event_problem(o: Observation) -> tuple[str, str] | None:
-    if not isinstance(o.observed, bool):
-        return "observed", f"found {o.observed!r}, expected true or false for an event"
+    if o.observed is not None and not isinstance(o.observed, bool):
+        return "observed", f"found {o.observed!r}, expected true or false for an event (null: not known yet)"
     if o.by is None:
         return "by", "found nothing, expected the date by which the event did or did not happen"
     if o.from_ is not None and o.from_ > o.by:
@@ -143,8 +149,8 @@ def _date_problem(o: Observation) -> tuple[str, str] | None:
 
 
 def _quantity_problem(o: Observation) -> tuple[str, str] | None:
-    if isinstance(o.observed, (bool, dt.date)) or not isinstance(o.observed, (int, float)):
-        return "observed", f"found {o.observed!r}, expected a number for a quantity"
+    if o.observed is not None and (isinstance(o.observed, (bool, dt.date)) or not isinstance(o.observed, (int, float))):
+        return "observed", f"found {o.observed!r}, expected a number for a quantity (null: not known yet)"
     if o.history and o.at is None:
         return "at", "found nothing, expected the date of the value read from the history"
     for key in ("by", "censored_at", "where", "from_", "base_rate"):
