@@ -172,9 +172,10 @@ def backtest(scenarios: list, observations, *, runs: int = 1000, seed: int = 0, 
     """
     obs = observations if isinstance(observations, Observations) else load_observations(observations)
     chosen = _select(obs, after, before) if after is not None or before is not None else obs
-    tables = []
+    tables, digests = [], {}
     for s in scenarios:
         scenario = s if isinstance(s, sim.Scenario) else sim.load_scenario(s)
+        digests[scenario.file or scenario.name] = scenario.digest
         results = sim.simulate(scenario, runs=runs, seed=seed, history=True)
         found = answers(obs, results)
         keep = {o.id for o in chosen.observations}
@@ -182,7 +183,7 @@ def backtest(scenarios: list, observations, *, runs: int = 1000, seed: int = 0, 
         table.insert(0, "scenario", scenario.file or scenario.name)
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
-    record = {"observations": obs.file, "scenarios": [str(getattr(s, "file", s)) for s in scenarios],
+    record = {"observations": obs.file, "observations_digest": _digest(obs.file), "scenario_digests": digests,
               "runs": runs, "seed": seed, "after": str(after) if after else None,
               "before": str(before) if before else None, "package_version": sim.__version__}
     return Backtest(table, summary_table(table), record)
@@ -208,6 +209,12 @@ def score_held_out(cal, *, after) -> Backtest:
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
     return Backtest(table, summary_table(table), {**cal.record, "held_out_after": str(after)})
+
+
+def _digest(path: str) -> str | None:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else None
 
 
 def _forecast_text(row: pd.Series) -> str:

@@ -174,3 +174,14 @@ def test_pending_observations_are_forecast_not_scored(tmp_path, pie):
     table.insert(0, "scenario", "pie")
     from zopa.analysis.backtest import summary_table
     assert summary_table(table)["observations"].tolist() == [1, 1]     # brier and log of "done" only
+
+
+def test_several_scenarios_on_one_file_each_scored_and_recorded():
+    result = backtest([BETA, PIE], BETA_OBS, runs=20, seed=3)
+    assert list(result.summary["scenario"].unique()) == [str(BETA), str(PIE)]
+    assert set(result.record["scenario_digests"]) == {str(BETA), str(PIE)}
+    assert len(result.record["observations_digest"]) == 64
+    pie = str(PIE)
+    pie_deal = result.table.query("scenario == @pie and observation == 'no-deal' and score == 'brier' "
+                                  "and forecaster == 'model'")
+    assert pie_deal["forecast"].item() == 1.0       # split-the-pie agrees at once in every world
