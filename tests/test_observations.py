@@ -91,3 +91,17 @@ def test_duplicate_ids_and_unknown_top_level_keys(tmp_path):
         path = tmp_path / "obs.yaml"
         path.write_text(HEAD.replace("observations:", "observatons:") + GOOD)
         load_observations(path)
+
+
+def _documented_keys(section: str) -> set[str]:
+    page = (ROOT / "docs" / "reference" / "observations-format.md").read_text()
+    body = page.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return {line.split("`")[1] for line in body.splitlines() if line.startswith("| `")}
+
+
+def test_the_format_page_documents_exactly_the_schema_keys():
+    from zopa.sim.scenario.observations import Observation, Observations
+
+    fields = lambda model: {f.alias or name for name, f in model.model_fields.items() if name not in ("file", "lines")}
+    assert _documented_keys("Top level") == fields(Observations)
+    assert _documented_keys("An observation") == fields(Observation)
