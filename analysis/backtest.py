@@ -79,7 +79,10 @@ def _date_forecasts(a: Answers, obs: Observations, clim: dict) -> dict:
 
 def _pending_row(a: Answers) -> list[dict]:
     x = a.values.astype(float)
-    shown = float(np.mean(x)) if a.observation.kind == "event" else float(np.nanmedian(x)) if np.isfinite(x).any() else np.nan
+    if a.observation.kind == "event":
+        shown = float(np.mean(x))
+    else:
+        shown = float(np.nanmedian(x)) if np.isfinite(x).any() else np.nan
     return [{"forecaster": "model", "forecast": shown, "score": "pending", "value": np.nan}]
 
 
@@ -202,7 +205,8 @@ def score_held_out(cal, *, after) -> Backtest:
     found = [a for a in answers(obs, cal.results) if a.observation.id in keep]
     name = cal.scenario.file or cal.scenario.name
     tables = []
-    for label, mask in (("prior worlds", np.ones(len(cal.accepted), dtype=bool)), ("accepted worlds", cal.accepted)):
+    everyone = np.ones(len(cal.accepted), dtype=bool)
+    for label, mask in (("prior worlds", everyone), ("accepted worlds", cal.accepted)):
         subset = [Answers(a.observation, a.values[mask], a.observed, a.categories) for a in found]
         table = score_answers(subset, obs)
         table.insert(0, "scenario", f"{name} ({label})")

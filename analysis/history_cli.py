@@ -53,7 +53,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     print("\n" + table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    if args.until is not None and cal.accepted.any() and len(cal.fit) < len(load_observations(args.observations).observations):
+    total = len(load_observations(args.observations).observations)
+    if args.until is not None and cal.accepted.any() and len(cal.fit) < total:
         from .backtest import score_held_out, summary_text
         print(f"\nHeld-out observations (known after {args.until}), prior against accepted worlds:\n")
         print(summary_text(score_held_out(cal, after=args.until)))

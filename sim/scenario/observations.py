@@ -141,7 +141,8 @@ def _date_problem(o: Observation) -> tuple[str, str] | None:
     if o.censored_at is None:
         return "censored_at", "found nothing, expected the last date the record was checked"
     if o.observed is not None and o.observed > o.censored_at:
-        return "observed", f"found {o.observed}, after censored_at {o.censored_at}, expected a date on or before it"
+        return "observed", (f"found {o.observed}, after censored_at {o.censored_at}, expected a date on or "
+                            "before it")
     for key in ("by", "at", "where", "persistence", "tolerance"):
         if getattr(o, key) is not None:
             return key, f"found {key} on a date, expected observed, censored_at (and from)"
@@ -149,7 +150,8 @@ def _date_problem(o: Observation) -> tuple[str, str] | None:
 
 
 def _quantity_problem(o: Observation) -> tuple[str, str] | None:
-    if o.observed is not None and (isinstance(o.observed, (bool, dt.date)) or not isinstance(o.observed, (int, float))):
+    number = isinstance(o.observed, (int, float)) and not isinstance(o.observed, bool)
+    if o.observed is not None and not number:
         return "observed", f"found {o.observed!r}, expected a number for a quantity (null: not known yet)"
     if o.history and o.at is None:
         return "at", "found nothing, expected the date of the value read from the history"
@@ -188,7 +190,8 @@ def _references(obs: Observations) -> list[tuple[tuple, str]]:
                           f"{did_you_mean(o.evidence.source, obs.sources)}"))
         if o.base_rate is not None and o.base_rate not in obs.base_rates:
             found.append((("observations", i, "base_rate"),
-                          f"found base rate {o.base_rate!r}, expected one of {', '.join(obs.base_rates) or '(none)'}"
+                          f"found base rate {o.base_rate!r}, expected one of "
+                          f"{', '.join(obs.base_rates) or '(none)'}"
                           f"{did_you_mean(o.base_rate, obs.base_rates)}"))
     for name, rate in obs.base_rates.items():
         if rate.evidence.source is not None and rate.evidence.source not in obs.sources:
@@ -266,6 +269,6 @@ def column_problem(obs: Observations, index: int, columns: list[str]) -> Scenari
     if o.column in columns:
         return None
     table = "history" if o.history else "outcomes"
-    shown = ", ".join(c if not o.history else HISTORY + c for c in columns)
+    names = [HISTORY + c if o.history else c for c in columns]
     return observation_problem(obs, index, "reads", f"found column {o.reads!r}, expected a column of the "
-                               f"model's {table}: {shown}{did_you_mean(o.reads, [HISTORY + c if o.history else c for c in columns])}")
+                               f"model's {table}: {', '.join(names)}{did_you_mean(o.reads, names)}")
