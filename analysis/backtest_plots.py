@@ -59,7 +59,8 @@ def posterior_figure(prior: pd.DataFrame, posterior: pd.DataFrame, columns: list
         a.hist(prior[col], bins=edges, density=True, color="0.75", label="prior")
         a.hist(posterior[col], bins=edges, density=True, histtype="step", lw=2, color="#c0392b",
                label="posterior")
-        a.set(xlabel=f"{col} (parameter units)", ylabel="density")
+        a.set_xlabel(_label(col), fontsize=8)
+        a.set_ylabel("density (per unit of the parameter)", fontsize=8)
         a.legend(fontsize=8)
     for a in axes[len(columns):]:
         a.set_visible(False)
@@ -68,9 +69,23 @@ def posterior_figure(prior: pd.DataFrame, posterior: pd.DataFrame, columns: list
 
 def pair_figure(prior: pd.DataFrame, posterior: pd.DataFrame, x: str, y: str, *, ax=None) -> Figure:
     """Prior (grey) and posterior (red) draws of two parameters against each other."""
-    fig, ax = new_axes(ax, figsize=(5, 4.5))
-    ax.scatter(prior[x], prior[y], s=4, color="0.75", label="prior")
-    ax.scatter(posterior[x], posterior[y], s=8, color="#c0392b", label="posterior")
-    ax.set(xlabel=f"{x} (parameter units)", ylabel=f"{y} (parameter units)")
+    fig, ax = new_axes(ax, figsize=(6, 5))
+    ax.scatter(prior[x], prior[y], s=6, color="0.6", label=f"prior ({len(prior)} worlds)")
+    ax.scatter(posterior[x], posterior[y], s=3, color="#c0392b", alpha=0.5,
+               label=f"posterior ({len(posterior)} accepted)")
+    ax.set_xlabel(_label(x), fontsize=8)
+    ax.set_ylabel(_label(y), fontsize=8)
     ax.legend(fontsize=8)
     return fig
+
+
+def _label(path: str) -> str:
+    """A parameter's path as an axis label (its value is in the scenario's own units)."""
+    lines = [""]
+    for part in path.split("."):
+        piece = ("." if lines[-1] else "") + part
+        if lines[-1] and len(lines[-1]) + len(piece) > 40:
+            lines.append(part)
+        else:
+            lines[-1] += piece
+    return "\n".join(lines) + " (scenario units)"

@@ -132,3 +132,14 @@ def test_no_world_accepted_warns_and_writes_no_posterior(tmp_path):
     assert cal.ess == 0.0
     with pytest.raises(ValueError, match="found no accepted world"):
         write_posterior(cal, tmp_path / "p.yaml")
+
+
+def test_figures_of_prior_and_posterior(cal):
+    from zopa.analysis.backtest_plots import _label, pair_figure, posterior_figure
+
+    fig = posterior_figure(cal.prior, cal.posterior, ["battlefield.p_a"])
+    assert fig.axes[0].get_xlabel() == "battlefield.p_a (scenario units)"
+    pair = pair_figure(cal.prior, cal.posterior, "battlefield.p_a", "battlefield.p_a")
+    assert f"posterior ({int(cal.accepted.sum())} accepted)" in [t.get_text() for t in pair.axes[0].get_legend().texts]
+    assert _label("actors.russia.shifts.0.red_lines.operation_goals.min").split("\n") == [
+        "actors.russia.shifts.0.red_lines", "operation_goals.min (scenario units)"]
