@@ -169,7 +169,9 @@ def _friendly(command):
 
 
 def register(subparsers) -> None:
-    """Add ``sweep`` and ``plot`` to the ``zopa`` command's subparsers."""
+    """Add ``sweep``, ``plot``, ``backtest`` and ``calibrate`` to the ``zopa`` command's subparsers."""
+    from .history_cli import register as register_history
+
     s = subparsers.add_parser("sweep", help="simulate an ensemble at every point of a parameter design")
     s.add_argument("scenario")
     s.add_argument("--vary", action="append", required=True, metavar="KEY.PATH=SPEC", help=_VARY_HELP)
@@ -190,3 +192,4 @@ def register(subparsers) -> None:
     p.add_argument("--outcome", default="p_deal", help="sweep outcome for heatmap/sensitivity (default p_deal)")
     p.add_argument("--out", default=None, help="FILE.png|.svg|.pdf for one --kind, or a directory")
     p.set_defaults(func=_friendly(_cmd_plot))
+    register_history(subparsers)

@@ -70,14 +70,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                load_scenario(path, overrides)
+                scenario = load_scenario(path, overrides)
             for w in caught:
                 _out(f"warning: {w.message}", file=sys.stderr)
+            if _hindsight(scenario, strict=args.strict):
+                status = 1
+                continue
             _out(f"{path}: valid")
         except ScenarioError as exc:
             _out(str(exc), file=sys.stderr)
             status = 1
     return status
+
+
+def _hindsight(scenario, *, strict: bool) -> bool:
+    """Print sources dated after the start outside scripted history; True if that makes the file invalid."""
+    from .scenario.hindsight import hindsight
+
+    found = hindsight(scenario)
+    for problem in found:
+        _out(f"{'' if strict else 'warning: '}{problem}", file=sys.stderr)
+    return strict and bool(found)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -126,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check scenario files; exit 1 with every problem if any is invalid")
     v.add_argument("files", nargs="+")
     v.add_argument("--set", action="append", metavar="KEY.PATH=VALUE")
+    v.add_argument("--strict", action="store_true",
+                   help="sources dated after the start outside scripted history (events) are errors, not warnings")
     v.set_defaults(func=_cmd_validate)
     e = sub.add_parser("explain", help="print every parameter with its value and evidence")
     e.add_argument("scenario")
