@@ -53,7 +53,7 @@ class Calibration:
 
     @property
     def parameters(self) -> list[str]:
-        return [c for c in self.prior.columns if c not in ("world", "seed")]
+        return [c for c in self.prior.columns if c not in ("world", "seed", "spawn_key")]
 
 
 def effective_sample_size(weights: np.ndarray) -> float:
