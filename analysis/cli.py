@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .design import DESIGNS
+from .app_cli import register as register_app
 from .discovery_cli import register as register_discover
 
 __all__ = ["register", "parse_vary"]
@@ -157,7 +158,7 @@ def _friendly(command):
 
 
 def register(subparsers) -> None:
-    """Add ``sweep``, ``plot`` and ``discover`` to the ``zopa`` command's subparsers."""
+    """Add ``sweep``, ``plot``, ``discover`` and ``app`` to the ``zopa`` command's subparsers."""
     s = subparsers.add_parser("sweep", help="simulate an ensemble at every point of a parameter design")
     s.add_argument("scenario")
     s.add_argument("--vary", action="append", required=True, metavar="KEY.PATH=SPEC", help=_VARY_HELP)
@@ -179,3 +180,4 @@ def register(subparsers) -> None:
     p.add_argument("--out", default=None, help="FILE.png|.svg|.pdf for one --kind, or a directory")
     p.set_defaults(func=_friendly(_cmd_plot))
     register_discover(subparsers, _friendly)
+    register_app(subparsers, _friendly)
