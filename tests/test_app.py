@@ -66,7 +66,7 @@ def _browser():
                     "apt-get install -y chromium chromium-driver (.ci/run does it)")
     opts = webdriver.ChromeOptions()
     opts.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1500"):
         opts.add_argument(arg)
     browser = webdriver.Chrome(service=Service(driver), options=opts)
     browser.set_script_timeout(60)
@@ -104,6 +104,16 @@ def _figures(browser) -> list[str]:
     return browser.execute_async_script(_HASH_IMAGES)
 
 
+def _screenshot(browser, path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    for k in range(2, 41):                                           # a few weeks of the live chart
+        browser.find_element(By.XPATH, "//button[.//span[normalize-space()='Step']]").click()
+        _until(browser, f"round {k}", lambda b: f"Step: {k}" in b.find_element(By.TAG_NAME, "body").text)
+    time.sleep(2)
+    browser.save_screenshot(str(path))
+
+
 def test_moving_a_slider_and_resetting_redraws_the_figures(served):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -132,6 +142,8 @@ def test_moving_a_slider_and_resetting_redraws_the_figures(served):
         browser.find_element(By.XPATH, "//button[.//span[normalize-space()='Step']]").click()
         _until(browser, "round 1", lambda b: "Step: 1" in b.find_element(By.TAG_NAME, "body").text)
         _until(browser, "the live chart after a step", lambda b: (h := _figures(b)) and h[0] != after[0])
+        if shot := os.environ.get("ZOPA_DASHBOARD_SCREENSHOT"):        # how docs/images/dashboard.png is made
+            _screenshot(browser, Path(shot))
     finally:
         browser.quit()
 
