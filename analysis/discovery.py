@@ -19,6 +19,7 @@ from .outcomes import Outcome, input_columns, parse_outcome
 
 __all__ = ["discover", "Discovery"]
 
+_STATS = ["coverage", "density", "mass", "res_dim", "n", "k"]
 _NEEDS = "scenario discovery needs the 'discover' extra: pip install 'zopa[discover]'"
 
 
@@ -36,7 +37,8 @@ class Discovery:
         Whether the outcome holds in each row.
     boxes : DataFrame
         One row per PRIM box: ``box`` (from 1), ``coverage``, ``density``, ``mass``, ``n`` (rows in the
-        box), ``k`` (rows of interest in it), ``res_dim`` and ``restricted`` (the parameters it limits).
+        box), ``k`` (rows of interest in it), ``res_dim``, ``restricted`` (the parameters it limits) and
+        ``dropped`` (those ``prune`` freed).
     limits : DataFrame
         One row per box and restricted parameter: ``lower``, ``upper`` (or ``levels``), the parameter's
         ``minimum`` and ``maximum`` over all rows, and the quasi-p value of each limit (Bryant and
@@ -171,8 +173,26 @@ def _prim(x: pd.DataFrame, y: np.ndarray, **options):
         return _peel_boxes(_ema_prim(), x, y, **options)
 
 
+def _weak(qp: dict, names: list[str], prune: float) -> list[str]:
+    """The restrictions whose every quasi-p value (-1: an end left open) exceeds ``prune``, weakest first,
+    leaving at least the strongest restriction."""
+    weakest = {n: min(q for q in qp[n] if q >= 0) for n in names if any(q >= 0 for q in qp.get(n, []))}
+    order = sorted(weakest, key=weakest.get, reverse=True)
+    weak = [n for n in order if weakest[n] > prune]
+    return weak[:-1] if len(weak) == len(names) else weak
+
+
+def _prune(box, step: int, init: pd.DataFrame, prune: float) -> tuple[int, list[str]]:
+    """Drop the box's restrictions that may be chance (quasi-p above ``prune``; Bryant and Lempert 2010)
+    with the Workbench's ``drop_restriction``; the index of the box kept, and the names dropped."""
+    dropped = _weak(box.qp[step], _restricted(box.box_lims[step], init), prune)
+    for name in dropped:
+        box.drop_restriction(name)                  # each adds the wider box to the trajectory
+    return len(box.peeling_trajectory) - 1 if dropped else step, dropped
+
+
 def _peel_boxes(prim, x: pd.DataFrame, y: np.ndarray, *, threshold: float, boxes: int, peel_alpha: float,
-                paste_alpha: float, mass_min: float):
+                paste_alpha: float, mass_min: float, prune: float | None):
     # The Workbench counts rows with y >= threshold as of interest and drops a box whose density is
     # below it; with a tiny threshold the rows of interest are still the ones, every peeled box is kept,
     # and ``_select`` compares the steps with the user's threshold, so a box short of it is shown, flagged.
@@ -183,22 +203,23 @@ def _peel_boxes(prim, x: pd.DataFrame, y: np.ndarray, *, threshold: float, boxes
         box = finder.find_box()
         if box is None or len(box.peeling_trajectory) < 2:
             break                                   # nothing left, or a box that restricts nothing
-        traj = box.peeling_trajectory[["coverage", "density", "mass", "res_dim", "n", "k"]].copy()
+        traj = box.peeling_trajectory[_STATS].copy()
         step = _select(traj, threshold)
         box.select(step)
         traj["selected"] = traj.index == step
-        names = _restricted(box.box_lims[step], finder.box_init)
-        found.append({**traj.loc[step, ["coverage", "density", "mass", "n", "k", "res_dim"]].to_dict(),
-                      "box": k, "restricted": ", ".join(names)})
-        limits += _limit_rows(k, box, step, x, finder.box_init)
+        kept, dropped = _prune(box, step, finder.box_init, prune) if prune is not None else (step, [])
+        names = _restricted(box.box_lims[kept], finder.box_init)
+        found.append({**box.peeling_trajectory.loc[kept, _STATS].to_dict(), "box": k,
+                      "restricted": ", ".join(names), "dropped": ", ".join(dropped)})
+        limits += _limit_rows(k, box, kept, x, finder.box_init)
         trajectories.append(traj)
-        if traj.loc[step, "density"] < threshold:
+        if found[-1]["density"] < threshold:
             break                                   # later boxes would be weaker still
     return _boxes_frame(found), _limits_frame(limits), trajectories
 
 
 def _boxes_frame(rows: list[dict]) -> pd.DataFrame:
-    cols = ["box", "coverage", "density", "mass", "n", "k", "res_dim", "restricted"]
+    cols = ["box", "coverage", "density", "mass", "n", "k", "res_dim", "restricted", "dropped"]
     frame = pd.DataFrame(rows, columns=cols)
     return frame.astype({"box": int, "n": int, "k": int, "res_dim": int}) if len(frame) else frame
 
@@ -211,7 +232,7 @@ def _limits_frame(rows: list[dict]) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ entry point
 def discover(data, outcome: str, *, inputs: list[str] | None = None, threshold: float = 0.8,
              boxes: int = 3, peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
-             tree_depth: int = 3) -> Discovery:
+             prune: float | None = None, tree_depth: int = 3) -> Discovery:
     """Find the regions of the inputs where ``outcome`` holds: PRIM boxes and CART leaves.
 
     Parameters
@@ -232,6 +253,9 @@ def discover(data, outcome: str, *, inputs: list[str] | None = None, threshold: 
     peel_alpha, paste_alpha, mass_min : float, keyword-only
         PRIM's share peeled or pasted per step and the smallest share of rows a box may hold
         (Friedman and Fisher 1999); ``mass_min`` is also the CART leaves' smallest share.
+    prune : float or None, keyword-only
+        If given, drop from each box the restrictions whose quasi-p values all exceed it (0.05, say), as
+        Bryant and Lempert (2010) advise: a smaller, more readable box, usually a little less dense.
     tree_depth : int, keyword-only
         The CART tree's depth.
     """
@@ -244,7 +268,7 @@ def discover(data, outcome: str, *, inputs: list[str] | None = None, threshold: 
                          "rows and not in others")
     x = _inputs(table, list(inputs) if inputs is not None else names)
     found, limits, trajectories = _prim(x, y, threshold=threshold, boxes=boxes, peel_alpha=peel_alpha,
-                                        paste_alpha=paste_alpha, mass_min=mass_min)
+                                        paste_alpha=paste_alpha, mass_min=mass_min, prune=prune)
     from .discovery_tree import tree_boxes
     tree, leaves = tree_boxes(x, y, depth=tree_depth, min_share=mass_min)
     return Discovery(rule.text, x, y, found, limits, trajectories, leaves, threshold, tree)

@@ -39,7 +39,8 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
     directory = Path(args.dir)
     found = discover(_load(directory), args.outcome, threshold=args.threshold, boxes=args.boxes,
-                     peel_alpha=args.peel_alpha, mass_min=args.mass_min, tree_depth=args.tree_depth)
+                     peel_alpha=args.peel_alpha, mass_min=args.mass_min, prune=args.prune,
+                     tree_depth=args.tree_depth)
     print(found.text())
     written = write_figures(found, Path(args.out) if args.out else directory)
     n = len(written)
@@ -56,6 +57,8 @@ def register(subparsers, wrap=lambda f: f) -> None:
     d.add_argument("--boxes", type=int, default=3, help="at most this many PRIM boxes (default 3)")
     d.add_argument("--peel-alpha", type=float, default=0.05, help="share peeled per step (default 0.05)")
     d.add_argument("--mass-min", type=float, default=0.05, help="smallest share of rows in a box (default 0.05)")
+    d.add_argument("--prune", type=float, default=None, metavar="P",
+                   help="drop restrictions whose quasi-p values exceed P, e.g. 0.05 (default: keep all)")
     d.add_argument("--tree-depth", type=int, default=3, help="depth of the CART tree (default 3)")
     d.add_argument("--out", default=None, help="directory for the figures (default: DIR)")
     d.set_defaults(func=wrap(_cmd_discover))

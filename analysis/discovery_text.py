@@ -31,6 +31,8 @@ def _box_lines(d) -> list[str]:
         short = "" if b.density >= d.threshold else f"   (below the threshold {d.threshold:g})"
         lines.append(f"box {b.box}: coverage {_share(b.coverage)}, density {_share(b.density)}, "
                      f"mass {_share(b.mass)} ({b.k} of {b.n} rows), {b.res_dim} restricted{short}")
+        if b.dropped:
+            lines.append(f"  (dropped as possibly chance, quasi-p above --prune: {b.dropped})")
         rows = d.limits[d.limits["box"] == b.box]
         width = max(len(p) for p in rows["parameter"])
         lines += [f"  {r['parameter']:<{width}}  {_limit(r)}{_qp(r)}" for _, r in rows.iterrows()]

@@ -97,6 +97,24 @@ def test_prim_finds_a_planted_box_and_its_statistics_hold():
     assert traj["selected"].sum() == 1 and traj.loc[traj["selected"], "density"].item() >= found.threshold
 
 
+def test_prune_drops_the_restrictions_on_noise():
+    """With a threshold out of reach PRIM peels deep and restricts noise too; pruning at quasi-p 0.05
+    (Bryant and Lempert 2010) leaves the one parameter that matters."""
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(rng.uniform(0, 1, size=(500, 6)), columns=[f"actors.x.p{i}" for i in range(6)])
+    y = (x["actors.x.p0"] > 0.5).to_numpy() ^ (rng.uniform(size=500) < 0.25)
+    options = dict(inputs=list(x.columns), boxes=1, threshold=0.99)
+    raw = analysis.discover(x.assign(hit=y), "hit", **options)
+    pruned = analysis.discover(x.assign(hit=y), "hit", prune=0.05, **options)
+    noise = set(raw.boxes["restricted"].iloc[0].split(", ")) - {"actors.x.p0"}
+    assert noise, "the unpruned box should restrict some noise here"
+    assert pruned.boxes["restricted"].iloc[0] == "actors.x.p0"
+    assert set(pruned.boxes["dropped"].iloc[0].split(", ")) == noise
+    inside = _inside(x, pruned.limits[pruned.limits["box"] == 1])
+    assert pruned.boxes["n"].iloc[0] == inside.sum() and pruned.boxes["k"].iloc[0] == (inside & y).sum()
+    assert "dropped as possibly chance" in pruned.text()
+
+
 def test_prim_keeps_the_widest_step_at_the_threshold():
     x, y = _planted(seed=3)
     y = y | (np.random.default_rng(0).uniform(size=len(y)) < 0.15)       # noise: density < 1 everywhere
