@@ -49,7 +49,7 @@ def tradeoff(d, box: int = 1, *, ax=None) -> Figure:
     b = d.boxes[d.boxes["box"] == box].iloc[0]
     if b["dropped"]:
         ax.scatter([b["coverage"]], [b["density"]], marker="*", s=180, color="black", zorder=5,
-                   label=f"box {box} without {len(b['dropped'].split(', '))} chance restrictions: "
+                   label=f"box {box} without {len(b['dropped'].split(', '))} weak restrictions: "
                          f"coverage {b['coverage']:.0%}, density {b['density']:.0%}")
     ax.axhline(d.threshold, color="0.4", ls="--", lw=1, label=f"density threshold {d.threshold:g}")
     ax.set_xlabel("coverage (share of the rows of interest inside the box)")

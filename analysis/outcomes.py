@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
-import pandas as pd
+# numpy and pandas are imported where they are used: ``zopa --help`` reads OUTCOME_HELP and should not
+# wait for them.
 
 __all__ = ["Outcome", "parse_outcome", "input_columns", "OUTCOME_HELP"]
 
@@ -39,6 +39,8 @@ class Outcome:
     columns: tuple[str, ...]
 
     def __call__(self, table: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
         missing = [c for c in self.columns if c not in table.columns]
         if missing:
             raise ValueError(f"outcome {self.text!r}: found no column {', '.join(missing)}, expected one of "
@@ -47,6 +49,8 @@ class Outcome:
 
 
 def _date(text: str, outcome: str) -> pd.Timestamp:
+    import pandas as pd
+
     try:
         return pd.Timestamp(text)
     except ValueError:
@@ -58,6 +62,8 @@ def _by(match: re.Match, text: str) -> Outcome:
     column = f"{_EVENTS[event]}_date"
 
     def rule(table: pd.DataFrame) -> np.ndarray:
+        import pandas as pd
+
         dates = pd.to_datetime(table[column])
         held = (dates.notna() & (dates <= when)).to_numpy()
         return ~held if negate else held
@@ -73,7 +79,12 @@ def _number(text: str, outcome: str) -> float:
 
 def _compare(match: re.Match, text: str) -> Outcome:
     column, op, value = match.group(1).strip(), _OPS[match.group(2)], _number(match.group(3), text)
-    return Outcome(text, lambda t: op(pd.to_numeric(t[column]).to_numpy(dtype=float), value), (column,))
+
+    def rule(table: pd.DataFrame) -> np.ndarray:
+        import pandas as pd
+
+        return op(pd.to_numeric(table[column]).to_numpy(dtype=float), value)
+    return Outcome(text, rule, (column,))
 
 
 def _boolean(text: str) -> Outcome:
@@ -81,6 +92,8 @@ def _boolean(text: str) -> Outcome:
     column = text[4:].strip() if negate else text
 
     def rule(table: pd.DataFrame) -> np.ndarray:
+        import pandas as pd
+
         values = table[column]
         if not pd.api.types.is_bool_dtype(values):
             raise ValueError(f"outcome {text!r}: found column {column} of type {values.dtype}, expected a "
