@@ -195,3 +195,15 @@ def test_discover_command_bad_input_is_one_clean_error(tmp_path, capsys, argv, m
 def test_discover_command_needs_a_results_directory(tmp_path, capsys):
     assert main(["discover", str(tmp_path), "--outcome", "agreed"]) == 1
     assert "found no sweep.json or record.json" in capsys.readouterr().err
+
+
+def test_discover_command_reads_a_sweep_directory(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    assert main(["sweep", PIE, "--vary", "actors.a.reservation=0:0.9:4", "--vary", "actors.b.reservation=0:0.9:4",
+                 "--runs", "2", "--seed", "1", "--executor", "serial", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["discover", str(out), "--outcome", "p_deal >= 0.5", "--threshold", "0.9", "--boxes", "1",
+                 "--mass-min", "0.1"]) == 0
+    text = capsys.readouterr().out
+    assert "10 of 16 rows (62.5%) of interest; 2 inputs" in text       # r_a + r_b <= 1 at 10 of 16 points
+    assert (out / "discovery-tradeoff-1.png").exists()
