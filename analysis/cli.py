@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .design import DESIGNS
+from .app_cli import register as register_app
+from .discovery_cli import register as register_discover
 
 __all__ = ["register", "parse_vary"]
 
@@ -169,7 +171,8 @@ def _friendly(command):
 
 
 def register(subparsers) -> None:
-    """Add ``sweep``, ``plot``, ``backtest`` and ``calibrate`` to the ``zopa`` command's subparsers."""
+    """Add ``sweep``, ``plot``, ``backtest``, ``calibrate``, ``discover`` and ``app`` to the ``zopa`` command's
+    subparsers."""
     from .history_cli import register as register_history
 
     s = subparsers.add_parser("sweep", help="simulate an ensemble at every point of a parameter design")
@@ -193,3 +196,5 @@ def register(subparsers) -> None:
     p.add_argument("--out", default=None, help="FILE.png|.svg|.pdf for one --kind, or a directory")
     p.set_defaults(func=_friendly(_cmd_plot))
     register_history(subparsers)
+    register_discover(subparsers, _friendly)
+    register_app(subparsers, _friendly)
