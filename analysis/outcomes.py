@@ -25,9 +25,6 @@ _COMPARE = re.compile(r"^(.+?)\s*(>=|<=|>|<)\s*(\S+)$")
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 
 # Columns of Results.outcomes (and Sweep.runs / Sweep.points) that are results, not sampled inputs.
-_NOT_INPUTS = {"world", "seed", "point", "agreed", "blocking", "rounds_to_zopa"}
-_OUTPUT_PREFIXES = ("terms.", "utility.", "reservation.", "p_")
-_OUTPUT_SUFFIXES = ("_round", "_date", "_median", "_lo", "_hi")
 
 
 @dataclass(frozen=True)
@@ -121,10 +118,19 @@ def parse_outcome(text: str) -> Outcome:
     return _boolean(text)
 
 
+def is_input(column: str) -> bool:
+    """Whether a column of zopa's tables is an input: the naming rule is that inputs, and only inputs, are
+    named by their scenario path (``actors.x.erosion``, ``battlefield.p_a``, ``events.0.set...``, a varied
+    top-level key such as ``horizon``), the same path ``--set`` takes."""
+    from ..sim.scenario.schema import Scenario
+
+    head = column.split(".", 1)[0]
+    return head in Scenario.model_fields and head not in ("file", "digest", "name", "title", "description")
+
+
 def is_output(column: str) -> bool:
     """Whether a column of zopa's tables is a result (a round, a date, terms...) rather than an input."""
-    return (column in _NOT_INPUTS or column.startswith(_OUTPUT_PREFIXES)
-            or column.endswith(_OUTPUT_SUFFIXES))
+    return not is_input(column)
 
 
 def input_columns(table: pd.DataFrame) -> list[str]:
