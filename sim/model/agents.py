@@ -6,7 +6,7 @@ import mesa
 import numpy as np
 
 from ..conditions import State, holds
-from .worlds import apply_red_lines
+from .triggers import Book, red_line_floor
 
 __all__ = ["ActorAgent"]
 
@@ -16,7 +16,8 @@ class ActorAgent(mesa.Agent):
 
     Attributes (arrays with one entry per world)
     ----------
-    reservation : what no deal is worth to the actor this round (Fearon's p - c, less erosion).
+    reservation : what no deal is worth to the actor this round (Fearon's p - c, less erosion and the
+        shifts of triggers in force).
     belief : the actor's expected chance of winning a battle (Beta posterior mean), NaN without a prior.
     cum_erosion : reservation lost to erosion so far.
     setbacks : net battles lost by the actor's side (0 for actors on no side).
@@ -31,7 +32,7 @@ class ActorAgent(mesa.Agent):
         a, b = wd.prior[index]
         self.belief = np.full(model.runs, np.nan if np.isnan(a) else a / (a + b))
         self.cum_erosion = np.zeros(model.runs)
-        self.shifted = [np.zeros(model.runs, dtype=bool) for _ in self.actor_spec.shifts]
+        self.book = Book(wd.triggers[index], model.runs)
         self.reservation = self.reserve()
 
     @property
@@ -52,30 +53,36 @@ class ActorAgent(mesa.Agent):
         return [al[:, self.index] for al in self.model.worlds.allowed]
 
     def update(self) -> None:
-        """Learn from this round's battles, pay erosion and, after setbacks, move red lines."""
+        """Learn from this round's battles, pay erosion, then fire or revert triggers (shifts among them)."""
         m, i, wd = self.model, self.index, self.model.worlds
         self.cum_erosion += wd.erosion[:, i]
         if not np.isnan(wd.prior[i, 0]):
             wins = m.a_wins if wd.side[i] > 0 else m.fought - m.a_wins
             a, b = wd.prior[i]
             self.belief = (a + wins) / (a + b + m.fought)
-        for s_i, (threshold, drawn) in enumerate(wd.shifts[i]):
-            due = ~self.shifted[s_i] & (self.setbacks >= threshold)
-            if due.any():
-                apply_red_lines(wd, i, drawn, where=due)
-                self.shifted[s_i] |= due
-                m.zone.stale |= due
+        if self.book.bound:
+            self.reserve()
+            self.book.step(m, i, self.state())
+
+    def state(self) -> State:
+        """What this actor's conditions can see this round."""
+        m = self.model
+        return State(m.runs, m.dates[m.round], m.open_streak, self.setbacks,
+                     net_rounds=m.net_by_round[1:m.round + 1] * m.worlds.side[self.index],
+                     costs=self.cum_erosion, belief=self.belief, reservation=self.reservation,
+                     floor=red_line_floor(m.worlds, self.index), moved=m.moved(), aid=m.worlds.aid)
 
     def reserve(self) -> np.ndarray:
         """This round's reservation in every world: a fixed value or p - c (Fearon 1995), less erosion."""
         wd, i = self.model.worlds, self.index
         p = np.where(np.isnan(wd.war_p[:, i]), self.belief, wd.war_p[:, i])
         war = p - wd.war_cost[:, i]
-        self.reservation = np.where(np.isnan(wd.base[:, i]), war, wd.base[:, i]) - self.cum_erosion
+        self.reservation = np.where(np.isnan(wd.base[:, i]), war, wd.base[:, i]) - self.cum_erosion \
+            + self.book.res_shift
         return self.reservation
 
     def talks(self) -> np.ndarray:
-        """Where this actor's ``talks_when`` holds."""
+        """Where this actor's ``talks_when`` holds, unless a trigger in force opens or closes talks."""
         m = self.model
-        state = State(m.runs, m.dates[m.round], m.open_streak, self.setbacks)
-        return holds(self.actor_spec.talks_when, state)
+        opened, closed = self.book.talks_stance(m.runs)
+        return (holds(m.worlds.talks_when[self.index], self.state()) | opened) & ~closed

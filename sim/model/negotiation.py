@@ -86,6 +86,7 @@ class NegotiationModel(mesa.Model):
         self.a_wins = np.zeros(self.runs)
         self.fought = np.zeros(self.runs)
         self.net_a_losses = np.zeros(self.runs)
+        self.net_by_round = np.zeros((self.spec.horizon + 1, self.runs))   # side A's net losses, per round
         self.open_streak = np.zeros(self.runs, dtype=int)
         self.active = np.ones(self.runs, dtype=bool)
         self.zone = solver.Zone(wd)
@@ -135,6 +136,11 @@ class NegotiationModel(mesa.Model):
             self.a_wins += wins
             self.fought += wd.battles
             self.net_a_losses += wd.battles - 2 * wins
+            self.net_by_round[self.round] = wd.battles - 2 * wins
+
+    def moved(self) -> dict[str, np.ndarray]:
+        """Every trigger's worlds in force, as ``'actor.trigger'`` (for ``moved`` conditions)."""
+        return {k: v for a in self.actor_agents for k, v in a.book.in_force(a.actor_id).items()}
 
     def reservations(self) -> np.ndarray:
         """Reservation utility of every actor in every world this round: (W, n)."""

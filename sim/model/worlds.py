@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..conditions import bind
 from ..events import schedule
 from ..scenario.params import Param
 from ..scenario.schema import Actor, RedLine, Scenario
+from .triggers import bind_triggers
 
 __all__ = ["Worlds", "build_worlds", "stream", "stream_seed", "round_dates", "level_values", "sample_red_lines",
            "apply_red_lines", "allowed_mask"]
@@ -84,9 +86,13 @@ class Worlds:
     side: np.ndarray          # (n,) +1 side A, -1 side B, 0 none
     p_a: np.ndarray           # (W,)
     battles: int
-    shifts: list[list[tuple[int, dict]]]   # per actor: (net setbacks that trigger it, drawn red lines)
+    triggers: list[list]      # per actor: its shifts and triggers, drawn (sim.model.triggers.Bound)
     events: list[tuple[int, str, np.ndarray | list]]  # (round, path, values)
     sampled: dict[str, np.ndarray] = field(default_factory=dict)
+    w_raw: np.ndarray | None = None   # (W, n, kc + kl) weights as drawn, before normalising
+    issue_ids: list[str] = field(default_factory=list)   # range issues then levels issues
+    talks_when: list = field(default_factory=list)       # per actor: its condition, thresholds drawn
+    aid: dict[str, np.ndarray] = field(default_factory=dict)   # patron -> (W,) aid level
 
 
 class _Sampler:
@@ -131,6 +137,7 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
                 w[:, i, j] = sample(a.weights[k], f"actors.{a_id}.weights.{k}")
         for j, k in enumerate(rng_ids):
             ideal[:, i, j] = sample(a.ideal[k], f"actors.{a_id}.ideal.{k}") if k in a.ideal else lo[j]
+    w_raw = w.copy()
     w /= w.sum(axis=2, keepdims=True)
     span = np.maximum(ideal - lo, hi - ideal)
     level_vals = [np.stack([level_values(s.actors[a], k, levels[j]) for a in actors])
@@ -143,8 +150,7 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
                          for a in actors])
         p_a, battles = sample(s.battlefield.p_a, "battlefield.p_a"), s.battlefield.battles_per_round
     ids = (rng_ids, lvl_ids, levels)
-    shifts = [[(sh.after_setbacks, sample_red_lines(sh.red_lines, ids, sample, f"actors.{a}.shifts.{k}.red_lines"))
-               for k, sh in enumerate(s.actors[a].shifts)] for a in actors]
+    triggers = [bind_triggers(a, s.actors[a], ids, sample) for a in actors]
     worlds = Worlds(
         runs=W, actors=actors, range_issues=rng_ids, level_issues=lvl_ids, levels=levels, lo=lo, hi=hi,
         w_range=w[:, :, :kc], w_level=w[:, :, kc:], ideal=ideal, span=span, level_vals=level_vals,
@@ -152,7 +158,9 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
         prior=prior,
         erosion=np.stack([sample(s.actors[a].erosion, f"actors.{a}.erosion") for a in actors], 1),
         discount=np.stack([sample(s.actors[a].discount, f"actors.{a}.discount") for a in actors], 1),
-        side=side, p_a=p_a, battles=battles, shifts=shifts, events=[], sampled=sample.sampled)
+        side=side, p_a=p_a, battles=battles, triggers=triggers, events=[], sampled=sample.sampled,
+        w_raw=w_raw, issue_ids=rng_ids + lvl_ids,
+        talks_when=[bind(s.actors[a].talks_when, sample, f"actors.{a}.talks_when") for a in actors])
     for i, a in enumerate(actors):
         apply_red_lines(worlds, i, sample_red_lines(s.actors[a].red_lines, ids, sample, f"actors.{a}.red_lines"))
     dates = round_dates(s.calendar.start, s.calendar.step, s.horizon + 1)

@@ -12,6 +12,7 @@ from .errors import did_you_mean as _did_you_mean
 from .messages import describe
 from .params import Param, parse_param
 from .schema import Actor, RedLine, Scenario
+from .dynamics_checks import dynamics_problems
 
 __all__ = ["SETTABLE", "cross_check", "suspicious"]
 
@@ -206,6 +207,7 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
         out += [(("actors", actor_id) + loc, m) for loc, m in _check_actor(s, actor_id, actor)]
     out += _check_battlefield(s)
     out += _check_events(s)
+    out += dynamics_problems(s)
     out += [(loc, m) for loc, src in _evidence_refs(s, ()) if (m := _in(src, s.sources, "source"))]
     return out
 

@@ -14,8 +14,8 @@ from ..conditions import Condition, parse_condition
 from .params import Evidence, Param, parse_evidence, parse_param
 
 __all__ = [
-    "PROTOCOLS", "Source", "Calendar", "Issue", "RedLine", "War", "Shift", "Actor",
-    "Battlefield", "Event", "Scenario",
+    "PROTOCOLS", "Source", "Calendar", "Issue", "RedLine", "War", "Shift", "Trigger", "Actor",
+    "Battlefield", "Patron", "Event", "Scenario",
 ]
 
 PROTOCOLS = ("nash", "kalai-smorodinsky", "egalitarian", "alternating-offers", "concession")
@@ -150,6 +150,28 @@ class Shift(_Strict):
     evidence: Ev | None = None
 
 
+class Trigger(_Strict):
+    """Changes to an actor's position from the round its condition ``when`` holds: one-way, or undone
+    once the condition has failed ``revert_after`` rounds in a row."""
+
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]+$")
+    when: Cond
+    red_lines: dict[str, RedLine] = Field(default_factory=dict)
+    reservation_shift: P | None = None
+    weights: dict[str, P] = Field(default_factory=dict)
+    talks: Literal["open", "closed"] | None = None
+    aid: dict[str, P] = Field(default_factory=dict)
+    revert_after: int | None = Field(default=None, ge=1)
+    evidence: Ev | None = None
+
+    @model_validator(mode="after")
+    def _does_something(self) -> "Trigger":
+        if not (self.red_lines or self.reservation_shift is not None or self.weights or self.talks or self.aid):
+            raise ValueError("found a trigger that changes nothing, expected red_lines, reservation_shift, "
+                             "weights, talks or aid")
+        return self
+
+
 class Actor(_Strict):
     label: str | None = None
     color: str | None = None
@@ -162,6 +184,7 @@ class Actor(_Strict):
     discount: P = Field(default_factory=lambda: Param("fixed", (0.95,)))
     talks_when: Cond = Field(default_factory=lambda: Condition("always"))
     shifts: tuple[Shift, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
     evidence: Ev | None = None
 
     @property
@@ -176,6 +199,18 @@ class Battlefield(_Strict):
     side_b: tuple[str, ...]
     p_a: P
     battles_per_round: int = Field(default=1, ge=1)
+    description: str | None = None
+    evidence: Ev | None = None
+
+
+class Patron(_Strict):
+    """A third party whose aid moves one battlefield side's odds and costs; it may also sit at the table as an
+    actor of the same id, or not. Aid is a level per round: 1 is the aid of the start date, 0 none."""
+
+    side: Literal["a", "b"]
+    aid: P = Field(default_factory=lambda: Param("fixed", (1.0,)))
+    odds_elasticity: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    cost_elasticity: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
     description: str | None = None
     evidence: Ev | None = None
 
@@ -201,6 +236,7 @@ class Scenario(_Strict):
     issues: dict[str, Issue] = Field(min_length=1)
     actors: dict[str, Actor] = Field(min_length=2)
     battlefield: Battlefield | None = None
+    patrons: dict[str, Patron] = Field(default_factory=dict)
     events: tuple[Event, ...] = ()
     # Filled in by load_scenario: where it came from and a digest of its content.
     file: str = ""
