@@ -17,7 +17,7 @@ __all__ = ["SETTABLE", "schedule", "apply"]
 SETTABLE = (
     "actors.*.reservation", "actors.*.reservation.war.cost", "actors.*.erosion",
     "actors.*.red_lines.*.min", "actors.*.red_lines.*.max", "actors.*.red_lines.*.allowed",
-    "battlefield.p_a",
+    "battlefield.p_a", "patrons.*.aid",
 )
 
 
@@ -50,6 +50,9 @@ def apply(worlds, path: str, values) -> bool:
     wd, parts = worlds, path.split(".")
     if parts[0] == "battlefield":
         wd.p_a = values
+        return False
+    if parts[0] == "patrons":
+        wd.aid[parts[1]] = np.array(values, dtype=float)
         return False
     i = wd.actors.index(parts[1])
     if parts[2] == "erosion":

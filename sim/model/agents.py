@@ -6,6 +6,7 @@ import mesa
 import numpy as np
 
 from ..conditions import State, holds
+from .dynamics import round_cost
 from .triggers import Book, red_line_floor
 
 __all__ = ["ActorAgent"]
@@ -20,6 +21,7 @@ class ActorAgent(mesa.Agent):
         shifts of triggers in force).
     belief : the actor's expected chance of winning a battle (Beta posterior mean), NaN without a prior.
     cum_erosion : reservation lost to erosion so far.
+    costs : costs of war accumulated so far (Fearon's c, see :mod:`sim.model.dynamics`).
     setbacks : net battles lost by the actor's side (0 for actors on no side).
     red_lo, red_hi : its red lines on the range issues, (W, kc); ``allowed`` per levels issue, (W, L).
     """
@@ -32,6 +34,7 @@ class ActorAgent(mesa.Agent):
         a, b = wd.prior[index]
         self.belief = np.full(model.runs, np.nan if np.isnan(a) else a / (a + b))
         self.cum_erosion = np.zeros(model.runs)
+        self.costs = np.zeros(model.runs)
         self.book = Book(wd.triggers[index], model.runs)
         self.reservation = self.reserve()
 
@@ -56,6 +59,8 @@ class ActorAgent(mesa.Agent):
         """Learn from this round's battles, pay erosion, then fire or revert triggers (shifts among them)."""
         m, i, wd = self.model, self.index, self.model.worlds
         self.cum_erosion += wd.erosion[:, i]
+        if wd.dyn.has_costs:
+            self.costs = wd.dyn.cost_memory[:, i] * self.costs + round_cost(m, i)
         if not np.isnan(wd.prior[i, 0]):
             wins = m.a_wins if wd.side[i] > 0 else m.fought - m.a_wins
             a, b = wd.prior[i]
@@ -69,7 +74,7 @@ class ActorAgent(mesa.Agent):
         m = self.model
         return State(m.runs, m.dates[m.round], m.open_streak, self.setbacks,
                      net_rounds=m.net_by_round[1:m.round + 1] * m.worlds.side[self.index],
-                     costs=self.cum_erosion, belief=self.belief, reservation=self.reservation,
+                     costs=self.cum_erosion + self.costs, belief=self.belief, reservation=self.reservation,
                      floor=red_line_floor(m.worlds, self.index), moved=m.moved(), aid=m.worlds.aid)
 
     def reserve(self) -> np.ndarray:
@@ -78,7 +83,7 @@ class ActorAgent(mesa.Agent):
         p = np.where(np.isnan(wd.war_p[:, i]), self.belief, wd.war_p[:, i])
         war = p - wd.war_cost[:, i]
         self.reservation = np.where(np.isnan(wd.base[:, i]), war, wd.base[:, i]) - self.cum_erosion \
-            + self.book.res_shift
+            - self.costs + self.book.res_shift
         return self.reservation
 
     def talks(self) -> np.ndarray:

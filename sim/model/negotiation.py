@@ -17,6 +17,7 @@ import mesa
 import numpy as np
 
 from .. import events
+from . import dynamics
 from ..engine import solver
 from ..engine.protocols import PROTOCOLS, Concession
 from ..engine.terms import terms_for, utilities_at
@@ -90,6 +91,7 @@ class NegotiationModel(mesa.Model):
         self.open_streak = np.zeros(self.runs, dtype=int)
         self.active = np.ones(self.runs, dtype=bool)
         self.zone = solver.Zone(wd)
+        self.front_history = [] if wd.line is None else [wd.line.copy()]   # the line at every round
         self.actor_agents = [ActorAgent(self, a, i) for i, a in enumerate(wd.actors)]
         self.deal = Ledger(self.runs, len(wd.actors), len(wd.range_issues), len(wd.level_issues))
         self.concession = Concession(self.runs, len(wd.actors), self.spec.concession_step) \
@@ -131,12 +133,18 @@ class NegotiationModel(mesa.Model):
     def _world_moves(self) -> None:
         wd = self.worlds
         self._events_now()
+        observed = dynamics.scripted(self)
+        net = np.zeros(self.runs)
         if wd.battles:
-            wins = self.rng.binomial(wd.battles, wd.p_a)
+            wins = observed if observed is not None else self.rng.binomial(wd.battles, dynamics.battle_odds(wd))
             self.a_wins += wins
             self.fought += wd.battles
-            self.net_a_losses += wd.battles - 2 * wins
-            self.net_by_round[self.round] = wd.battles - 2 * wins
+            net = wd.battles - 2 * wins
+            self.net_a_losses += net
+            self.net_by_round[self.round] = net
+        dynamics.move_front(self, -net)
+        if wd.line is not None:
+            self.front_history.append(wd.line.copy())
 
     def moved(self) -> dict[str, np.ndarray]:
         """Every trigger's worlds in force, as ``'actor.trigger'`` (for ``moved`` conditions)."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..conditions import Condition, State, bind, holds, parse_condition
 from ..engine import solver
+from .dynamics import follow_line
 
 __all__ = ["Bound", "bind_triggers", "Book", "red_line_floor", "reweigh"]
 
@@ -139,6 +140,7 @@ class Book:
     def _save(self, wd, i: int, t: int, where: np.ndarray) -> None:
         s = self.saved[t]
         now = {"red_lo": wd.red_lo[:, i], "red_hi": wd.red_hi[:, i], "w_raw": wd.w_raw[:, i],
+               "rel_lo": wd.rel_lo[:, i], "rel_hi": wd.rel_hi[:, i],
                **{f"allowed.{j}": al[:, i] for j, al in enumerate(wd.allowed)},
                **{f"aid.{p}": wd.aid[p] for p in self.bound[t].aid}}
         for key, value in now.items():
@@ -148,6 +150,9 @@ class Book:
         b, wd, s = self.bound[t], model.worlds, self.saved[t]
         if b.red_lines:
             wd.red_lo[where, i], wd.red_hi[where, i] = s["red_lo"][where], s["red_hi"][where]
+            wd.rel_lo[where, i], wd.rel_hi[where, i] = s["rel_lo"][where], s["rel_hi"][where]
+            if wd.dyn.front is not None:
+                follow_line(wd, where)
             for j, al in enumerate(wd.allowed):
                 al[where, i] = s[f"allowed.{j}"][where]
             model.zone.stale |= where

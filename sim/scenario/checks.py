@@ -11,7 +11,7 @@ from ..events import SETTABLE
 from .errors import did_you_mean as _did_you_mean
 from .messages import describe
 from .params import Param, parse_param
-from .schema import Actor, RedLine, Scenario
+from .schema import Actor, LineRelative, RedLine, Scenario
 from .dynamics_checks import dynamics_problems
 
 __all__ = ["SETTABLE", "cross_check", "suspicious"]
@@ -27,6 +27,8 @@ def _in(name: str, options: Mapping | tuple, what: str) -> str | None:
 
 
 def _check_range_value(value: Any, lo: float, hi: float) -> str | None:
+    if isinstance(value, LineRelative):
+        return None                      # checked against the front (sim.scenario.dynamics_checks)
     if isinstance(value, str):
         return f"found level name {value!r}, expected a number in [{lo:g}, {hi:g}]"
     vlo, vhi = value.bounds()
@@ -57,7 +59,7 @@ def _check_red_line(s: Scenario, issue_id: str, rl: RedLine) -> list[tuple[tuple
         v = getattr(rl, key)
         if v is not None and (m := _check_range_value(v, lo, hi)):
             out.append(((key,), m))
-    if not out and rl.min is not None and rl.max is not None:
+    if not out and isinstance(rl.min, Param) and isinstance(rl.max, Param):
         if rl.min.bounds()[0] > rl.max.bounds()[1] + 1e-12:
             out.append(((), f"found min {rl.min.describe()} > max {rl.max.describe()}, expected min <= max"))
     return out

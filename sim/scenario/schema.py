@@ -6,6 +6,7 @@ Cross-field checks (references between fields) live in :mod:`sim.scenario`.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
@@ -15,7 +16,7 @@ from .params import Evidence, Param, parse_evidence, parse_param
 
 __all__ = [
     "PROTOCOLS", "Source", "Calendar", "Issue", "RedLine", "War", "Shift", "Trigger", "Actor",
-    "Battlefield", "Patron", "Event", "Scenario",
+    "Battlefield", "Front", "Patron", "Costs", "Event", "Observed", "ObservedRound", "LineRelative", "Scenario",
 ]
 
 PROTOCOLS = ("nash", "kalai-smorodinsky", "egalitarian", "alternating-offers", "concession")
@@ -29,12 +30,38 @@ def _ideal(raw: Any) -> Any:
     return raw if isinstance(raw, str) else parse_param(raw)
 
 
+@dataclass(frozen=True)
+class LineRelative:
+    """A red line written relative to the current front line: ``{line: offset}`` (the offset a param)."""
+
+    offset: Param
+
+    def describe(self) -> str:
+        return f"line + {self.offset.describe()}"
+
+    @property
+    def evidence(self):
+        return self.offset.evidence
+
+
+def _line_relative(raw: dict) -> LineRelative:
+    extra = set(map(str, raw)) - {"line", "evidence"}
+    if extra:
+        raise ValueError(f"found keys {sorted(extra)} beside line, expected {{line: offset}}")
+    offset = parse_param(raw["line"])
+    if "evidence" in raw:
+        offset = replace(offset, evidence=parse_evidence(raw["evidence"]))
+    return LineRelative(offset)
+
+
 def _bound(raw: Any) -> Any:
+    if isinstance(raw, dict) and "line" in raw:
+        return _line_relative(raw)
     return None if raw is None else _ideal(raw)
 
 
 Ideal = Annotated[Param | str, BeforeValidator(_ideal)]
-Bound = Annotated[Param | str | None, BeforeValidator(_bound)]
+Bound = Annotated[Param | str | LineRelative | None, BeforeValidator(_bound)]
 
 
 class _Strict(BaseModel):
@@ -172,6 +199,18 @@ class Trigger(_Strict):
         return self
 
 
+class Costs(_Strict):
+    """Per-round costs of war, accumulated with memory: ``C_t = memory * C_(t-1) + k_t``, where
+    ``k_t = per_round * (1 + growth)^(t-1) + per_battle * battles fought``; the reservation falls by ``C_t``
+    (Fearon's c, built up as the war goes on)."""
+
+    per_round: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    per_battle: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    growth: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    memory: P = Field(default_factory=lambda: Param("fixed", (1.0,)))
+    evidence: Ev | None = None
+
+
 class Actor(_Strict):
     label: str | None = None
     color: str | None = None
@@ -185,11 +224,23 @@ class Actor(_Strict):
     talks_when: Cond = Field(default_factory=lambda: Condition("always"))
     shifts: tuple[Shift, ...] = ()
     triggers: tuple[Trigger, ...] = ()
+    costs: Costs | None = None
     evidence: Ev | None = None
 
     @property
     def war(self) -> War | None:
         return self.reservation.war if isinstance(self.reservation, WarReservation) else None
+
+
+class Front(_Strict):
+    """A range issue tied to the battlefield: each battle side A wins moves the line ``per_battle`` towards
+    ``a_wins_toward`` (each one it loses, back); red lines may be written relative to the line."""
+
+    issue: str
+    start: P
+    per_battle: P
+    a_wins_toward: Literal["lo", "hi"]
+    evidence: Ev | None = None
 
 
 class Battlefield(_Strict):
@@ -199,6 +250,7 @@ class Battlefield(_Strict):
     side_b: tuple[str, ...]
     p_a: P
     battles_per_round: int = Field(default=1, ge=1)
+    front: Front | None = None
     description: str | None = None
     evidence: Ev | None = None
 
@@ -220,7 +272,29 @@ class Event(_Strict):
 
     date: dt.date
     set: dict[str, Any]
+    observed: bool = False
     note: str | None = None
+    evidence: Ev | None = None
+
+
+class ObservedRound(_Strict):
+    """What was observed in the round dated on or after ``date``: battles won by side A, the front line,
+    patrons' aid levels."""
+
+    date: dt.date
+    a_wins: int | None = Field(default=None, ge=0)
+    line: float | None = None
+    aid: dict[str, float] = Field(default_factory=dict)
+    note: str | None = None
+    evidence: Ev | None = None
+
+
+class Observed(_Strict):
+    """Scripted history: every world replays these rounds up to ``until``; the model simulates after it."""
+
+    until: dt.date
+    rounds: tuple[ObservedRound, ...] = Field(min_length=1)
+    description: str | None = None
     evidence: Ev | None = None
 
 
@@ -238,6 +312,7 @@ class Scenario(_Strict):
     battlefield: Battlefield | None = None
     patrons: dict[str, Patron] = Field(default_factory=dict)
     events: tuple[Event, ...] = ()
+    observed: Observed | None = None
     # Filled in by load_scenario: where it came from and a digest of its content.
     file: str = ""
     digest: str = ""
