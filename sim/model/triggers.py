@@ -32,6 +32,7 @@ class Bound:
     talks: str | None = None
     aid: dict = field(default_factory=dict)          # patron -> (W,) level
     revert_after: int | None = None
+    fixed: bool = True          # every threshold the same in all worlds (no distribution drawn)
 
 
 def bind_triggers(actor_id: str, actor, ids: tuple, sample) -> list[Bound]:
@@ -50,7 +51,8 @@ def bind_triggers(actor_id: str, actor, ids: tuple, sample) -> list[Bound]:
             sample_red_lines(tr.red_lines, ids, sample, f"{path}.red_lines"),
             None if tr.reservation_shift is None else sample(tr.reservation_shift, f"{path}.reservation_shift"),
             {i: sample(w, f"{path}.weights.{i}") for i, w in tr.weights.items()},
-            tr.talks, {p: sample(v, f"{path}.aid.{p}") for p, v in tr.aid.items()}, tr.revert_after))
+            tr.talks, {p: sample(v, f"{path}.aid.{p}") for p, v in tr.aid.items()}, tr.revert_after,
+            all(p.fixed for _, p in tr.when.params())))
     return out
 
 
@@ -90,6 +92,7 @@ class Book:
         self.off = [np.zeros(runs, dtype=int) for _ in bound]
         self.saved: list[dict] = [{} for _ in bound]
         self.res_shift = np.zeros(runs)
+        self.fired_at = [np.full(runs, -1) for _ in bound]   # round each trigger last fired in each world
 
     def in_force(self, actor_id: str) -> dict[str, np.ndarray]:
         return {f"{actor_id}.{b.name}": on for b, on in zip(self.bound, self.on)}
@@ -115,6 +118,7 @@ class Book:
                 back = self.on[t] & (self.off[t] >= b.revert_after)
             if fire.any():
                 self._fire(model, i, t, fire)
+                self.fired_at[t][fire] = model.round
             if back.any():
                 self._revert(model, i, t, back)
 
