@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -181,25 +182,39 @@ def references(cond: Condition) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class State:
-    """What a condition can see in a round, for one actor in every world (arrays of shape (W,))."""
+    """What a condition can see in a round, for one actor in every world (arrays of shape (W,)).
+
+    What costs time to compute (the red lines' worst deal, other actors' triggers) is passed as a function
+    and computed only if a condition asks for it.
+    """
 
     runs: int
     date: np.datetime64       # the round's calendar date
     open_streak: np.ndarray   # rounds the zone has been open in a row
     setbacks: np.ndarray      # net battles lost by the actor's side, all rounds so far
-    net_rounds: np.ndarray | None = None   # (rounds so far, W): net battles lost by the side, per round
+    net_rounds: np.ndarray | None = None   # (rounds so far, W): net battles lost by side A, per round
+    side: int = 0                          # +1 side A, -1 side B, 0 none
     costs: np.ndarray | None = None        # accumulated costs of war (Fearon's c)
     belief: np.ndarray | None = None       # expected chance of winning a battle
     reservation: np.ndarray | None = None
-    floor: np.ndarray | None = None        # the worst utility the actor's own red lines still allow
-    moved: Mapping[str, np.ndarray] = field(default_factory=dict)   # 'actor.trigger' -> in force
+    floor_of: Callable[[], np.ndarray] | None = None     # the worst utility its own red lines still allow
+    moved_of: Callable[[], Mapping[str, np.ndarray]] | None = None   # 'actor.trigger' -> in force
     aid: Mapping[str, np.ndarray] = field(default_factory=dict)     # patron -> aid level
 
+    @cached_property
+    def floor(self) -> np.ndarray | None:
+        return None if self.floor_of is None else self.floor_of()
+
+    @cached_property
+    def moved(self) -> Mapping[str, np.ndarray]:
+        return {} if self.moved_of is None else self.moved_of()
+
     def window(self, rounds: int) -> tuple[np.ndarray, bool]:
-        """Net battles lost over the last ``rounds`` rounds, and whether that many rounds have passed."""
+        """Net battles lost by the actor's side over the last ``rounds`` rounds, and whether that many
+        rounds have passed."""
         if self.net_rounds is None or len(self.net_rounds) == 0:
             return np.zeros(self.runs), False
-        return self.net_rounds[-rounds:].sum(axis=0), len(self.net_rounds) >= rounds
+        return self.side * self.net_rounds[-rounds:].sum(axis=0), len(self.net_rounds) >= rounds
 
 
 def _nan_false(x: np.ndarray | None, runs: int) -> np.ndarray:

@@ -130,7 +130,7 @@ def move_front(model, net_a_wins: np.ndarray) -> None:
     else:
         new = wd.line + dyn.front_sign * step * net_a_wins
     new = np.clip(new, wd.lo[dyn.front], wd.hi[dyn.front])
-    moved = new != wd.line
+    moved = (new != wd.line) & model.active      # settled worlds keep the red lines of their deal
     wd.line = new
     if moved.any():
         follow_line(wd, moved, model.zone.stale)

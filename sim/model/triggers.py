@@ -142,13 +142,18 @@ class Book:
         self.on[t] |= where
 
     def _save(self, wd, i: int, t: int, where: np.ndarray) -> None:
-        s = self.saved[t]
-        now = {"red_lo": wd.red_lo[:, i], "red_hi": wd.red_hi[:, i], "w_raw": wd.w_raw[:, i],
-               "rel_lo": wd.rel_lo[:, i], "rel_hi": wd.rel_hi[:, i],
-               **{f"allowed.{j}": al[:, i] for j, al in enumerate(wd.allowed)},
-               **{f"aid.{p}": wd.aid[p] for p in self.bound[t].aid}}
+        s, b = self.saved[t], self.bound[t]
+        now = {f"aid.{p}": wd.aid[p] for p in b.aid}
+        if b.red_lines:
+            now |= {"red_lo": wd.red_lo[:, i], "red_hi": wd.red_hi[:, i], "rel_lo": wd.rel_lo[:, i],
+                    "rel_hi": wd.rel_hi[:, i], **{f"allowed.{j}": al[:, i] for j, al in enumerate(wd.allowed)}}
+        if b.weights:
+            now["w_raw"] = wd.w_raw[:, i]
         for key, value in now.items():
-            s.setdefault(key, value.copy())[where] = value[where]
+            if key in s:
+                s[key][where] = value[where]
+            else:
+                s[key] = value.copy()
 
     def _revert(self, model, i: int, t: int, where: np.ndarray) -> None:
         b, wd, s = self.bound[t], model.worlds, self.saved[t]
