@@ -87,7 +87,7 @@ def _evidence(scenario: Scenario, ev: Evidence | None) -> str:
     if ev is None:
         return "NONE (no evidence given)"
     src = scenario.sources.get(ev.source) if ev.source else None
-    return ev.describe() + (f" (source dated {src.date})" if src is not None and src.date else "")
+    return ev.describe().strip() + (f" (source dated {src.date})" if src is not None and src.date else "")
 
 
 def scripted(scenario: Scenario, path: str) -> bool:
