@@ -109,13 +109,14 @@ class Book:
 
     def step(self, model, i: int, state: State) -> None:
         """Fire the triggers whose condition holds, and revert those whose condition has failed long enough."""
+        live = model.active                  # a deal ends a world: positions there no longer move
         for t, b in enumerate(self.bound):
             h = holds(b.when, state)
-            fire = ~self.on[t] & h
+            fire = ~self.on[t] & h & live
             back = np.zeros_like(fire)
             if b.revert_after is not None:
                 self.off[t] = np.where(self.on[t] & ~h, self.off[t] + 1, 0)
-                back = self.on[t] & (self.off[t] >= b.revert_after)
+                back = self.on[t] & (self.off[t] >= b.revert_after) & live
             if fire.any():
                 self._fire(model, i, t, fire)
                 self.fired_at[t][fire] = model.round
