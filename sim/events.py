@@ -17,7 +17,7 @@ __all__ = ["SETTABLE", "schedule", "apply"]
 SETTABLE = (
     "actors.*.reservation", "actors.*.reservation.war.cost", "actors.*.erosion",
     "actors.*.red_lines.*.min", "actors.*.red_lines.*.max", "actors.*.red_lines.*.allowed",
-    "battlefield.p_a", "mediation",
+    "battlefield.p_a", "mediation", "patrons.*.aid",
 )
 
 
@@ -53,6 +53,9 @@ def apply(worlds, path: str, values) -> bool:
         return False
     if parts[0] == "mediation":
         wd.mediation = values
+        return False
+    if parts[0] == "patrons":
+        wd.aid[parts[1]] = np.array(values, dtype=float)
         return False
     i = wd.actors.index(parts[1])
     if parts[2] == "erosion":

@@ -155,6 +155,8 @@ def _history(model: NegotiationModel) -> pd.DataFrame:
     cols["zopa_width"] = order(stack["zopa_width"])
     for i, a in enumerate(wd.actors):
         cols[f"reservation.{a}"] = order(res[:, :, i])
+    if model.front_history:     # territory held: the front line at every round
+        cols[f"front.{wd.range_issues[wd.dyn.front]}"] = order(np.stack(model.front_history[:R]))
     cols["talks"] = order(stack["talks"])
     cols["agreed"] = order(stack["agreed"])
     cols["state"] = pd.Categorical.from_codes(order(stack["state"]), categories=list(STATES))

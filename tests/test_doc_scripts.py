@@ -33,3 +33,9 @@ def test_gallery_is_generated_from_every_scenario(tmp_path):
         assert (tmp_path / "gallery" / scenario.stem / "survival.png").stat().st_size > 5_000
     linked = [line.split("](")[1].rstrip(")") for line in page.splitlines() if line.startswith("![")]
     assert linked and all((tmp_path / p).exists() for p in linked)
+
+
+def test_december_2022_dynamics_example():
+    text = run("docs/examples/december_2022_dynamics.py", env={"ZOPA_EXAMPLE_RUNS": "200"})
+    assert "as written" in text and "every cost doubled" in text
+    assert "on a scripted event or a fixed threshold" in text and "Monte Carlo error" in text

@@ -179,9 +179,19 @@ def test_zopa_run_twice_is_byte_identical(tmp_path, capsys):
         outs.append(capsys.readouterr().out.replace(str(tmp_path / name), "DIR"))
     assert outs[0] == outs[1]
     assert "ZOPA opens by the horizon" in outs[0]
-    assert "most frequent blocker       russia and ukraine" in outs[0]
+    assert "most frequent blocker       russia (in 100% of worlds without a deal" in outs[0]
     for f in ("outcomes.parquet", "history.parquet"):
         assert (tmp_path / "one" / f).read_bytes() == (tmp_path / "two" / f).read_bytes()
+
+
+def test_summary_names_tied_blockers(tmp_path):
+    """Red lines that never meet: both actors block in every world, and the summary names the tie."""
+    data = two_party(horizon=2)
+    data["actors"]["a"]["red_lines"] = {"share": {"min": 0.8}}
+    data["actors"]["b"]["red_lines"] = {"share": {"max": 0.5}}
+    from zopa.sim.results import summary_text
+    text = summary_text(run(tmp_path, data, runs=20, seed=1))
+    assert "most frequent blocker       a and b (each in 100% of worlds without a deal at the horizon)" in text
 
 
 def test_zopa_run_bad_input_is_a_message_not_a_traceback(tmp_path, capsys):

@@ -6,7 +6,8 @@ import mesa
 import numpy as np
 
 from ..conditions import State, holds
-from .worlds import apply_red_lines
+from .dynamics import round_cost
+from .triggers import Book, red_line_floor
 
 __all__ = ["ActorAgent"]
 
@@ -16,9 +17,11 @@ class ActorAgent(mesa.Agent):
 
     Attributes (arrays with one entry per world)
     ----------
-    reservation : what no deal is worth to the actor this round (Fearon's p - c, less erosion).
+    reservation : what no deal is worth to the actor this round (Fearon's p - c, less erosion and the
+        shifts of triggers in force).
     belief : the actor's expected chance of winning a battle (Beta posterior mean), NaN without a prior.
     cum_erosion : reservation lost to erosion so far.
+    costs : costs of war accumulated so far (Fearon's c, see :mod:`sim.model.dynamics`).
     setbacks : net battles lost by the actor's side (0 for actors on no side).
     red_lo, red_hi : its red lines on the range issues, (W, kc); ``allowed`` per levels issue, (W, L).
     """
@@ -31,7 +34,8 @@ class ActorAgent(mesa.Agent):
         a, b = wd.prior[index]
         self.belief = np.full(model.runs, np.nan if np.isnan(a) else a / (a + b))
         self.cum_erosion = np.zeros(model.runs)
-        self.shifted = [np.zeros(model.runs, dtype=bool) for _ in self.actor_spec.shifts]
+        self.costs = np.zeros(model.runs)
+        self.book = Book(wd.triggers[index], model.runs)
         self.reservation = self.reserve()
 
     @property
@@ -52,31 +56,40 @@ class ActorAgent(mesa.Agent):
         return [al[:, self.index] for al in self.model.worlds.allowed]
 
     def update(self) -> None:
-        """Learn from this round's battles, pay erosion and, after setbacks, move red lines."""
+        """Learn from this round's battles, pay erosion, then fire or revert triggers (shifts among them)."""
         m, i, wd = self.model, self.index, self.model.worlds
-        self.cum_erosion += wd.erosion[:, i] * m.erosion_factor()
+        scale = m.erosion_factor()       # a partial deal in force scales the costs of war
+        self.cum_erosion += wd.erosion[:, i] * scale
+        if wd.dyn.has_costs:
+            self.costs = wd.dyn.cost_memory[:, i] * self.costs + round_cost(m, i) * scale
         if not np.isnan(wd.prior[i, 0]):
             wins = m.a_wins if wd.side[i] > 0 else m.fought - m.a_wins
             a, b = wd.prior[i]
             self.belief = (a + wins) / (a + b + m.fought)
-        for s_i, (threshold, drawn) in enumerate(wd.shifts[i]):
-            due = ~self.shifted[s_i] & (self.setbacks >= threshold)
-            if due.any():
-                apply_red_lines(wd, i, drawn, where=due)
-                self.shifted[s_i] |= due
-                m.red_lines_moved(due)
+        if self.book.bound:
+            self.reserve()
+            self.book.step(m, i, self.state())
+
+    def state(self) -> State:
+        """What this actor's conditions can see this round."""
+        m = self.model
+        return State(m.runs, m.dates[m.round], m.open_streak, self.setbacks,
+                     net_rounds=m.net_by_round[1:m.round + 1], side=int(m.worlds.side[self.index]),
+                     costs=self.cum_erosion + self.costs, belief=self.belief, reservation=self.reservation,
+                     floor_of=lambda: red_line_floor(m.worlds, self.index), moved_of=m.moved, aid=m.worlds.aid,
+                     failed_talks=m.deal.failed_talks, mediation=m.worlds.mediation)
 
     def reserve(self) -> np.ndarray:
         """This round's reservation in every world: a fixed value or p - c (Fearon 1995), less erosion."""
         wd, i = self.model.worlds, self.index
         p = np.where(np.isnan(wd.war_p[:, i]), self.belief, wd.war_p[:, i])
         war = p - wd.war_cost[:, i]
-        self.reservation = np.where(np.isnan(wd.base[:, i]), war, wd.base[:, i]) - self.cum_erosion
+        self.reservation = np.where(np.isnan(wd.base[:, i]), war, wd.base[:, i]) - self.cum_erosion \
+            - self.costs + self.book.res_shift
         return self.reservation
 
     def talks(self) -> np.ndarray:
-        """Where this actor's ``talks_when`` holds."""
+        """Where this actor's ``talks_when`` holds, unless a trigger in force opens or closes talks."""
         m = self.model
-        state = State(m.runs, m.dates[m.round], m.open_streak, self.setbacks, m.deal.failed_talks,
-                      m.worlds.mediation)
-        return holds(self.actor_spec.talks_when, state)
+        opened, closed = self.book.talks_stance(m.runs)
+        return (holds(m.worlds.talks_when[self.index], self.state()) | opened) & ~closed

@@ -18,6 +18,7 @@ import mesa
 import numpy as np
 
 from .. import events
+from . import dynamics
 from ..engine import solver
 from ..engine.protocols import PROTOCOLS, Concession
 from ..engine.terms import terms_for, utilities_at
@@ -88,9 +89,11 @@ class NegotiationModel(mesa.Model):
         self.a_wins = np.zeros(self.runs)
         self.fought = np.zeros(self.runs)
         self.net_a_losses = np.zeros(self.runs)
+        self.net_by_round = np.zeros((self.spec.horizon + 1, self.runs))   # side A's net losses, per round
         self.open_streak = np.zeros(self.runs, dtype=int)
         self.active = np.ones(self.runs, dtype=bool)
         self.zone = solver.Zone(wd)
+        self.front_history = [] if wd.line is None else [wd.line.copy()]   # the line at every round
         self.actor_agents = [ActorAgent(self, a, i) for i, a in enumerate(wd.actors)]
         self.deal = Ledger(self.runs, len(wd.actors), len(wd.range_issues), len(wd.level_issues))
         self.concession = self._concession()
@@ -153,14 +156,26 @@ class NegotiationModel(mesa.Model):
         wd = self.worlds
         self._events_now()
         self._relapses()
+        observed = dynamics.scripted(self)
+        net = np.zeros(self.runs)
         if wd.battles:
             fought = wd.battles
-            if wd.partial or wd.relapse is not None:   # partial deals and settlements stop battles
+            if observed is None and (wd.partial or wd.relapse is not None):
+                # partial deals and settlements stop battles (drawn from their own stream)
                 fought = self.partial_rng.binomial(wd.battles, self.battle_share())
-            wins = self.rng.binomial(fought, wd.p_a)
+            wins = observed if observed is not None else self.rng.binomial(fought, dynamics.battle_odds(wd))
             self.a_wins += wins
             self.fought += fought
-            self.net_a_losses += fought - 2 * wins
+            net = fought - 2 * wins
+            self.net_a_losses += net
+            self.net_by_round[self.round] = net
+        dynamics.move_front(self, -net)
+        if wd.line is not None:
+            self.front_history.append(wd.line.copy())
+
+    def moved(self) -> dict[str, np.ndarray]:
+        """Every trigger's worlds in force, as ``'actor.trigger'`` (for ``moved`` conditions)."""
+        return {k: v for a in self.actor_agents for k, v in a.book.in_force(a.actor_id).items()}
 
     def battle_share(self) -> np.ndarray:
         """Share of battles fought this round: 1 at war, the partial deal's share while one holds, 0 settled."""

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..conditions import bind
 from ..events import schedule
 from ..scenario.params import Param
-from ..scenario.schema import Actor, RedLine, Scenario
+from ..scenario.schema import Actor, LineRelative, RedLine, Scenario
+from .dynamics import build_dynamics
+from .triggers import bind_triggers
 
 __all__ = ["Worlds", "build_worlds", "stream", "stream_seed", "round_dates", "level_values", "sample_red_lines",
            "apply_red_lines", "allowed_mask"]
@@ -84,9 +87,17 @@ class Worlds:
     side: np.ndarray          # (n,) +1 side A, -1 side B, 0 none
     p_a: np.ndarray           # (W,)
     battles: int
-    shifts: list[list[tuple[int, dict]]]   # per actor: (net setbacks that trigger it, drawn red lines)
+    triggers: list[list]      # per actor: its shifts and triggers, drawn (sim.model.triggers.Bound)
     events: list[tuple[int, str, np.ndarray | list]]  # (round, path, values)
     sampled: dict[str, np.ndarray] = field(default_factory=dict)
+    w_raw: np.ndarray | None = None   # (W, n, kc + kl) weights as drawn, before normalising
+    issue_ids: list[str] = field(default_factory=list)   # range issues then levels issues
+    talks_when: list = field(default_factory=list)       # per actor: its condition, thresholds drawn
+    aid: dict[str, np.ndarray] = field(default_factory=dict)   # patron -> (W,) aid level
+    dyn: object = None        # costs, front, patrons, scripted history (sim.model.dynamics.Dynamics)
+    line: np.ndarray | None = None   # (W,) the front line, on the issue tied to the battlefield
+    rel_lo: np.ndarray | None = None  # (W, n, kc) red lines relative to the line (nan: absolute)
+    rel_hi: np.ndarray | None = None
     mediation: np.ndarray | None = None   # (W,) a mediator's or patron's pressure for talks, set by events
     partial: dict[str, "PartialSpec"] = field(default_factory=dict)
     relapse: "RelapseSpec | None" = None
@@ -156,6 +167,7 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
                 w[:, i, j] = sample(a.weights[k], f"actors.{a_id}.weights.{k}")
         for j, k in enumerate(rng_ids):
             ideal[:, i, j] = sample(a.ideal[k], f"actors.{a_id}.ideal.{k}") if k in a.ideal else lo[j]
+    w_raw = w.copy()
     w /= w.sum(axis=2, keepdims=True)
     span = np.maximum(ideal - lo, hi - ideal)
     level_vals = [np.stack([level_values(s.actors[a], k, levels[j]) for a in actors])
@@ -168,8 +180,7 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
                          for a in actors])
         p_a, battles = sample(s.battlefield.p_a, "battlefield.p_a"), s.battlefield.battles_per_round
     ids = (rng_ids, lvl_ids, levels)
-    shifts = [[(sh.after_setbacks, sample_red_lines(sh.red_lines, ids, sample, f"actors.{a}.shifts.{k}.red_lines"))
-               for k, sh in enumerate(s.actors[a].shifts)] for a in actors]
+    triggers = [bind_triggers(a, s.actors[a], ids, sample) for a in actors]
     worlds = Worlds(
         runs=W, actors=actors, range_issues=rng_ids, level_issues=lvl_ids, levels=levels, lo=lo, hi=hi,
         w_range=w[:, :, :kc], w_level=w[:, :, kc:], ideal=ideal, span=span, level_vals=level_vals,
@@ -177,10 +188,14 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
         prior=prior,
         erosion=np.stack([sample(s.actors[a].erosion, f"actors.{a}.erosion") for a in actors], 1),
         discount=np.stack([sample(s.actors[a].discount, f"actors.{a}.discount") for a in actors], 1),
-        side=side, p_a=p_a, battles=battles, shifts=shifts, events=[], sampled=sample.sampled)
+        side=side, p_a=p_a, battles=battles, triggers=triggers, events=[], sampled=sample.sampled,
+        w_raw=w_raw, issue_ids=rng_ids + lvl_ids,
+        talks_when=[bind(s.actors[a].talks_when, sample, f"actors.{a}.talks_when") for a in actors])
+    dates = round_dates(s.calendar.start, s.calendar.step, s.horizon + 1)
+    worlds.rel_lo, worlds.rel_hi = np.full((W, n, kc), np.nan), np.full((W, n, kc), np.nan)
+    worlds.dyn = build_dynamics(s, worlds, sample, root, dates)
     for i, a in enumerate(actors):
         apply_red_lines(worlds, i, sample_red_lines(s.actors[a].red_lines, ids, sample, f"actors.{a}.red_lines"))
-    dates = round_dates(s.calendar.start, s.calendar.step, s.horizon + 1)
     worlds.events = schedule(s.events, dates, sample)
     worlds.mediation = np.zeros(W)
     worlds.partial = {name: _partial(s, worlds, name, pd, sample) for name, pd in s.partial_deals.items()}
@@ -195,11 +210,19 @@ def sample_red_lines(red_lines: dict, wd_ids: tuple, sample, path: str) -> dict:
     out = {}
     for k, rl in red_lines.items():
         if k in rng_ids:
-            out[k] = ("range", sample(rl.min, f"{path}.{k}.min") if rl.min is not None else None,
-                      sample(rl.max, f"{path}.{k}.max") if rl.max is not None else None)
+            out[k] = ("range", _bound(rl.min, sample, f"{path}.{k}.min"), _bound(rl.max, sample, f"{path}.{k}.max"))
         else:
             out[k] = ("levels", allowed_mask(rl, levels[lvl_ids.index(k)]))
     return out
+
+
+def _bound(b, sample, path: str):
+    """A drawn bound: None, an array, or ("line", offsets) for a bound relative to the front line."""
+    if b is None:
+        return None
+    if isinstance(b, LineRelative):
+        return ("line", sample(b.offset, f"{path}.line"))
+    return sample(b, path)
 
 
 def apply_red_lines(wd: "Worlds", i: int, drawn: dict, where=slice(None)) -> None:
@@ -207,10 +230,16 @@ def apply_red_lines(wd: "Worlds", i: int, drawn: dict, where=slice(None)) -> Non
     for k, value in drawn.items():
         if value[0] == "range":
             j = wd.range_issues.index(k)
-            if value[1] is not None:
-                wd.red_lo[where, i, j] = value[1][where]
-            if value[2] is not None:
-                wd.red_hi[where, i, j] = value[2][where]
+            for bound, red, rel in ((value[1], wd.red_lo, wd.rel_lo), (value[2], wd.red_hi, wd.rel_hi)):
+                if bound is None:
+                    continue
+                if isinstance(bound, tuple):
+                    rel[where, i, j] = bound[1][where]
+                    red[where, i, j] = np.clip(wd.line[where] + bound[1][where], wd.lo[j], wd.hi[j])
+                else:
+                    red[where, i, j] = bound[where]
+                    if rel is not None:
+                        rel[where, i, j] = np.nan
         else:
             wd.allowed[wd.level_issues.index(k)][where, i, :] = value[1]
 

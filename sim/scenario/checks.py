@@ -11,7 +11,8 @@ from ..events import SETTABLE
 from .errors import did_you_mean as _did_you_mean
 from .messages import describe
 from .params import Param, parse_param
-from .schema import Actor, RedLine, Scenario, last_date
+from .dynamics_checks import dynamics_problems
+from .schema import Actor, LineRelative, RedLine, Scenario, last_date
 
 __all__ = ["SETTABLE", "cross_check", "suspicious"]
 
@@ -26,6 +27,8 @@ def _in(name: str, options: Mapping | tuple, what: str) -> str | None:
 
 
 def _check_range_value(value: Any, lo: float, hi: float) -> str | None:
+    if isinstance(value, LineRelative):
+        return None                      # checked against the front (sim.scenario.dynamics_checks)
     if isinstance(value, str):
         return f"found level name {value!r}, expected a number in [{lo:g}, {hi:g}]"
     vlo, vhi = value.bounds()
@@ -56,7 +59,7 @@ def _check_red_line(s: Scenario, issue_id: str, rl: RedLine) -> list[tuple[tuple
         v = getattr(rl, key)
         if v is not None and (m := _check_range_value(v, lo, hi)):
             out.append(((key,), m))
-    if not out and rl.min is not None and rl.max is not None:
+    if not out and isinstance(rl.min, Param) and isinstance(rl.max, Param):
         if rl.min.bounds()[0] > rl.max.bounds()[1] + 1e-12:
             out.append(((), f"found min {rl.min.describe()} > max {rl.max.describe()}, expected min <= max"))
     return out
@@ -325,6 +328,7 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
     out += _check_battlefield(s)
     out += _check_events(s)
     out += _check_status_quo(s) + _check_partial_deals(s) + _check_relapse(s)
+    out += dynamics_problems(s)
     out += [(loc, m) for loc, src in _evidence_refs(s, ()) if (m := _in(src, s.sources, "source"))]
     return out
 

@@ -7,9 +7,9 @@ from typing import Any, Iterator
 from pydantic import BaseModel
 
 from .params import Evidence, Param
-from .schema import Scenario
+from .schema import LineRelative, Scenario
 
-__all__ = ["explain", "parameters"]
+__all__ = ["explain", "parameters", "scripted"]
 
 _DEFAULT = Evidence(note="default value")
 
@@ -26,7 +26,7 @@ def _fmt(value: Any) -> str:
 
 def parameters(obj: Any, path: str = "") -> Iterator[tuple[str, str, Evidence | None]]:
     """Yield (dotted path, value, evidence) for every leaf parameter, inheriting the nearest evidence."""
-    if isinstance(obj, Param):
+    if isinstance(obj, (Param, LineRelative)):
         yield path, obj.describe(), obj.evidence
         return
     if isinstance(obj, BaseModel):
@@ -65,13 +65,43 @@ def explain(scenario: Scenario) -> str:
         lines.append("")
     rows = [(p, v, ev) for p, v, ev in parameters(scenario)
             if not p.startswith(("name", "calendar", "horizon", "protocol", "concession_step"))
-            and not p.endswith((".description", ".unit"))]
-    missing = 0
+            and not p.endswith((".description", ".unit"))
+            and not (p.endswith(".observed") and v.startswith("False"))]
+    missing = late = 0
     lines.append("Parameters:")
     for path, value, ev in rows:
         if ev is None:
             missing += 1
         lines.append(f"  {path} = {value}")
-        lines.append(f"      evidence: {ev.describe() if ev else 'NONE (no evidence given)'}")
-    lines += ["", f"{len(rows)} parameters, {missing} without evidence."]
+        lines.append(f"      evidence: {_evidence(scenario, ev)}")
+        if (flag := _late(scenario, path, ev)) is not None:
+            late += 1
+            lines.append(f"      ! {flag}")
+    lines += ["", f"{len(rows)} parameters, {missing} without evidence, {late} resting on a source dated after "
+                  f"the start ({scenario.calendar.start}) outside scripted history."]
     return "\n".join(lines)
+
+
+def _evidence(scenario: Scenario, ev: Evidence | None) -> str:
+    """The evidence, with the date of its source."""
+    if ev is None:
+        return "NONE (no evidence given)"
+    src = scenario.sources.get(ev.source) if ev.source else None
+    return ev.describe().strip() + (f" (source dated {src.date})" if src is not None and src.date else "")
+
+
+def scripted(scenario: Scenario, path: str) -> bool:
+    """Whether a parameter belongs to scripted history: under ``observed`` or an event marked observed."""
+    parts = path.split(".")
+    if parts[0] == "observed":
+        return True
+    return parts[0] == "events" and len(parts) > 1 and parts[1].isdigit() \
+        and scenario.events[int(parts[1])].observed
+
+
+def _late(scenario: Scenario, path: str, ev: Evidence | None) -> str | None:
+    """A flag when a parameter rests on a source dated after the scenario's start, outside scripted history."""
+    src = scenario.sources.get(ev.source) if ev is not None and ev.source else None
+    if src is None or src.date is None or src.date <= scenario.calendar.start or scripted(scenario, path):
+        return None
+    return f"source [{ev.source}] dated {src.date}, after the start {scenario.calendar.start}: not scripted history"

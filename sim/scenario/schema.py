@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, StrictInt, StrictStr,
@@ -18,8 +19,9 @@ from .colours import parse_colour
 from .params import Evidence, Param, parse_evidence, parse_number, parse_param
 
 __all__ = [
-    "PROTOCOLS", "Source", "Calendar", "Issue", "RedLine", "War", "Shift", "Actor",
-    "Battlefield", "Event", "PartialDeal", "Relapse", "Guarantee", "Scenario",
+    "PROTOCOLS", "Source", "Calendar", "Issue", "RedLine", "War", "Shift", "Trigger", "Actor",
+    "Battlefield", "Front", "Patron", "Costs", "Event", "Observed", "ObservedRound", "LineRelative",
+    "PartialDeal", "Relapse", "Guarantee", "Scenario",
 ]
 
 PROTOCOLS = ("nash", "kalai-smorodinsky", "egalitarian", "alternating-offers", "concession")
@@ -33,12 +35,37 @@ def _ideal(raw: Any) -> Any:
     return raw if isinstance(raw, str) else parse_param(raw)
 
 
+@dataclass(frozen=True)
+class LineRelative:
+    """A red line written relative to the current front line: ``{line: offset}`` (the offset a param)."""
+
+    offset: Param
+
+    def describe(self) -> str:
+        return f"line + {self.offset.describe()}"
+
+    @property
+    def evidence(self):
+        return self.offset.evidence
+
+
+def _line_relative(raw: dict) -> LineRelative:
+    extra = set(map(str, raw)) - {"line", "evidence"}
+    if extra:
+        raise ValueError(f"found keys {sorted(extra)} beside line, expected {{line: offset}}")
+    offset = parse_param(raw["line"])
+    if "evidence" in raw:
+        offset = replace(offset, evidence=parse_evidence(raw["evidence"]))
+    return LineRelative(offset)
+
+
 def _bound(raw: Any) -> Any:
+    if isinstance(raw, dict) and "line" in raw:
+        return _line_relative(raw)
     return None if raw is None else _ideal(raw)
 
 
 Ideal = Annotated[Param | str, BeforeValidator(_ideal)]
-Bound = Annotated[Param | str | None, BeforeValidator(_bound)]
 Number = Annotated[float, BeforeValidator(parse_number)]
 Colour = Annotated[str, BeforeValidator(parse_colour)]
 
@@ -75,6 +102,8 @@ def last_date(start: dt.date, step: str, rounds: int) -> dt.date | None:
         return None
     year, month = divmod(month, 12)
     return dt.date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1]))
+
+Bound = Annotated[Param | str | LineRelative | None, BeforeValidator(_bound)]
 
 
 class _Strict(BaseModel):
@@ -191,6 +220,40 @@ class Shift(_Strict):
     evidence: Ev | None = None
 
 
+class Trigger(_Strict):
+    """Changes to an actor's position from the round its condition ``when`` holds: one-way, or undone
+    once the condition has failed ``revert_after`` rounds in a row."""
+
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]+$")
+    when: Cond
+    red_lines: dict[str, RedLine] = Field(default_factory=dict)
+    reservation_shift: P | None = None
+    weights: dict[str, P] = Field(default_factory=dict)
+    talks: Literal["open", "closed"] | None = None
+    aid: dict[str, P] = Field(default_factory=dict)
+    revert_after: int | None = Field(default=None, ge=1)
+    evidence: Ev | None = None
+
+    @model_validator(mode="after")
+    def _does_something(self) -> "Trigger":
+        if not (self.red_lines or self.reservation_shift is not None or self.weights or self.talks or self.aid):
+            raise ValueError("found a trigger that changes nothing, expected red_lines, reservation_shift, "
+                             "weights, talks or aid")
+        return self
+
+
+class Costs(_Strict):
+    """Per-round costs of war, accumulated with memory: ``C_t = memory * C_(t-1) + k_t``, where
+    ``k_t = per_round * (1 + growth)^(t-1) + per_battle * battles fought``; the reservation falls by ``C_t``
+    (Fearon's c, built up as the war goes on)."""
+
+    per_round: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    per_battle: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    growth: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    memory: P = Field(default_factory=lambda: Param("fixed", (1.0,)))
+    evidence: Ev | None = None
+
+
 class Actor(_Strict):
     label: str | None = None
     color: Colour | None = None
@@ -203,11 +266,24 @@ class Actor(_Strict):
     discount: P = Field(default_factory=lambda: Param("fixed", (0.95,)))
     talks_when: Cond = Field(default_factory=lambda: Condition("always"))
     shifts: tuple[Shift, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    costs: Costs | None = None
     evidence: Ev | None = None
 
     @property
     def war(self) -> War | None:
         return self.reservation.war if isinstance(self.reservation, WarReservation) else None
+
+
+class Front(_Strict):
+    """A range issue tied to the battlefield: each battle side A wins moves the line ``per_battle`` towards
+    ``a_wins_toward`` (each one it loses, back); red lines may be written relative to the line."""
+
+    issue: str
+    start: P
+    per_battle: P
+    a_wins_toward: Literal["lo", "hi"]
+    evidence: Ev | None = None
 
 
 class Battlefield(_Strict):
@@ -217,6 +293,19 @@ class Battlefield(_Strict):
     side_b: tuple[StrictStr, ...]
     p_a: P
     battles_per_round: StrictInt = Field(default=1, ge=1, le=1_000_000)
+    front: Front | None = None
+    description: str | None = None
+    evidence: Ev | None = None
+
+
+class Patron(_Strict):
+    """A third party whose aid moves one battlefield side's odds and costs; it may also sit at the table as an
+    actor of the same id, or not. Aid is a level per round: 1 is the aid of the start date, 0 none."""
+
+    side: Literal["a", "b"]
+    aid: P = Field(default_factory=lambda: Param("fixed", (1.0,)))
+    odds_elasticity: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
+    cost_elasticity: P = Field(default_factory=lambda: Param("fixed", (0.0,)))
     description: str | None = None
     evidence: Ev | None = None
 
@@ -226,7 +315,29 @@ class Event(_Strict):
 
     date: Date
     set: dict[str, Any]
+    observed: bool = False
     note: str | None = None
+    evidence: Ev | None = None
+
+
+class ObservedRound(_Strict):
+    """What was observed in the round dated on or after ``date``: battles won by side A, the front line,
+    patrons' aid levels."""
+
+    date: dt.date
+    a_wins: int | None = Field(default=None, ge=0)
+    line: float | None = None
+    aid: dict[str, float] = Field(default_factory=dict)
+    note: str | None = None
+    evidence: Ev | None = None
+
+
+class Observed(_Strict):
+    """Scripted history: every world replays these rounds up to ``until``; the model simulates after it."""
+
+    until: dt.date
+    rounds: tuple[ObservedRound, ...] = Field(min_length=1)
+    description: str | None = None
     evidence: Ev | None = None
 
 
@@ -272,7 +383,9 @@ class Scenario(_Strict):
     issues: dict[str, Issue] = Field(min_length=1)
     actors: dict[str, Actor] = Field(min_length=2)
     battlefield: Battlefield | None = None
+    patrons: dict[str, Patron] = Field(default_factory=dict)
     events: tuple[Event, ...] = ()
+    observed: Observed | None = None
     partial_deals: dict[str, PartialDeal] = Field(default_factory=dict)
     relapse: Relapse | None = None
     # Filled in by load_scenario: where it came from and a digest of its content.

@@ -1,0 +1,171 @@
+"""How the world moves between rounds beyond events: costs of war, the front line, patrons, scripted history.
+
+- **Costs** (Fearon 1995's c, built up as the war goes on): each round an actor pays
+  ``k_t = (per_round (1 + growth)^(t-1) + per_battle * battles) * m_t``, where ``m_t`` is the patrons' cost
+  multiplier of its side, and carries ``C_t = memory * C_(t-1) + k_t``; its reservation falls by ``C_t``.
+  With ``memory = d < 1`` and a constant ``k``, ``C_t`` rises to ``k / (1 - d)``, the present value of fighting
+  on at the current rate (Powell 2006's cost of continuing a war), so the hurt of a long war approaches what
+  a forward-looking actor would count; with ``memory = 1`` every cost stays counted.
+- **The front** (a range issue tied to the battlefield): each net battle won by side A moves the line by a
+  step drawn each round; red lines written ``{line: offset}`` follow it.
+- **Patrons**: aid level ``a`` (1 as at the start) moves the backed side's chance of winning a battle by
+  ``e_odds (a - 1)`` (clipped to [0, 1]) and multiplies its actors' costs by ``1 + e_cost (1 - a)``.
+- **Scripted history**: up to ``observed.until`` the battles, the line and aid levels are those observed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine import solver
+
+__all__ = ["Dynamics", "build_dynamics", "battle_odds", "scripted", "round_cost", "move_front", "follow_line"]
+
+
+@dataclass
+class Dynamics:
+    """Per-world arrays of the moving parts (n actors, W worlds)."""
+
+    cost_round: np.ndarray          # (W, n)
+    cost_battle: np.ndarray
+    cost_growth: np.ndarray
+    cost_memory: np.ndarray
+    has_costs: bool = False
+    front: int | None = None        # index of the range issue tied to the battlefield
+    front_sign: float = 1.0         # +1: a battle won by side A moves the line up
+    front_step: object = None       # Param of the step, drawn each round
+    front_rng: np.random.Generator | None = None
+    patron_side: dict = field(default_factory=dict)    # patron -> +1 (side A) or -1 (side B)
+    odds_e: dict = field(default_factory=dict)          # patron -> (W,)
+    cost_e: dict = field(default_factory=dict)
+    observed: dict = field(default_factory=dict)        # round -> ObservedRound
+    until_round: int = 0            # rounds 1..until_round are scripted
+
+
+def build_dynamics(s, wd, sample, root, dates: np.ndarray) -> Dynamics:
+    """Draw the costs, the front and the patrons' parameters per world; lay out scripted history by round."""
+    from .worlds import stream
+
+    W, n = wd.runs, len(wd.actors)
+    arrays = {k: np.zeros((W, n)) for k in ("per_round", "per_battle", "growth")}
+    memory = np.ones((W, n))
+    for i, a_id in enumerate(wd.actors):
+        c = s.actors[a_id].costs
+        if c is None:
+            continue
+        for k in arrays:
+            arrays[k][:, i] = sample(getattr(c, k), f"actors.{a_id}.costs.{k}")
+        memory[:, i] = sample(c.memory, f"actors.{a_id}.costs.memory")
+    dyn = Dynamics(arrays["per_round"], arrays["per_battle"], arrays["growth"], memory,
+                   has_costs=any(s.actors[a].costs is not None for a in wd.actors))
+    f = s.battlefield.front if s.battlefield is not None else None
+    if f is not None:
+        dyn.front, dyn.front_sign, dyn.front_step = wd.range_issues.index(f.issue), \
+            (1.0 if f.a_wins_toward == "hi" else -1.0), f.per_battle
+        dyn.front_rng = stream(root, "battlefield.front.per_battle")
+        wd.line = np.clip(sample(f.start, "battlefield.front.start"), wd.lo[dyn.front], wd.hi[dyn.front])
+    for p_id, p in s.patrons.items():
+        dyn.patron_side[p_id] = 1.0 if p.side == "a" else -1.0
+        wd.aid[p_id] = sample(p.aid, f"patrons.{p_id}.aid")
+        dyn.odds_e[p_id] = sample(p.odds_elasticity, f"patrons.{p_id}.odds_elasticity")
+        dyn.cost_e[p_id] = sample(p.cost_elasticity, f"patrons.{p_id}.cost_elasticity")
+    if s.observed is not None:
+        for entry in s.observed.rounds:
+            dyn.observed[int(np.searchsorted(dates, np.datetime64(entry.date, "D")))] = entry
+        dyn.until_round = int(np.searchsorted(dates, np.datetime64(s.observed.until, "D"), side="right")) - 1
+    return dyn
+
+
+def battle_odds(wd) -> np.ndarray:
+    """Side A's chance of winning a battle this round, moved by every patron's aid (linear, clipped)."""
+    dyn = wd.dyn
+    if not dyn.patron_side:
+        return wd.p_a
+    p = wd.p_a + sum(s * dyn.odds_e[k] * (wd.aid[k] - 1.0) for k, s in dyn.patron_side.items())
+    return np.clip(p, 0.0, 1.0)
+
+
+def scripted(model) -> np.ndarray | None:
+    """This round's observed battles won by side A (the same in every world), or None to draw them; puts
+    observed aid levels in force first."""
+    dyn, r = model.worlds.dyn, model.round
+    entry = dyn.observed.get(r)
+    if entry is None:
+        return None
+    for patron, level in entry.aid.items():
+        model.worlds.aid[patron][:] = level
+    return None if entry.a_wins is None else np.full(model.runs, entry.a_wins)
+
+
+def cost_multiplier(wd, side: int) -> np.ndarray | float:
+    """How much a side's per-round costs are scaled by its patrons' aid withdrawn."""
+    dyn = wd.dyn
+    out = 1.0
+    for k, s in dyn.patron_side.items():
+        if s == side:
+            out = out + dyn.cost_e[k] * (1.0 - wd.aid[k])
+    return np.maximum(out, 0.0)
+
+
+def round_cost(model, i: int) -> np.ndarray:
+    """Actor ``i``'s cost of this round of war (before accumulation)."""
+    wd = model.worlds
+    dyn = wd.dyn
+    k = dyn.cost_round[:, i] * (1.0 + dyn.cost_growth[:, i]) ** (model.round - 1)
+    if wd.side[i] != 0 and wd.battles:
+        k = k + dyn.cost_battle[:, i] * wd.battles
+    return k * cost_multiplier(wd, wd.side[i]) if wd.side[i] != 0 else k
+
+
+def move_front(model, net_a_wins: np.ndarray) -> None:
+    """Move the line by this round's net battles won by side A times a drawn step; observed lines win."""
+    wd = model.worlds
+    dyn = wd.dyn
+    if dyn.front is None:
+        return
+    step = dyn.front_step.sample(dyn.front_rng, model.runs) if not dyn.front_step.fixed else dyn.front_step.value
+    entry = dyn.observed.get(model.round)
+    if entry is not None and entry.line is not None:
+        new = np.full(model.runs, entry.line)
+    else:
+        new = wd.line + dyn.front_sign * step * net_a_wins
+    new = np.clip(new, wd.lo[dyn.front], wd.hi[dyn.front])
+    moved = (new != wd.line) & model.active      # settled worlds keep the red lines of their deal
+    wd.line = new
+    if moved.any():
+        follow_line(wd, moved, model.zone)
+        for zone in model.partial_zones.values():     # partial deals' zones see the same red lines
+            zone.stale |= moved
+
+
+def follow_line(wd, where: np.ndarray, zone=None) -> None:
+    """Red lines written relative to the line follow it in worlds ``where``; the zone is told which worlds
+    to recompute (see :func:`_still_empty` for the ones it need not)."""
+    j = wd.dyn.front
+    lo, hi = wd.lo[j], wd.hi[j]
+    changed = np.zeros(len(where), dtype=bool)
+    for rel, red in ((wd.rel_lo, wd.red_lo), (wd.rel_hi, wd.red_hi)):
+        on = ~np.isnan(rel[:, :, j]) & where[:, None]
+        if on.any():
+            red[:, :, j] = np.where(on, np.clip(wd.line[:, None] + rel[:, :, j], lo, hi), red[:, :, j])
+            changed |= on.any(axis=1)
+    if zone is not None and changed.any():
+        closed = ~zone.feasible.any(axis=1)
+        zone.stale |= changed & ~closed
+        idx = np.where(changed & closed & ~zone.stale)[0]
+        zone.stale[idx[~_still_empty(wd, zone, idx)]] = True
+
+
+def _still_empty(wd, zone, idx: np.ndarray) -> np.ndarray:
+    """Worlds whose red lines left no common outcome before the line moved and still leave none, with the same
+    actors in conflict: the zone's verdict there (closed, blocked by those actors) does not change, so only
+    its common box is updated, exactly as a full refresh would, and the rest is recomputed when something
+    makes an outcome possible again (any such change marks the world stale)."""
+    a, b = solver.common_box(wd.red_lo[idx], wd.red_hi[idx])
+    allowed = [al[idx] for al in wd.allowed]
+    conflicts = solver.redline_conflicts(wd.red_lo[idx], wd.red_hi[idx], allowed, a, b)
+    keep = ~solver.combo_feasible(allowed, zone.combos, a, b).any(axis=1) & (conflicts == zone.conflicts[idx])
+    zone.box[0][idx[keep]], zone.box[1][idx[keep]] = a[keep], b[keep]
+    return keep

@@ -1,0 +1,147 @@
+"""Triggers: worked answers for one-way and reverting triggers, drawn thresholds and each kind of change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zopa import sim
+from zopa.sim.model import NegotiationModel
+from tests.cases import two_party, write
+
+LOSES = {"side_a": ["a"], "side_b": ["b"], "p_a": 0.0, "battles_per_round": 1}
+
+
+def blocked(horizon=8, **extra) -> dict:
+    """A wants at least 0.8 of the unit, B gives at most 0.5: no zone until something moves.
+    A never talks, so no deal ends a world and every round can be read."""
+    data = two_party(horizon=horizon, **extra)
+    data["actors"]["a"]["red_lines"] = {"share": {"min": 0.8}}
+    data["actors"]["b"]["red_lines"] = {"share": {"max": 0.5}}
+    data["actors"]["a"]["talks_when"] = "never"
+    return data
+
+
+def open_by_round(tmp_path, data, runs=1, seed=0) -> np.ndarray:
+    """(rounds, worlds): whether the zone is open, round 0 to the horizon."""
+    m = NegotiationModel(sim.load_scenario(write(tmp_path, data)), runs=runs, rng=seed)
+    rows = [m.last["zopa_open"].copy()]
+    while m.running:
+        m.step()
+        rows.append(m.last["zopa_open"].copy())
+    return np.array(rows)
+
+
+def test_one_way_trigger_on_setbacks_opens_the_zone_at_the_third_loss(tmp_path):
+    # A loses one battle a round, so its net setbacks are t at round t: the trigger fires at round 3
+    data = blocked(battlefield=LOSES)
+    data["actors"]["a"]["triggers"] = [{"when": {"setbacks_at_least": 3}, "red_lines": {"share": {"min": 0.3}}}]
+    opened = open_by_round(tmp_path, data)[:, 0]
+    assert opened.tolist() == [False] * 3 + [True] * 6
+
+
+def test_a_shift_is_a_one_way_trigger(tmp_path):
+    data = blocked(battlefield=LOSES)
+    data["actors"]["a"]["shifts"] = [{"after_setbacks": 3, "red_lines": {"share": {"min": 0.3}}}]
+    assert open_by_round(tmp_path, data)[:, 0].tolist() == [False] * 3 + [True] * 6
+
+
+def test_reverting_trigger_is_undone_after_k_rounds_without_its_condition(tmp_path):
+    # monthly from 2024-01-01: the condition holds before 2024-03-01, i.e. in rounds 0 and 1 (updates start at
+    # round 1), fails from round 2; with revert_after 2 it is undone at round 3, so the zone is open in 1 and 2
+    trig = {"when": {"not": {"from": "2024-03-01"}}, "red_lines": {"share": {"min": 0.3}}, "revert_after": 2}
+    data = blocked()
+    data["actors"]["a"]["triggers"] = [trig]
+    assert open_by_round(tmp_path, data)[:, 0].tolist() == [False, True, True] + [False] * 6
+    one_way = {k: v for k, v in trig.items() if k != "revert_after"}
+    data["actors"]["a"]["triggers"] = [one_way]
+    assert open_by_round(tmp_path, data)[:, 0].tolist() == [False] + [True] * 8
+
+
+def test_thresholds_are_drawn_per_world(tmp_path):
+    data = blocked(battlefield=LOSES)
+    data["actors"]["a"]["triggers"] = [{"when": {"setbacks_at_least": {"choice": [2, 5]}},
+                                        "red_lines": {"share": {"min": 0.3}}}]
+    opened = open_by_round(tmp_path, data, runs=40, seed=3)
+    first = opened.argmax(axis=0)
+    m = NegotiationModel(sim.load_scenario(write(tmp_path, data)), runs=40, rng=3)
+    drawn = m.worlds.sampled["actors.a.triggers.0.when.setbacks_at_least"]
+    np.testing.assert_array_equal(first, drawn)
+    assert set(first) == {2, 5}
+
+
+def test_gains_open_a_zone_by_widening_the_winners_aims(tmp_path):
+    # A wins every battle; after 2 net gains B (losing) concedes up to 0.9, but A's aims widen to 0.95 after 4
+    data = blocked(battlefield={**LOSES, "p_a": 1.0})
+    data["actors"]["b"]["triggers"] = [{"when": {"setbacks_at_least": 2}, "red_lines": {"share": {"max": 0.9}}}]
+    data["actors"]["a"]["triggers"] = [{"when": {"gains_at_least": 4}, "red_lines": {"share": {"min": 0.95}}}]
+    assert open_by_round(tmp_path, data)[:, 0].tolist() == [False, False, True, True] + [False] * 5
+
+
+def test_another_actors_move_is_seen_the_same_round(tmp_path):
+    data = blocked(battlefield=LOSES)
+    data["actors"]["a"]["triggers"] = [{"name": "soften", "when": {"setbacks_at_least": 2},
+                                        "red_lines": {"share": {"min": 0.6}}}]
+    data["actors"]["b"]["triggers"] = [{"when": {"moved": "a.soften"}, "red_lines": {"share": {"max": 0.7}}}]
+    assert open_by_round(tmp_path, data)[:, 0].tolist() == [False, False] + [True] * 7
+
+
+def test_a_window_of_setbacks_and_a_stalemate(tmp_path):
+    data = blocked(battlefield=LOSES)
+    data["actors"]["a"]["triggers"] = [{"when": {"setbacks_within": {"rounds": 3, "at_least": 3}},
+                                        "red_lines": {"share": {"min": 0.3}}}]
+    assert open_by_round(tmp_path, data)[:, 0].tolist() == [False] * 3 + [True] * 6
+    # no battles: the net tally over any 2 rounds is 0, a stalemate once 2 rounds have passed
+    data = blocked()
+    data["actors"]["a"]["triggers"] = [{"when": {"stalemate_for": {"rounds": 2, "at_most": 0}},
+                                        "red_lines": {"share": {"min": 0.3}}}]
+    data["actors"]["a"]["talks_when"] = "never"
+    assert open_by_round(tmp_path, data)[:, 0].tolist() == [False] * 2 + [True] * 7
+
+
+def test_reservation_shift_and_talks_stance(tmp_path):
+    # no red lines; A's reservation 0.8 and B's 0.5 leave no zone (0.8 + 0.5 > 1) until A's drops by 0.4
+    data = two_party(reservations=(0.8, 0.5), horizon=6, battlefield=LOSES)
+    data["actors"]["a"]["talks_when"] = "never"
+    data["actors"]["a"]["triggers"] = [{"when": {"setbacks_at_least": 2}, "reservation_shift": -0.4},
+                                       {"when": {"setbacks_at_least": 4}, "talks": "open"}]
+    r = sim.simulate(sim.load_scenario(write(tmp_path, data)), runs=1, seed=0)
+    assert r.outcomes["zopa_round"].iloc[0] == 2
+    assert r.outcomes["talks_round"].iloc[0] == 4
+    assert r.outcomes["agreement_round"].iloc[0] == 4
+    assert r.outcomes["utility.a"].iloc[0] >= 0.4 - 1e-9
+
+
+def test_weights_change_moves_the_zone_exactly(tmp_path):
+    # two issues; A cares only for x at first, then only for y: a reservation of 0.9 is then met by y alone
+    data = {
+        "name": "w", "title": "w", "calendar": {"start": "2024-01-01"}, "horizon": 4,
+        "issues": {"x": {"range": [0, 1]}, "y": {"range": [0, 1]}},
+        "actors": {
+            "a": {"weights": {"x": 1, "y": 0}, "ideal": {"x": 1, "y": 1}, "reservation": 0.9, "talks_when": "never",
+                  "red_lines": {"x": {"max": 0.5}},
+                  "triggers": [{"when": {"from": "2024-03-01"}, "weights": {"x": 0, "y": 1}}]},
+            "b": {"weights": {"x": 1}, "ideal": {"x": 0}, "reservation": 0.0},
+        },
+    }
+    assert open_by_round(tmp_path, data)[:, 0].tolist() == [False, False, True, True, True]
+
+
+@pytest.mark.parametrize("trigger, expected", [
+    ({"when": {"setbacks_at_least": 1}}, "changes nothing"),
+    ({"when": {"moved": "b.nothing"}, "talks": "open"}, "trigger 'b.nothing'"),
+    ({"when": {"setbacks_at_least": -1}, "talks": "open"}, "expected a whole number >= 0"),
+    ({"when": {"stalemate_for": {"rounds": 2}}, "talks": "open"}, "expected {rounds: m, at_most: k}"),
+    ({"when": {"setback_at_least": 1}, "talks": "open"}, "did you mean 'setbacks_at_least'"),
+    ({"when": "always", "red_lines": {"shre": {"min": 0.2}}}, "did you mean 'share'"),
+    ({"when": "always", "aid": {"us": 0.5}}, "patron 'us'"),
+    ({"when": "always", "talks": "maybe"}, "talks"),
+])
+def test_bad_triggers_are_reported_with_their_line(tmp_path, trigger, expected):
+    data = blocked()
+    data["actors"]["a"]["triggers"] = [trigger]
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario(write(tmp_path, data))
+    message = str(err.value)
+    assert expected in message
+    assert "case.yaml:" in message and "actors.a.triggers.0" in message
