@@ -64,10 +64,12 @@ def _version() -> str:
     return __version__
 
 
-def _names(actors: list[str]) -> np.ndarray:
-    """Bit mask -> comma-separated actor names, for every mask."""
-    n = len(actors)
-    return np.array([",".join(a for i, a in enumerate(actors) if m >> i & 1) for m in range(2 ** n)], dtype=object)
+def _names(actors: list[str], masks: np.ndarray) -> np.ndarray:
+    """Bit masks -> comma-separated actor names (only the masks that occur: 2^n of them would not fit)."""
+    uniq, inverse = np.unique(masks, return_inverse=True)
+    names = np.array([",".join(a for i, a in enumerate(actors) if int(m) >> i & 1) for m in uniq] + [""],
+                     dtype=object)[:-1]
+    return names[inverse.reshape(np.shape(masks))]
 
 
 def _nullable(rounds: np.ndarray) -> pd.arrays.IntegerArray:
@@ -98,7 +100,7 @@ def _outcomes(model: NegotiationModel, seed: int) -> pd.DataFrame:
         cols[f"utility.{a}"] = deal.utility[:, i]
     for i, a in enumerate(wd.actors):
         cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], model.last["reservation"][:, i])
-    cols["blocking"] = _names(wd.actors)[model.last["blocking"]]
+    cols["blocking"] = _names(wd.actors, model.last["blocking"])
     df = pd.DataFrame(cols)
     df.attrs["end_date"] = str(model.dates[-1])
     return df
@@ -122,5 +124,5 @@ def _history(model: NegotiationModel) -> pd.DataFrame:
         cols[f"reservation.{a}"] = order(res[:, :, i])
     cols["talks"] = order(stack["talks"])
     cols["agreed"] = order(stack["agreed"])
-    cols["blocking"] = _names(wd.actors)[order(stack["blocking"])]
+    cols["blocking"] = _names(wd.actors, order(stack["blocking"]))
     return pd.DataFrame(cols)

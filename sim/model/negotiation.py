@@ -25,7 +25,35 @@ from .agents import ActorAgent
 from .ledger import Ledger
 from .worlds import build_worlds, round_dates, stream_seed
 
-__all__ = ["NegotiationModel", "ActorAgent", "seed_sequence"]
+__all__ = ["NegotiationModel", "ActorAgent", "seed_sequence", "memory_estimate", "check_memory"]
+
+
+def memory_estimate(spec: Scenario, runs: int, *, history: bool) -> int:
+    """Bytes a run of ``runs`` worlds is expected to peak at: the per-world arrays, the zone's tables
+    and, with ``history``, every round's state and the table made from it."""
+    n = len(spec.actors)
+    levels = [len(v.levels) for v in spec.issues.values() if v.is_levels]
+    kc, kl = len(spec.issues) - len(levels), len(levels)
+    combos = int(np.prod(levels)) if levels else 1
+    per = 8 * n * (5 * kc + kl + 12) + n * sum(levels) + 400
+    zone = solver.footprint(runs, n, kc, combos, solver.choose_method(n, kc))
+    rounds = spec.horizon + 1
+    hist = rounds * (8 * n + 40) * 4 if history else 0
+    return 2 * (runs * per + zone) + runs * hist + 200 * 2 ** 20
+
+
+def check_memory(spec: Scenario, runs: int, *, history: bool) -> None:
+    """Refuse, before anything is built, a run that would not fit in the machine's available memory."""
+    need, have = memory_estimate(spec, runs, history=history), solver.available_memory()
+    if need <= have:
+        return
+    one = max(1, (need - 200 * 2 ** 20) // runs)
+    fit = max(0, (have - 200 * 2 ** 20) // one)
+    hint = " or without history (history=False, zopa run --no-history)" if history else ""
+    raise solver.SizeError(
+        f"runs: found {runs:,} worlds needing about {need / 2 ** 30:.1f} GB ({one / 2 ** 10:.0f} kB a world), "
+        f"expected at most {fit:,} with the {have / 2 ** 30:.1f} GB available; run fewer worlds{hint}, "
+        "or split the run over seeds")
 
 
 def seed_sequence(rng) -> np.random.SeedSequence:
@@ -80,6 +108,7 @@ class NegotiationModel(mesa.Model):
         # the scenario is ``spec``: mesa 3.5 reserves ``Model.scenario`` for its own scenario objects
         self.spec = _scenario(scenario, overrides)
         self.runs, self.root, self.overrides = int(runs), root, dict(overrides)
+        check_memory(self.spec, self.runs, history=history)
         self.worlds = wd = build_worlds(self.spec, self.runs, root)
         self.dates = round_dates(self.spec.calendar.start, self.spec.calendar.step, self.spec.horizon + 1)
         self.round = 0
@@ -148,7 +177,9 @@ class NegotiationModel(mesa.Model):
         self.last = {"zopa_open": v.open, "zopa_width": v.t, "talks": talks, "blocking": v.blocking,
                      "reservation": r}
         self.deal.note_open(self.round, v.open, talks)
-        self._strike(np.where(talks & v.open & self.active)[0], r)
+        striking = np.where(talks & v.open & self.active)[0]
+        self.zone.prepare(striking, r, self.spec.protocol)
+        self._strike(striking, r)
         self.last["agreed"] = self.deal.agreed.copy()
         if self.keep_history:
             self.history.append({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.last.items()})
