@@ -29,7 +29,7 @@ def _root(seed) -> tuple[np.random.SeedSequence, int]:
     return np.random.SeedSequence(int(seed)), int(seed)
 
 
-def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = True) -> Results:
+def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = True, progress=None) -> Results:
     """Simulate ``runs`` worlds of ``scenario`` round by round to its horizon.
 
     Parameters
@@ -42,13 +42,18 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
         The same scenario, seed and runs give identical tables. ``None`` draws a fresh seed, which is
         recorded in every row.
     history : bool, keyword-only
-        Also return one row per world and round.
+        Also return one row per world and round (per-round state is kept only then).
+    progress : callable or None, keyword-only
+        Called after every round as ``progress(round, horizon, live_worlds)``.
     """
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
         raise ValueError(f"runs: found {runs!r}, expected a whole number >= 1")
     root, seed_value = _root(seed)
     model = NegotiationModel(scenario, runs=int(runs), rng=root, history=history)
-    model.run_model()
+    while model.running:
+        model.step()
+        if progress is not None:
+            progress(model.round, scenario.horizon, int(model.active.sum()))
     outcomes = _outcomes(model, seed_value)
     hist = _history(model) if history else None
     record = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import lp
+from . import lp, simplex
 
 __all__ = ["Rows", "LpWorlds"]
 
@@ -42,17 +42,19 @@ class LpWorlds:
         self.zone, self.cap = zone, cap
         self.cache: dict[int, lp.WorldCache] = {}
         self.best = np.zeros(len(zone.stale), dtype=int)
+        self.has_tab = np.zeros(len(zone.stale), dtype=bool)
+        self.fallbacks = 0                      # LPs the simplex could not certify, solved by HiGHS
+        self.T = None
 
     def forget(self, idx) -> None:
         """Red lines moved in worlds ``idx``: their bases no longer hold (their vertices still bound)."""
-        for w in np.atleast_1d(np.arange(len(self.best))[idx]):
-            if w in self.cache:
-                self.cache[w].basis.clear()
+        self.has_tab[idx] = False
 
     def drop(self, idx) -> None:
         """Worlds ``idx`` are settled: free their state."""
         for w in idx:
             self.cache.pop(int(w), None)
+        self.has_tab[np.asarray(idx, dtype=int)] = False
 
     def L(self, idx) -> np.ndarray:
         from .solver import combo_utilities
@@ -65,8 +67,95 @@ class LpWorlds:
         return combo_feasible([al[idx] for al in z.worlds.allowed], z.combos, z.box[0][idx], z.box[1][idx])
 
     def _chunk(self) -> int:
-        n = self.zone.worlds.ideal.shape[1]
-        return max(1, 2_000_000 // (len(self.zone.combos) * n + n * n * max(1, self.zone.worlds.ideal.shape[2])))
+        n, kc = self.zone.worlds.ideal.shape[1:]
+        m, N = n + kc, kc * n + 1 + n
+        return max(1, 8_000_000 // ((m + 1) * (N + 1) + len(self.zone.combos) * n))
+
+    def _store(self, w: np.ndarray, tab: simplex.Tableaux) -> None:
+        if self.T is None:
+            W = len(self.best)
+            self.T = np.empty((W,) + tab.T.shape[1:])        # pages are touched only for worlds solved
+            self.basis = np.empty((W, tab.basis.shape[1]), dtype=int)
+            self.b, self.t0 = np.empty((W, tab.b.shape[1])), np.empty(W)
+        self.T[w], self.basis[w], self.b[w], self.t0[w] = tab.T, tab.basis, tab.b, tab.t0
+        self.has_tab[w] = True
+
+    def _solve(self, w: np.ndarray, vc: np.ndarray, lr: np.ndarray):
+        """Width and dual vertex of worlds ``w`` for ``lr``: simplex warm-started from each world's last
+        tableau (or cold), HiGHS where the simplex does not certify its answer."""
+        kc, J, n = vc.shape[1:]
+        warm = self.has_tab[w]
+        tab = simplex.build(vc, lr) if not warm.any() else None
+        if tab is None:
+            tab = simplex.Tableaux(np.empty((len(w),) + self.T.shape[1:]), np.empty((len(w), n + kc), dtype=int),
+                                   np.empty((len(w), n)), np.empty(len(w)), n, kc, J)
+            if warm.any():
+                tab.T[warm], tab.basis[warm] = self.T[w[warm]], self.basis[w[warm]]
+                tab.b[warm], tab.t0[warm] = self.b[w[warm]], self.t0[w[warm]]
+                part = tab.take(warm)
+                simplex.shift(part, lr[warm])
+                done_w = simplex.dual(part, maxit=4 * (n + kc) + 20)
+                tab.T[warm], tab.basis[warm], tab.b[warm], tab.t0[warm] = part.T, part.basis, part.b, part.t0
+            if (~warm).any():
+                cold = simplex.build(vc[~warm], lr[~warm])
+                tab.T[~warm], tab.basis[~warm], tab.b[~warm], tab.t0[~warm] = cold.T, cold.basis, cold.b, cold.t0
+        done = simplex.primal(tab, maxit=20 * (n + kc) + 100)
+        if warm.any():
+            done[warm] &= done_w
+        t, mu, ok = simplex.readout(tab, vc, lr)
+        ok &= done
+        self.fallbacks += int((~ok).sum())
+        for j in np.where(~ok)[0]:                                      # uncertified: HiGHS decides
+            mu[j] = lp.solve(vc[j], lr[j]).mu
+            t[j] = lp.value(vc[j], mu[j], lr[j])
+        return t, mu, tab, ok
+
+    def _bounds(self, idx, vc, lr_all, ok) -> np.ndarray:
+        """Upper bound on every combination's width from the vertices each world has met: (b, combos)."""
+        from .solver import support
+        mu = self.mu(idx)
+        ub = (support(mu, vc)[:, None, :] + lr_all @ np.swapaxes(mu, 1, 2)).min(axis=2)
+        known = np.array([int(w) in self.cache and bool(self.cache[int(w)].verts) for w in idx])
+        return np.where(ok, np.where(known[:, None], ub, np.inf), -np.inf)
+
+    def _batch(self, idx: np.ndarray, r: np.ndarray):
+        """Exact width, best combination and its dual vertex for worlds ``idx`` (branch and bound over
+        levels combinations, pruned by the dual bound)."""
+        vc, L, ok = self.zone.points(idx), self.L(idx), self.feasible(idx)
+        lr_all = L - r[idx][:, None, :]                                  # (b, combos, n)
+        b, n = len(idx), r.shape[1]
+        if vc.shape[1] == 0:                                             # no range issue: a simplex corner
+            T = np.where(ok, lr_all.min(axis=2), -np.inf)
+            combo = T.argmax(axis=1)
+            return T[np.arange(b), combo], combo, np.eye(n)[lr_all[np.arange(b), combo].argmin(axis=1)]
+        rows = np.arange(b)
+        single = len(self.zone.combos) == 1
+        ub = np.where(ok, np.inf, -np.inf) if single else self._bounds(idx, vc, lr_all, ok)
+        prev = self.best[idx]
+        guess = np.where(ok, lr_all.min(axis=2), -np.inf)                # levels part only, before any vertex
+        first = np.where(np.isinf(ub), guess, ub).argmax(axis=1)
+        cand = np.where(self.has_tab[idx] & ok[rows, prev], prev, first)
+        best_t, best_c, best_mu = np.full(b, -np.inf), np.zeros(b, dtype=int), np.zeros((b, n))
+        pending = rows
+        while len(pending):
+            c = cand[pending]
+            t, mu, tab, good = self._solve(idx[pending], vc[pending], lr_all[pending, c])
+            better = t > best_t[pending]
+            keep = pending[better]
+            best_t[keep], best_c[keep], best_mu[keep] = t[better], c[better], mu[better]
+            self.has_tab[idx[pending[better & ~good]]] = False
+            sel = better & good
+            if sel.any():
+                self._store(idx[pending[sel]], tab.take(sel))
+            if single:
+                break
+            H = (vc[pending] @ mu[:, None, :, None])[..., 0].max(axis=2).sum(axis=1)
+            ub[pending] = np.minimum(ub[pending], H[:, None] + (lr_all[pending] @ mu[:, :, None])[..., 0])
+            ub[pending, c] = -np.inf                                     # solved
+            open_ = ub[pending] > best_t[pending, None] + 1e-12
+            pending = pending[open_.any(axis=1)]
+            cand[pending] = np.where(ub[pending] > best_t[pending, None] + 1e-12, ub[pending], -np.inf).argmax(axis=1)
+        return best_t, best_c, best_mu
 
     def evaluate(self, live: np.ndarray, r: np.ndarray):
         """Exact width, best combination and certificate index for worlds ``live``."""
@@ -76,10 +165,9 @@ class LpWorlds:
         step = self._chunk()
         for s in range(0, len(live), step):
             idx = live[s:s + step]
-            vc, L, ok = self.zone.points(idx), self.L(idx), self.feasible(idx)
+            t[s:s + step], combo[s:s + step], mus = self._batch(idx, r)
             for j, w in enumerate(idx):
-                cache = self.cache.setdefault(int(w), lp.WorldCache())
-                t[s + j], combo[s + j], cert[s + j] = lp.world_width(vc[j], L[j], ok[j], r[w], cache, cap=self.cap)
+                cert[s + j] = self.cache.setdefault(int(w), lp.WorldCache()).add(mus[j], self.cap)
         self.best[live] = combo
         return t, combo, cert
 
@@ -103,29 +191,28 @@ class LpWorlds:
 
     def prepare(self, idx: np.ndarray, r: np.ndarray, protocol) -> None:
         """Add the facets ``protocol`` (a function of :mod:`sim.engine.protocols`) rests on in worlds ``idx``,
-        by cutting planes, so that its point on the known facets is a point of the true feasible set."""
+        by cutting planes, so that its point on the known facets is a point of the true feasible set.
+
+        A point ``y`` is feasible when the width with reservations ``y`` is >= 0; where it is not, that
+        width's certificate is a facet ``y`` violates, and it is added (finitely many facets: it ends)."""
         todo = np.asarray(idx)
         for _ in range(4 * self.zone.worlds.ideal.shape[1] + 8):
             if not len(todo):
                 return
             mu, B, ok = self.mu(todo), self.B(todo), self.feasible(todo)
-            y, combo = protocol(mu, np.swapaxes(B, 1, 2), ok, r[todo], discount=self.zone.worlds.discount[todo])
-            todo = todo[[self._cut(w, y[j], combo[j], r[w]) for j, w in enumerate(todo)]]
+            with np.errstate(all="ignore"):               # on too few facets a point may be unbounded
+                y, combo = protocol(mu, np.swapaxes(B, 1, 2), ok, r[todo], discount=self.zone.worlds.discount[todo])
+            todo = todo[self._cut(todo, y, combo)]
         raise RuntimeError(f"cutting planes did not settle the deal in {len(todo)} worlds")
 
-    def _cut(self, w: int, y: np.ndarray, combo: int, r: np.ndarray) -> bool:
-        """Whether ``y`` lies outside world ``w``'s feasible utilities, adding the facet that shows it."""
-        d = np.maximum(y - r, 0.0)
-        reach = d.max() if np.isfinite(d).all() else np.inf
-        if reach <= 1e-12:
-            return False
-        d = np.where(np.isinf(d), 1.0, d / reach) if np.isinf(reach) else d / reach
-        z = self.zone
-        vc = z.points(np.array([w]))[0]
-        lr = self.L(np.array([w]))[0, combo] - r
-        v = lp.ray(vc, lr, d)
-        if v is None or reach - lp.value(vc, v.mu, lr) <= 1e-11:
-            return False
-        cache = self.cache.setdefault(int(w), lp.WorldCache())
-        known = len(cache.verts)
-        return cache.add(v.mu, 10 ** 6) == known          # a facet already known: nothing more to learn
+    def _cut(self, w: np.ndarray, y: np.ndarray, combo: np.ndarray) -> np.ndarray:
+        """Which points ``y`` lie outside their world's feasible utilities, adding the facet that shows it."""
+        vc = self.zone.points(w)
+        y = np.where(np.isfinite(y), y, 1e6)
+        t, mu, _, _ = self._solve(w, vc, self.L(w)[np.arange(len(w)), combo] - y)
+        out = t < -1e-11
+        for j in np.where(out)[0]:
+            cache = self.cache.setdefault(int(w[j]), lp.WorldCache())
+            known = len(cache.verts)
+            out[j] = cache.add(mu[j], 10 ** 6) == known               # a facet already known: nothing to learn
+        return out
