@@ -196,7 +196,12 @@ class LpWorlds:
         A point ``y`` is feasible when the width with reservations ``y`` is >= 0; where it is not, that
         width's certificate is a facet ``y`` violates, and it is added (finitely many facets: it ends)."""
         todo = np.asarray(idx)
-        for _ in range(4 * self.zone.worlds.ideal.shape[1] + 8):
+        n = self.zone.worlds.ideal.shape[1]
+        for w in todo:                  # each actor's best outcome bounds its gain (mu = e_i): no LP needed
+            cache = self.cache.setdefault(int(w), lp.WorldCache())
+            for e in np.eye(n):
+                cache.add(e, 10 ** 6)
+        for _ in range(4 * n + 8):
             if not len(todo):
                 return
             mu, B, ok = self.mu(todo), self.B(todo), self.feasible(todo)
@@ -208,11 +213,12 @@ class LpWorlds:
     def _cut(self, w: np.ndarray, y: np.ndarray, combo: np.ndarray) -> np.ndarray:
         """Which points ``y`` lie outside their world's feasible utilities, adding the facet that shows it."""
         vc = self.zone.points(w)
-        y = np.where(np.isfinite(y), y, 1e6)
+        lost = ~np.isfinite(y)                     # unbounded on the known facets: ask for one that bounds it
+        y = np.where(lost, 1e3, y)
         t, mu, _, _ = self._solve(w, vc, self.L(w)[np.arange(len(w)), combo] - y)
         out = t < -1e-11
         for j in np.where(out)[0]:
             cache = self.cache.setdefault(int(w[j]), lp.WorldCache())
             known = len(cache.verts)
-            out[j] = cache.add(mu[j], 10 ** 6) == known               # a facet already known: nothing to learn
+            out[j] = cache.add(mu[j], 10 ** 6) == known or lost[j].any()   # a facet already known: done
         return out

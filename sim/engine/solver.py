@@ -53,8 +53,8 @@ def choose_method(n: int, kc: int) -> str:
 
 def footprint(W: int, n: int, kc: int, combos: int, method: str) -> int:
     """Bytes the zone holds for W worlds (an estimate: the candidate count is bounded, not known)."""
-    if method == "lp":
-        return W * (8 * (kc * 2 + n) + 64)                        # box, conflicts; LP state is per live world
+    if method == "lp":                                            # a simplex tableau per world, and the box
+        return W * (8 * ((n + kc + 1) * (kc * n + n + 2) + 4 * n + 2 * kc) + 256)
     C = min(subset_count(n, kc), 8 * n * (kc + 1)) if kc else n
     per = 8 * (C * n + combos * (n + 2 * C) + 2 * kc) + combos
     return W * per if W * per <= DENSE_MAX else W * 8 * (C * n + C + 2 * kc)
@@ -317,7 +317,7 @@ class Zone:
         """Before a deal in worlds ``idx`` under ``protocol``: with the LP method, add the facets the
         protocol's point rests on (cutting planes, :meth:`sim.engine.lpworlds.LpWorlds.prepare`), so
         ``mu`` and ``B`` describe the feasible utilities where the deal is. Nothing to do otherwise."""
-        if self.method != "lp" or not len(idx) or protocol in ("egalitarian", "concession"):
+        if self.method != "lp" or not len(idx) or protocol == "concession":
             return
         from .protocols import PROTOCOLS
         self._lp.prepare(np.asarray(idx), r, PROTOCOLS[protocol])
