@@ -103,20 +103,22 @@ def kernel(worlds: int, rounds: int = 121, repeat: int = 3) -> float:
     return worlds * rounds / best
 
 
-CASES = [  # (label, make, worlds)
-    *[(f"{n} actors, 2 issues, shared weights", dict(n=n, kc=2), 1000) for n in (2, 3, 5, 8, 12, 20, 30)],
-    *[(f"{n} actors, 2 issues, weights per world", dict(n=n, kc=2, drawn=True), 1000) for n in (3, 5, 8, 12)],
-    *[(f"3 actors, {k} issues, weights per world", dict(n=3, kc=k, drawn=True), 1000) for k in (1, 4, 8, 12)],
-    ("12 actors, 8 issues, weights per world", dict(n=12, kc=8, drawn=True), 1000),
-    ("30 actors, 12 issues, weights per world", dict(n=30, kc=12, drawn=True), 1000),
-    *[(f"3 actors, 2 issues, {p}", dict(n=3, kc=2, drawn=True, protocol=p), 1000)
-      for p in ("kalai-smorodinsky", "egalitarian", "alternating-offers", "concession")],
-    *[(f"12 actors, 2 issues, {p}", dict(n=12, kc=2, drawn=True, protocol=p), 300)
-      for p in ("kalai-smorodinsky", "egalitarian")],
-    ("3 actors, 0+3 levels issues (125 combinations)", dict(n=3, kc=0, kl=3, drawn=True), 10_000),
-    ("3 actors, 1+5 levels issues (3,125 combinations)", dict(n=3, kc=1, kl=5, drawn=True), 10_000),
-    ("3 actors, 1+5 levels issues (3,125 combinations)", dict(n=3, kc=1, kl=5, drawn=True), 100_000),
-    ("3 actors, 2 issues, weights per world", dict(n=3, kc=2, drawn=True), 100_000),
+CASES = [  # (label, make, worlds): the engine alone (egalitarian deals), then the protocols
+    *[(f"{n} actors, 2 issues, shared weights", dict(n=n, kc=2, protocol="egalitarian"), 1000)
+      for n in (2, 3, 5, 8, 12, 20, 30)],
+    *[(f"{n} actors, 2 issues, weights per world", dict(n=n, kc=2, drawn=True, protocol="egalitarian"), 1000)
+      for n in (3, 5, 12)],
+    *[(f"3 actors, {k} issues, weights per world", dict(n=3, kc=k, drawn=True, protocol="egalitarian"), 1000)
+      for k in (1, 2, 4, 8, 12)],
+    ("12 actors, 8 issues, weights per world", dict(n=12, kc=8, drawn=True, protocol="egalitarian"), 1000),
+    ("30 actors, 12 issues, weights per world", dict(n=30, kc=12, drawn=True, protocol="egalitarian"), 1000),
+    ("3 actors, 1 + 5 levels issues (3,125 combinations)", dict(n=3, kc=1, kl=5, drawn=True,
+                                                               protocol="egalitarian"), 10_000),
+    *[(f"3 actors, 2 issues, weights per world, {p}", dict(n=3, kc=2, drawn=True, protocol=p), 1000)
+      for p in ("nash", "kalai-smorodinsky", "alternating-offers", "concession")],
+    *[(f"{n} actors, 2 issues, weights per world, {p}", dict(n=n, kc=2, drawn=True, protocol=p), 100)
+      for n in (8, 12) for p in ("nash", "kalai-smorodinsky")],
+    ("30 actors, 12 issues, weights per world, nash", dict(n=30, kc=12, drawn=True, protocol="nash"), 100),
 ]
 DEC = ("december-2022", [1000, 10_000, 100_000, 1_000_000])
 
@@ -130,7 +132,8 @@ def _run(spec: dict, timeout: float) -> dict | None:
     except subprocess.TimeoutExpired:
         return None
     if out.returncode:
-        return {"error": out.stderr.strip().splitlines()[-1]}
+        lines = out.stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit status {out.returncode}"}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -158,8 +161,8 @@ def main(argv=None) -> None:
     dec = str(ROOT / "scenarios" / "december-2022.yaml")
     rates = {}
     for worlds in dec_worlds:
-        res = _run({"scenario": dec, "worlds": worlds}, 4 * args.timeout)
-        print(_row(f"december-2022, no history", worlds, res, 4 * args.timeout), flush=True)
+        res = _run({"scenario": dec, "worlds": worlds}, 10 * args.timeout)
+        print(_row("december-2022, no history", worlds, res, 10 * args.timeout), flush=True)
         if res and "error" not in res:
             rates[worlds] = res["world_rounds"] / res["seconds"]
     bare = kernel(10_000)
