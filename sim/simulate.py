@@ -50,9 +50,11 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
         raise ValueError(f"runs: found {runs!r}, expected a whole number >= 1")
     root, seed_value = _root(seed)
     model = NegotiationModel(scenario, runs=int(runs), rng=root, history=history)
-    while model.running:
-        model.step()
-        if progress is not None:
+    if progress is None:
+        model.run_model()
+    else:
+        while model.running:           # Mesa's run loop, reporting each round
+            model.step()
             progress(model.round, scenario.horizon, int(model.active.sum()))
     outcomes = _outcomes(model, seed_value)
     hist = _history(model) if history else None

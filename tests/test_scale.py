@@ -118,3 +118,17 @@ def test_many_levels_combinations_are_not_held_for_every_world(tmp_path, monkeyp
     chunked = sim.simulate(s, runs=40, seed=2, history=True)
     assert np.array_equal(dense.history["zopa_width"].to_numpy(), chunked.history["zopa_width"].to_numpy())
     assert dense.outcomes["agreed"].equals(chunked.outcomes["agreed"])
+
+
+def test_separation_agrees_between_methods(tmp_path):
+    """A point is outside the feasible utilities for the LP method exactly when the enumerated facets say so."""
+    s = load(tmp_path, synthetic(4, 2, protocol="egalitarian"))
+    model = sim.NegotiationModel(s, runs=30, rng=5, history=False)
+    a, b = solver.Zone(model.worlds, method="enumerate"), solver.Zone(model.worlds, method="lp")
+    r = model.reservations()
+    active = np.ones(30, dtype=bool)
+    va, vb = a.evaluate(r, active), b.evaluate(r, active)
+    idx = np.where(np.isfinite(va.t))[0]
+    for scale in (0.5, 1.0, 1.5):
+        y = r[idx] + scale * va.t[idx, None] + np.linspace(-0.05, 0.05, 4)
+        assert np.array_equal(a.separate(idx, y, va.combo[idx]), b.separate(idx, y, vb.combo[idx]))

@@ -207,18 +207,20 @@ class LpWorlds:
             mu, B, ok = self.mu(todo), self.B(todo), self.feasible(todo)
             with np.errstate(all="ignore"):               # on too few facets a point may be unbounded
                 y, combo = protocol(mu, np.swapaxes(B, 1, 2), ok, r[todo], discount=self.zone.worlds.discount[todo])
-            todo = todo[self._cut(todo, y, combo)]
+            todo = todo[self.cut(todo, y, combo)[1]]
         raise RuntimeError(f"cutting planes did not settle the deal in {len(todo)} worlds")
 
-    def _cut(self, w: np.ndarray, y: np.ndarray, combo: np.ndarray) -> np.ndarray:
-        """Which points ``y`` lie outside their world's feasible utilities, adding the facet that shows it."""
+    def cut(self, w: np.ndarray, y: np.ndarray, combo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which points ``y`` lie outside their world's feasible utilities, adding the facet that shows it;
+        and which of those facets were new (or the point unbounded), so that cutting should go on."""
         vc = self.zone.points(w)
         lost = ~np.isfinite(y)                     # unbounded on the known facets: ask for one that bounds it
         y = np.where(lost, 1e3, y)
         t, mu, _, _ = self._solve(w, vc, self.L(w)[np.arange(len(w)), combo] - y)
-        out = t < -1e-11
-        for j in np.where(out)[0]:
+        outside = t < -1e-11
+        again = outside.copy()
+        for j in np.where(outside)[0]:
             cache = self.cache.setdefault(int(w[j]), lp.WorldCache())
             known = len(cache.verts)
-            out[j] = cache.add(mu[j], 10 ** 6) == known or lost[j].any()   # a facet already known: done
-        return out
+            again[j] = cache.add(mu[j], 10 ** 6) == known or lost[j].any()   # a facet already known: done
+        return outside, again

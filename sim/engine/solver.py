@@ -321,3 +321,13 @@ class Zone:
             return
         from .protocols import PROTOCOLS
         self._lp.prepare(np.asarray(idx), r, PROTOCOLS[protocol])
+
+    def separate(self, idx: np.ndarray, y: np.ndarray, combo: np.ndarray) -> np.ndarray:
+        """Which utility points ``y`` (len(idx), n) lie outside the feasible utilities of combination
+        ``combo`` in worlds ``idx``; with the LP method the facet each violates is added to what ``mu`` and
+        ``B`` show (a separation oracle for protocols that iterate, such as concession)."""
+        if self.method == "lp":
+            return self._lp.cut(np.asarray(idx), y, np.asarray(combo))[0]
+        mu, B = self.mu[idx], (self.B[idx] if self.dense else self._B(idx))
+        slack = B[np.arange(len(idx)), combo] - (mu @ y[:, :, None])[:, :, 0]
+        return (slack < -1e-11).any(axis=1)
