@@ -1,10 +1,11 @@
-"""The zone of problems too large to enumerate: one warm-started LP per live world (:mod:`sim.engine.lp`).
+"""The zone of problems too large to enumerate: one warm-started LP per live world.
 
-Nothing is kept per world but the dual vertices it has met and the basis of each combination it solved;
-what protocols read (``mu``, ``B``, ``L``, ``feasible``) is built on demand for the worlds asked for, from
-those vertices. Before a deal, :meth:`LpWorlds.prepare` adds the facets a protocol's point rests on, by
-cutting planes: the protocol's point on the facets known so far is checked by one LP (the ray from the
-reservations through it), and a facet it violates is added, until it is feasible (Kelley 1960).
+Each live world keeps the simplex tableau of its best combination (:mod:`sim.engine.simplex`; HiGHS,
+:mod:`sim.engine.lp`, where an answer cannot be certified) and the dual vertices it has met; what protocols
+read (``mu``, ``B``, ``L``, ``feasible``) is built on demand for the worlds asked for, from those vertices.
+Before a deal, :meth:`LpWorlds.prepare` adds the facets a protocol's point rests on, by cutting planes: the
+point on the facets known so far is checked by the width with reservations set to it, and the facet that
+width's certificate shows violated is added, until the point is feasible (Kelley 1960).
 """
 
 from __future__ import annotations
