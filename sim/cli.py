@@ -12,6 +12,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 import warnings
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -22,7 +23,7 @@ from .scenario.explain import explain
 from .scenario import load_scenario
 from .scenario.yamlsource import parse_value
 
-__all__ = ["main", "parse_sets", "terminal"]
+__all__ = ["main", "parse_sets", "terminal", "Progress"]
 
 
 def parse_sets(items: Sequence[str] | None) -> dict:
@@ -56,6 +57,36 @@ def terminal(text: str) -> str:
 
 def _out(text: str = "", *, file=None) -> None:
     print(terminal(text), file=file or sys.stdout)
+
+
+class Progress:
+    """A one-line progress bar on ``stream``: round, live worlds and time, redrawn at most 10 times a second.
+
+    Shown when forced, or by default on a terminal once the run has taken a second (short runs print
+    nothing)."""
+
+    def __init__(self, stream, *, force: bool | None = None, width: int = 30):
+        self.stream, self.width = stream, width
+        self.show = force if force is not None else stream.isatty()
+        self.forced = force is True
+        self.start = self.last = time.perf_counter()
+        self.last -= 1.0
+        self.drawn = False
+
+    def __call__(self, rnd: int, horizon: int, live: int) -> None:
+        now = time.perf_counter()
+        if not self.show or (now - self.start < 1.0 and not self.forced) or now - self.last < 0.1:
+            return
+        self.last, self.drawn = now, True
+        done = int(self.width * rnd / max(horizon, 1))
+        self.stream.write(f"\r[{'#' * done}{'.' * (self.width - done)}] round {rnd}/{horizon}, "
+                          f"{live:,} worlds negotiating, {now - self.start:.0f} s ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -105,7 +136,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, parse_sets(args.set))
     command = "zopa " + " ".join(sys.argv[1:]) if sys.argv[1:] else "zopa run"
-    results = simulate(scenario, runs=args.runs, seed=args.seed, history=True)
+    bar = Progress(sys.stderr, force=args.progress)
+    results = simulate(scenario, runs=args.runs, seed=args.seed, history=args.history, progress=bar)
+    bar.close()
     _out(summary_text(results))
     if args.out is not None:
         out = Path(args.out)
@@ -152,6 +185,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=None, help="seed; the same seed gives identical output")
     r.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a parameter")
     r.add_argument("--out", default=None, help="directory for Parquet tables, record and figures")
+    r.add_argument("--history", action=argparse.BooleanOptionalAction, default=True,
+                   help="keep one row per world and round (default: yes); --no-history saves memory on large runs")
+    r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: on a terminal, once a run takes more than a second)")
     r.set_defaults(func=_cmd_run)
     y = sub.add_parser("why", help="why no deal: what binds, and the smallest concessions that open the zone")
     y.add_argument("scenario")

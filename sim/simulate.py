@@ -31,7 +31,7 @@ def _root(seed) -> tuple[np.random.SeedSequence, int]:
     return np.random.SeedSequence(int(seed)), int(seed)
 
 
-def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = True) -> Results:
+def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = True, progress=None) -> Results:
     """Simulate ``runs`` worlds of ``scenario`` round by round to its horizon.
 
     Parameters
@@ -46,7 +46,10 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
         sweep point's is ``sim.seed_sequence(row.seed, row.spawn_key)``; every row records its
         ``seed`` (the entropy) and ``spawn_key``.
     history : bool, keyword-only
-        Also return one row per world and round, with the ripeness marks of :mod:`sim.ripeness`.
+        Also return one row per world and round, with the ripeness marks of :mod:`sim.ripeness`
+        (per-round state is kept only then).
+    progress : callable or None, keyword-only
+        Called after every round as ``progress(round, horizon, live_worlds)``.
     """
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
         raise ValueError(f"runs: found {runs!r}, expected a whole number >= 1")
@@ -55,7 +58,12 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
     ripeness = Tracker(model) if history else None
     if ripeness is not None:
         model.observers.append(ripeness)
-    model.run_model()
+    if progress is None:
+        model.run_model()
+    else:
+        while model.running:           # Mesa's run loop, reporting each round
+            model.step()
+            progress(model.round, scenario.horizon, int(model.active.sum()))
     key = spawn_key_text(root.spawn_key)
     outcomes = _outcomes(model, seed_value, key)
     hist = _with_ripeness(_history(model), ripeness.table()) if history else None
@@ -64,10 +72,12 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
     return Results(outcomes, hist, scenario, seed_value, int(runs), record)
 
 
-def _names(actors: list[str]) -> np.ndarray:
-    """Bit mask -> comma-separated actor names, for every mask."""
-    n = len(actors)
-    return np.array([",".join(a for i, a in enumerate(actors) if m >> i & 1) for m in range(2 ** n)], dtype=object)
+def _names(actors: list[str], masks: np.ndarray) -> np.ndarray:
+    """Bit masks -> comma-separated actor names (only the masks that occur: 2^n of them would not fit)."""
+    uniq, inverse = np.unique(masks, return_inverse=True)
+    names = np.array([",".join(a for i, a in enumerate(actors) if int(m) >> i & 1) for m in uniq] + [""],
+                     dtype=object)[:-1]
+    return names[inverse.reshape(np.shape(masks))]
 
 
 def _nullable(rounds: np.ndarray) -> pd.arrays.IntegerArray:
@@ -117,7 +127,7 @@ def _outcomes(model: NegotiationModel, seed: int, spawn_key: str) -> pd.DataFram
         cols[f"utility.{a}"] = deal.utility[:, i]
     for i, a in enumerate(wd.actors):
         cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], model.last["reservation"][:, i])
-    cols["blocking"] = _names(wd.actors)[model.last["blocking"]]
+    cols["blocking"] = _names(wd.actors, model.last["blocking"])
     cols["binding_issues"] = binding_issues(model)
     df = pd.DataFrame(cols)
     df.attrs["end_date"] = str(model.dates[-1])
@@ -160,5 +170,5 @@ def _history(model: NegotiationModel) -> pd.DataFrame:
     cols["talks"] = order(stack["talks"])
     cols["agreed"] = order(stack["agreed"])
     cols["state"] = pd.Categorical.from_codes(order(stack["state"]), categories=list(STATES))
-    cols["blocking"] = _names(wd.actors)[order(stack["blocking"])]
+    cols["blocking"] = _names(wd.actors, order(stack["blocking"]))
     return pd.DataFrame(cols)

@@ -20,21 +20,62 @@ candidate ``mu`` gives an upper bound (weak duality) and the best one is exact.
 from __future__ import annotations
 
 import itertools
-import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from .linalg import mtv as _mtv, mv as _mv, regular
-from .utility import issue_values
+from .linalg import mv as _mv
+from .lpworlds import LpWorlds, Rows
+from .vertices import dual_candidates, point_utilities, subset_count
 
 __all__ = [
     "Zone", "Verdict", "NEG", "dual_candidates", "support", "level_combos", "combo_utilities", "combo_feasible",
     "common_box", "clipped_points", "point_utilities", "width", "blocking_mask", "redline_conflicts",
+    "SizeError", "choose_method", "footprint", "MAX_ACTORS", "ENUMERATE_MAX",
 ]
 
 NEG = -np.inf
 TOL = 1e-12
+MAX_ACTORS = 62            # blocking actors are reported as bits of one int64
+ENUMERATE_MAX = 20_000     # subsets per world beyond which one LP per live world is cheaper
+DENSE_MAX = 2 ** 30        # bytes of per-world tables beyond which they are built only for the worlds asked
+
+
+class SizeError(ValueError):
+    """A problem larger than the engine can hold: the message says the limit and what to change."""
+
+
+def choose_method(n: int, kc: int) -> str:
+    """``"enumerate"`` the dual vertices while there are few subsets to solve, else ``"lp"``."""
+    return "enumerate" if kc == 0 or subset_count(n, kc) <= ENUMERATE_MAX else "lp"
+
+
+def footprint(W: int, n: int, kc: int, combos: int, method: str) -> int:
+    """Bytes the zone holds for W worlds (an estimate: the candidate count is bounded, not known)."""
+    if method == "lp":                                            # a simplex tableau per world, and the box
+        return W * (8 * ((n + kc + 1) * (kc * n + n + 2) + 4 * n + 2 * kc) + 256)
+    C = min(subset_count(n, kc), 8 * n * (kc + 1)) if kc else n
+    per = 8 * (C * n + combos * (n + 2 * C) + 2 * kc) + combos
+    return W * per if W * per <= DENSE_MAX else W * 8 * (C * n + C + 2 * kc)
+
+
+def available_memory() -> int:
+    """Bytes the machine can still give (MemAvailable, else physical memory)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _check_size(n: int) -> None:
+    if n > MAX_ACTORS:
+        raise SizeError(f"actors: found {n}, expected at most {MAX_ACTORS} (blocking actors are kept as bits "
+                        "of one 64-bit integer); merge actors that always act together")
 
 
 def common_box(red_lo: np.ndarray, red_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,110 +87,6 @@ def clipped_points(ideal: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarra
     """Candidate outcomes per issue: each actor's ideal clipped into the box, (W, kc, n)."""
     p = np.swapaxes(ideal, 1, 2)
     return np.clip(p, a[:, :, None], np.maximum(a, b)[:, :, None])
-
-
-def point_utilities(w: np.ndarray, ideal: np.ndarray, span: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Weighted value to actor i of candidate point j on issue k: (W, kc, j, i)."""
-    # issue_values takes outcomes (..., kc) and actors (..., n, kc); here each candidate j is an outcome
-    v = issue_values(np.moveaxis(p, 2, 1), w[:, None], ideal[:, None], span[:, None])   # (W, j, n, kc)
-    return np.moveaxis(v, 3, 1)
-
-
-def _hyperplanes(vu: np.ndarray, ideal: np.ndarray) -> list[np.ndarray]:
-    """Normals of the kink hyperplanes of one world's support function (adjacent ideals per issue)."""
-    planes = []
-    for k in range(vu.shape[0]):
-        order = np.argsort(ideal[:, k], kind="stable")
-        pos = ideal[order, k]
-        reps = [order[0]] + [order[j] for j in range(1, len(order)) if pos[j] > pos[j - 1]]
-        for j0, j1 in zip(reps, reps[1:]):
-            normal = vu[k, j0] - vu[k, j1]
-            if np.abs(normal).max() > TOL:
-                planes.append((k, j0, j1, normal))
-    return planes
-
-
-def _vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """Dual candidates for one (weights, ideals) configuration: (C, n) points of the simplex."""
-    n = w.shape[0]
-    vu = point_utilities(w[None], ideal[None], span[None], ideal.T[None])[0]   # (kc, j, i)
-    planes = _hyperplanes(vu, ideal)
-    normals = [p[3] for p in planes] + list(np.eye(n))
-    subsets = np.array(list(itertools.combinations(range(len(normals)), n - 1)), dtype=int)
-    if n == 1:
-        return np.ones((1, 1))
-    rows = np.array(normals)[subsets]                                        # (S, n-1, n)
-    A = np.concatenate([rows, np.ones((len(subsets), 1, n))], axis=1)
-    rhs = np.zeros(n)
-    rhs[-1] = 1.0
-    ok = regular(A)
-    mu = np.linalg.solve(A[ok], np.broadcast_to(rhs, (ok.sum(), n))[..., None])[..., 0]
-    sub = subsets[ok]
-    keep = (mu >= -1e-10).all(axis=1)
-    mu, sub = np.clip(mu[keep], 0.0, None), sub[keep]
-    mu /= mu.sum(axis=1, keepdims=True)
-    active = np.ones(len(mu), dtype=bool)
-    for h, (k, j0, j1, _) in enumerate(planes):
-        uses = (sub == h).any(axis=1)
-        vals = mu @ vu[k].T                                                  # (C, j)
-        top = vals.max(axis=1)
-        active &= ~uses | ((np.abs(vals[:, j0] - top) < 1e-9) & (np.abs(vals[:, j1] - top) < 1e-9))
-    mu = mu[active]
-    return np.unique(np.round(mu, 13), axis=0) if len(mu) else np.eye(n)
-
-
-def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """Dual candidates for many worlds at once when each has its own (weights, ideals): (W, C, n).
-
-    Hyperplanes are taken between actors adjacent in the order of their ideals on each issue (ties give
-    a zero normal and drop out as singular), so every world has the same number of subsets to solve.
-    """
-    W, n, kc = w.shape
-    order = np.argsort(ideal, axis=1, kind="stable")                                  # (W, n, kc)
-    pos = np.take_along_axis(ideal, order, axis=1)
-    vu = point_utilities(w, ideal, span, np.swapaxes(pos, 1, 2))                     # (W, kc, j sorted, i)
-    normals = vu[:, :, :-1, :] - vu[:, :, 1:, :]                                      # (W, kc, n-1, n)
-    tops = [(k, j) for k in range(kc) for j in range(n - 1)]
-    allp = np.concatenate([normals.reshape(W, kc * (n - 1), n), np.broadcast_to(np.eye(n), (W, n, n))], axis=1)
-    subsets = np.array(list(itertools.combinations(range(allp.shape[1]), n - 1)), dtype=int)
-    A = np.concatenate([allp[:, subsets], np.ones((W, len(subsets), 1, n))], axis=2)  # (W, S, n, n)
-    ok = regular(A)
-    A = np.where(ok[..., None, None], A, np.eye(n))
-    mu = np.linalg.solve(A, np.broadcast_to(np.eye(n)[-1], A.shape[:-1])[..., None])[..., 0]
-    valid = ok & (mu >= -1e-10).all(axis=2)
-    vals = (np.clip(mu, 0, None) @ np.moveaxis(vu, 3, 1).reshape(W, n, -1)).reshape(W, -1, kc, n)  # (W,S,kc,j)
-    top = vals.max(axis=3)
-    for h, (k, j) in enumerate(tops):
-        uses = (subsets == h).any(axis=1)
-        act = (np.abs(vals[:, :, k, j] - top[:, :, k]) < 1e-9) & (np.abs(vals[:, :, k, j + 1] - top[:, :, k]) < 1e-9)
-        valid &= ~uses[None, :] | act
-    mu = np.clip(mu, 0, None)
-    mu /= np.where(valid, mu.sum(axis=2), 1.0)[..., None]
-    rank = np.argsort(~valid, axis=1, kind="stable")
-    count = valid.sum(axis=1).max()
-    mu = np.take_along_axis(mu, rank[..., None], axis=1)[:, :count]
-    valid = np.take_along_axis(valid, rank, axis=1)[:, :count]
-    return np.where(valid[..., None], mu, mu[:, :1])                                  # pad with a valid one
-
-
-def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """Dual vertices for every world, (W, C, n), computed once per distinct (weights, ideals).
-
-    Any point of the simplex is a valid dual bound, so padding rows repeat a vertex of the same world.
-    """
-    W, n, kc = w.shape
-    if kc == 0:
-        return np.broadcast_to(np.eye(n), (W, n, n)).copy()
-    key = np.concatenate([w, ideal, span], axis=2).reshape(W, -1)
-    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    subsets = math.comb(kc * (n - 1) + n, n - 1)
-    if len(uniq) > 16 and len(uniq) * subsets <= 4_000_000:
-        return _batched_vertices(w, ideal, span)
-    per = [_vertices(*np.split(u.reshape(n, 3 * kc), 3, axis=1)) for u in uniq]
-    cmax = max(len(c) for c in per)
-    padded = np.stack([np.concatenate([c, np.repeat(c[:1], cmax - len(c), axis=0)]) for c in per])
-    return padded[inverse]
 
 
 def support(mu: np.ndarray, vc: np.ndarray) -> np.ndarray:
@@ -243,30 +180,71 @@ class Verdict:
 class Zone:
     """The exact ZOPA of every world: the solver's one entry point.
 
-    Built once for a set of worlds (dual candidates from weights and ideals, levels combinations), it keeps
-    what depends on red lines (the common box, the facet table ``B`` of shape (W, combos, C), which
-    combinations are feasible) and recomputes it only for worlds marked ``stale`` when their red lines
-    move; :meth:`evaluate` then costs one matrix product and a minimum per live world.
+    Built once for a set of worlds, it keeps what depends on red lines and recomputes it only for worlds
+    marked ``stale`` when their red lines move. It chooses its method by problem size
+    (:func:`choose_method`):
+
+    - ``"enumerate"``: the dual vertices of each (weights, ideals) are listed once
+      (:mod:`sim.engine.vertices`), and :meth:`evaluate` costs one matrix product and a minimum per live
+      world. The facet table ``B`` (W, combos, C), ``L`` (W, combos, n) and ``feasible`` (W, combos) are
+      arrays, or, when they would exceed ``DENSE_MAX`` bytes, built in chunks of live worlds and on demand.
+    - ``"lp"``: one small dual LP per live world and best combination, warm-started from the last round's
+      basis (:mod:`sim.engine.lp`); ``mu``, ``B``, ``L`` and ``feasible`` are built on demand from the
+      vertices each world has met (``zone.mu[idx]`` etc.), and :meth:`prepare` adds the facets a protocol
+      needs before a deal.
 
     Parameters
     ----------
     worlds : an object with the per-world arrays of :class:`sim.model.worlds.Worlds` (``w_range``, ``ideal``,
         ``span``, ``w_level``, ``level_vals``, ``levels``, ``red_lo``, ``red_hi``, ``allowed``).
+    method : ``"enumerate"``, ``"lp"`` or None (chosen by size), keyword-only.
     """
 
-    def __init__(self, worlds):
+    def __init__(self, worlds, *, method: str | None = None):
         wd = self.worlds = worlds
-        W, kc = wd.ideal.shape[0], wd.ideal.shape[2]
-        self.mu = dual_candidates(wd.w_range, wd.ideal, wd.span)                 # (W, C, n)
+        W, n, kc = wd.ideal.shape
+        _check_size(n)
         self.combos = level_combos(wd.levels)
-        self.L = combo_utilities(wd.w_level, wd.level_vals, self.combos)         # (W, combos, n)
-        self.muL = self.L @ np.swapaxes(self.mu, 1, 2)                           # (W, combos, C)
+        self.method = method or choose_method(n, kc)
         self.box = (np.zeros((W, kc)), np.zeros((W, kc)))
-        self.B = np.zeros((W, len(self.combos), self.mu.shape[1]))
-        self.feasible = np.zeros((W, len(self.combos)), dtype=bool)
         self.conflicts = np.zeros(W, dtype=int)
+        self.any_feasible = np.zeros(W, dtype=bool)
         self.stale = np.ones(W, dtype=bool)
+        self.dense = False
+        if self.method == "lp":
+            self._lp = LpWorlds(self, cap=2 * n + 8)
+            self.mu, self.B = Rows(self._lp.mu), Rows(self._lp.B)
+            self.L, self.feasible = Rows(self._lp.L), Rows(self._feasible)
+            return
+        self.mu = dual_candidates(wd.w_range, wd.ideal, wd.span)                 # (W, C, n)
+        C = self.mu.shape[1]
+        self.dense = W * 8 * len(self.combos) * (n + 2 * C + 1) <= DENSE_MAX
+        if self.dense:
+            self.L = combo_utilities(wd.w_level, wd.level_vals, self.combos)     # (W, combos, n)
+            self.muL = self.L @ np.swapaxes(self.mu, 1, 2)                       # (W, combos, C)
+            self.B = np.zeros((W, len(self.combos), C))
+            self.feasible = np.zeros((W, len(self.combos)), dtype=bool)
+        else:
+            self.H = np.zeros((W, C))
+            self.L, self.B, self.feasible = Rows(self._L), Rows(self._B), Rows(self._feasible)
 
+    # ---------------------------------------------------------------- tables built on demand
+    def _L(self, idx) -> np.ndarray:
+        wd = self.worlds
+        return combo_utilities(wd.w_level[idx], wd.level_vals, self.combos)
+
+    def _B(self, idx) -> np.ndarray:
+        return self.H[idx][:, None, :] + self._L(idx) @ np.swapaxes(self.mu[idx], 1, 2)
+
+    def _feasible(self, idx) -> np.ndarray:
+        return combo_feasible([al[idx] for al in self.worlds.allowed], self.combos, self.box[0][idx],
+                              self.box[1][idx])
+
+    def _chunk(self) -> int:
+        C = self.mu.shape[1] if isinstance(self.mu, np.ndarray) else 1
+        return max(1, 4_000_000 // (len(self.combos) * (C + self.worlds.ideal.shape[1])))
+
+    # ---------------------------------------------------------------- the interface
     def refresh(self) -> None:
         """Recompute what depends on red lines for the stale worlds."""
         if not self.stale.any():
@@ -275,10 +253,20 @@ class Zone:
         wd = self.worlds
         a, b = common_box(wd.red_lo[w], wd.red_hi[w])
         self.box[0][w], self.box[1][w] = a, b
-        self.B[w] = support(self.mu[w], self.points(w))[:, None, :] + self.muL[w]
         allowed = [al[w] for al in wd.allowed]
-        self.feasible[w] = combo_feasible(allowed, self.combos, a, b)
+        self.any_feasible[w] = (a <= b + TOL).all(axis=1) & np.logical_and.reduce(
+            [al.all(axis=1).any(axis=1) for al in allowed], initial=True)   # combinations are a product set
         self.conflicts[w] = redline_conflicts(wd.red_lo[w], wd.red_hi[w], allowed, a, b)
+        if self.method == "lp":
+            self._lp.forget(w)
+        elif self.dense:
+            self.B[w] = support(self.mu[w], self.points(w))[:, None, :] + self.muL[w]
+            self.feasible[w] = combo_feasible(allowed, self.combos, a, b)
+        else:
+            idx = np.arange(len(self.stale))[w]
+            for s in range(0, len(idx), self._chunk()):
+                part = idx[s:s + self._chunk()]
+                self.H[part] = support(self.mu[part], self.points(part))
         self.stale[:] = False
 
     def points(self, idx) -> np.ndarray:
@@ -287,14 +275,59 @@ class Zone:
         pts = clipped_points(wd.ideal[idx], self.box[0][idx], self.box[1][idx])
         return point_utilities(wd.w_range[idx], wd.ideal[idx], wd.span[idx], pts)
 
+    def _widths(self, live: np.ndarray, r: np.ndarray):
+        """Width, best combination and the certificate (a dual vertex, (len(live), n)) of the live worlds."""
+        if self.method == "lp":
+            t, combo, cert = self._lp.evaluate(live, r)
+            mu = np.array([self._lp.cache[int(w)].verts[c] for w, c in zip(live, cert)]).reshape(len(live), -1)
+            return t, combo, cert, mu
+        if self.dense:
+            t, combo, cert = width(self.mu[live], self.B[live], self.feasible[live], r[live])
+            return t, combo, cert, self.mu[live, cert]
+        out = [np.empty(len(live)), np.zeros(len(live), dtype=int), np.zeros(len(live), dtype=int)]
+        step = self._chunk()
+        for s in range(0, len(live), step):
+            idx = live[s:s + step]
+            for o, v in zip(out, width(self.mu[idx], self._B(idx), self._feasible(idx), r[idx])):
+                o[s:s + step] = v
+        return (*out, self.mu[live, out[2]])
+
     def evaluate(self, r: np.ndarray, active: np.ndarray) -> Verdict:
-        """The zone for reservations ``r`` (W, n); worlds not ``active`` (settled) are left closed."""
+        """The zone for reservations ``r`` (W, n); worlds not ``active`` (settled) are left closed.
+
+        Work follows the live worlds (active, with some outcome inside every red line): the others are
+        not looked at, and their LP state, if any, is freed.
+        """
         self.refresh()
-        W = len(r)
-        live = np.where(active & self.feasible.any(axis=1))[0]
+        W, n = r.shape
+        live = np.where(active & self.any_feasible)[0]
+        if self.method == "lp":
+            self._lp.drop([w for w in self._lp.cache if not active[w]])
         t = np.full(W, NEG)
         combo = np.zeros(W, dtype=int)
         cert = np.zeros(W, dtype=int)
-        t[live], combo[live], cert[live] = width(self.mu[live], self.B[live], self.feasible[live], r[live])
-        blocking = np.where(active, blocking_mask(self.mu, cert, t, self.feasible, self.conflicts), 0)
+        blocking = np.where(active & ~self.any_feasible, self.conflicts, 0)
+        if len(live):
+            t[live], combo[live], cert[live], mu = self._widths(live, r)
+            bits = (mu > 1e-9) @ (1 << np.arange(n))
+            blocking[live] = np.where(t[live] < 0, bits, 0)
         return Verdict(t, t >= -1e-9, combo, cert, blocking)
+
+    def prepare(self, idx: np.ndarray, r: np.ndarray, protocol: str) -> None:
+        """Before a deal in worlds ``idx`` under ``protocol``: with the LP method, add the facets the
+        protocol's point rests on (cutting planes, :meth:`sim.engine.lpworlds.LpWorlds.prepare`), so
+        ``mu`` and ``B`` describe the feasible utilities where the deal is. Nothing to do otherwise."""
+        if self.method != "lp" or not len(idx) or protocol == "concession":
+            return
+        from .protocols import PROTOCOLS
+        self._lp.prepare(np.asarray(idx), r, PROTOCOLS[protocol])
+
+    def separate(self, idx: np.ndarray, y: np.ndarray, combo: np.ndarray) -> np.ndarray:
+        """Which utility points ``y`` (len(idx), n) lie outside the feasible utilities of combination
+        ``combo`` in worlds ``idx``; with the LP method the facet each violates is added to what ``mu`` and
+        ``B`` show (a separation oracle for protocols that iterate, such as concession)."""
+        if self.method == "lp":
+            return self._lp.cut(np.asarray(idx), y, np.asarray(combo))[0]
+        mu, B = self.mu[idx], (self.B[idx] if self.dense else self._B(idx))
+        slack = B[np.arange(len(idx)), combo] - (mu @ y[:, :, None])[:, :, 0]
+        return (slack < -1e-11).any(axis=1)

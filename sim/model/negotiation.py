@@ -28,7 +28,35 @@ from .ledger import STATES, Ledger
 from .partial import IssueSubset
 from .worlds import build_worlds, round_dates, stream_seed
 
-__all__ = ["NegotiationModel", "ActorAgent", "root_seed"]
+__all__ = ["NegotiationModel", "ActorAgent", "root_seed", "memory_estimate", "check_memory"]
+
+
+def memory_estimate(spec: Scenario, runs: int, *, history: bool) -> int:
+    """Bytes a run of ``runs`` worlds is expected to peak at: the per-world arrays, the zone's tables
+    and, with ``history``, every round's state and the table made from it."""
+    n = len(spec.actors)
+    levels = [len(v.levels) for v in spec.issues.values() if v.is_levels]
+    kc, kl = len(spec.issues) - len(levels), len(levels)
+    combos = int(np.prod(levels)) if levels else 1
+    per = 8 * n * (5 * kc + kl + 12) + n * sum(levels) + 400
+    zone = solver.footprint(runs, n, kc, combos, solver.choose_method(n, kc))
+    rounds = spec.horizon + 1
+    hist = rounds * (8 * n + 40) * 4 if history else 0
+    return 2 * (runs * per + zone) + runs * hist + 200 * 2 ** 20
+
+
+def check_memory(spec: Scenario, runs: int, *, history: bool) -> None:
+    """Refuse, before anything is built, a run that would not fit in the machine's available memory."""
+    need, have = memory_estimate(spec, runs, history=history), solver.available_memory()
+    if need <= have:
+        return
+    one = max(1, (need - 200 * 2 ** 20) // runs)
+    fit = max(0, (have - 200 * 2 ** 20) // one)
+    hint = " or without history (history=False, zopa run --no-history)" if history else ""
+    raise solver.SizeError(
+        f"runs: found {runs:,} worlds needing about {need / 2 ** 30:.1f} GB ({one / 2 ** 10:.0f} kB a world), "
+        f"expected at most {fit:,} with the {have / 2 ** 30:.1f} GB available; run fewer worlds{hint}, "
+        "or split the run over seeds")
 
 
 def root_seed(rng) -> np.random.SeedSequence:
@@ -83,6 +111,7 @@ class NegotiationModel(mesa.Model):
         # the scenario is ``spec``: mesa 3.5 reserves ``Model.scenario`` for its own scenario objects
         self.spec = _scenario(scenario, overrides)
         self.runs, self.root, self.overrides = int(runs), root, dict(overrides)
+        check_memory(self.spec, self.runs, history=history)
         self.worlds = wd = build_worlds(self.spec, self.runs, root)
         self.dates = round_dates(self.spec.calendar.start, self.spec.calendar.step, self.spec.horizon + 1)
         self.round = 0
@@ -220,7 +249,9 @@ class NegotiationModel(mesa.Model):
         self.last = {"zopa_open": v.open, "zopa_width": v.t, "talks": talks, "blocking": v.blocking,
                      "reservation": r}
         self.deal.note_open(self.round, v.open, talks)
-        settled = self._strike(self.zone, np.where(talks & v.open)[0], r, self.concession)
+        striking = np.where(talks & v.open & self.active)[0]
+        self.zone.prepare(striking, r, self.spec.protocol)
+        settled = self._strike(self.zone, striking, r, self.concession)
         self._record(settled)
         struck = self._partials(talks & self.active, r)
         self.deal.note_failed(talks & self.active & ~struck)
@@ -277,7 +308,9 @@ class NegotiationModel(mesa.Model):
             zone = self.partial_zones[name]
             r_p = r - p.deferred_value
             v = zone.evaluate(r_p, free)
-            deal = self._strike(zone, np.where(free & v.open)[0], r_p, self.partial_concession[name])
+            idx = np.where(free & v.open)[0]
+            zone.prepare(idx, r_p, self.spec.protocol)
+            deal = self._strike(zone, idx, r_p, self.partial_concession[name])
             if len(deal[0]):
                 idx, x, levels, _ = self._terms(deal)
                 self.deal.record_partial(idx, self.round, k, p.range_idx, p.level_idx, x, levels)

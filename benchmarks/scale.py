@@ -1,0 +1,175 @@
+"""How zopa scales: world-rounds per second and peak memory by actors, issues, levels and worlds.
+
+Every case runs in its own subprocess on one core (BLAS threads pinned to 1), so its peak resident memory
+(``resource.getrusage``) is its own. Scenarios are synthetic: n actors with ideals spread over [0, 1] on
+every range issue, levels issues of 5 levels, reservations eroding each round so zones open over time,
+weights either the same in every world or drawn per world. A bare numpy kernel of december-2022's minimal
+arithmetic (state updates and the width for every world) is timed in the same run, and zopa's throughput
+on december-2022 is printed as a ratio of it.
+
+    python benchmarks/scale.py [--quick] [--budget SECONDS]
+"""
+
+from __future__ import annotations
+
+import os
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+LEVELS = ("l0", "l1", "l2", "l3", "l4")
+
+
+def synthetic(n: int, kc: int, kl: int = 0, *, drawn: bool = False, protocol: str = "nash",
+              horizon: int = 24, seed: int = 0) -> dict:
+    """A scenario of ``n`` actors, ``kc`` range issues on [0, 1] and ``kl`` levels issues of 5 levels."""
+    rng = np.random.default_rng(seed)
+    issues = {f"r{k}": {"range": [0, 1]} for k in range(kc)}
+    issues.update({f"v{k}": {"levels": list(LEVELS)} for k in range(kl)})
+    actors = {}
+    for i in range(n):
+        w = {k: (round(float(rng.uniform(0.5, 2)), 3) if not drawn else
+                 {"uniform": sorted(round(float(x), 3) for x in rng.uniform(0.2, 2, 2))}) for k in issues}
+        ideal = {k: round(float(rng.random()), 3) for k in issues if k.startswith("r")}
+        ideal.update({k: str(rng.choice(LEVELS)) for k in issues if k.startswith("v")})
+        actor = {"weights": w, "ideal": ideal, "reservation": {"uniform": [0.45, 0.6]},
+                 "erosion": {"uniform": [0.005, 0.02]}, "discount": 0.9}
+        if kc and i % 3 == 0:
+            actor["red_lines"] = {"r0": {"min": round(float(rng.uniform(0, 0.2)), 3)}}
+        actors[f"a{i}"] = actor
+    return {"name": f"scale-{n}x{kc}x{kl}", "title": "synthetic scale case", "calendar": {"start": "2024-01-01", "step": "month"},
+            "horizon": horizon, "protocol": protocol, "issues": issues, "actors": actors}
+
+
+def _case(spec: dict) -> dict:
+    """Run one case in this process: seconds, world-rounds and peak memory."""
+    import resource
+
+    sys.path.insert(0, str(ROOT))
+    from zopa import sim
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.yaml"
+        if spec.get("scenario"):
+            path = Path(spec["scenario"])
+        else:
+            path.write_text(yaml.safe_dump(synthetic(**spec["make"])))
+        s = sim.load_scenario(path)
+        t0 = time.perf_counter()
+        m = sim.NegotiationModel(s, runs=spec["worlds"], rng=1, history=False)
+        rounds = 0
+        while m.running:
+            rounds += int(m.active.sum())
+            m.step()
+        seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"seconds": seconds, "world_rounds": spec["worlds"] * (s.horizon + 1), "live_rounds": rounds,
+            "peak": peak, "method": m.zone.method, "agreed": float(m.deal.agreed.mean())}
+
+
+def kernel(worlds: int, rounds: int = 121, repeat: int = 3) -> float:
+    """World-rounds per second of a bare numpy kernel of december-2022's minimal arithmetic: beliefs
+    from one battle a round, reservations p - c less erosion, and the width min over 21 dual candidates
+    of a (W, C) facet table (one combination), for every world every round."""
+    rng = np.random.default_rng(0)
+    n, C = 3, 21
+    mu = rng.dirichlet(np.ones(n), (worlds, C))
+    B = rng.random((worlds, C))
+    cost, erosion = rng.random((worlds, n)) * 0.1, rng.random((worlds, n)) * 0.01
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        wins, fought = np.zeros(worlds), 0
+        for rnd in range(rounds):
+            wins += rng.binomial(1, 0.5, worlds)
+            fought += 1
+            p = np.stack([(2 + wins) / (4 + fought), (2 + fought - wins) / (4 + fought), np.full(worlds, 0.5)], 1)
+            r = p - cost - erosion * rnd
+            t = (B - (mu @ r[:, :, None])[:, :, 0]).min(axis=1)
+            _ = t >= 0
+        best = min(best, time.perf_counter() - t0)
+    return worlds * rounds / best
+
+
+CASES = [  # (label, make, worlds): the engine alone (egalitarian deals), then the protocols
+    *[(f"{n} actors, 2 issues, shared weights", dict(n=n, kc=2, protocol="egalitarian"), 1000)
+      for n in (2, 3, 5, 8, 12, 20, 30)],
+    *[(f"{n} actors, 2 issues, weights per world", dict(n=n, kc=2, drawn=True, protocol="egalitarian"), 1000)
+      for n in (3, 5, 12)],
+    *[(f"3 actors, {k} issues, weights per world", dict(n=3, kc=k, drawn=True, protocol="egalitarian"), 1000)
+      for k in (1, 2, 4, 8, 12)],
+    ("12 actors, 8 issues, weights per world", dict(n=12, kc=8, drawn=True, protocol="egalitarian"), 1000),
+    ("30 actors, 12 issues, weights per world", dict(n=30, kc=12, drawn=True, protocol="egalitarian"), 1000),
+    ("3 actors, 1 + 5 levels issues (3,125 combinations)", dict(n=3, kc=1, kl=5, drawn=True,
+                                                               protocol="egalitarian"), 10_000),
+    *[(f"3 actors, 2 issues, weights per world, {p}", dict(n=3, kc=2, drawn=True, protocol=p), 1000)
+      for p in ("nash", "kalai-smorodinsky", "alternating-offers", "concession")],
+    *[(f"{n} actors, 2 issues, weights per world, {p}", dict(n=n, kc=2, drawn=True, protocol=p), 100)
+      for n in (8, 12) for p in ("nash", "kalai-smorodinsky")],
+    ("30 actors, 12 issues, weights per world, nash", dict(n=30, kc=12, drawn=True, protocol="nash"), 100),
+]
+DEC = ("december-2022", [1000, 10_000, 100_000, 1_000_000])
+
+
+def _run(spec: dict, timeout: float) -> dict | None:
+    code = f"import json, sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import scale; " \
+           f"print(json.dumps(scale._case(json.loads(sys.argv[1]))))"
+    try:
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], capture_output=True, text=True,
+                             timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return None
+    if out.returncode:
+        lines = out.stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit status {out.returncode}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _row(label: str, worlds: int, res: dict | None, timeout: float) -> str:
+    if res is None:
+        return f"| {label} | {worlds:,} | - | over {timeout:.0f} s | - | - |"
+    if "error" in res:
+        return f"| {label} | {worlds:,} | - | {res['error'][:60]} | - | - |"
+    rate = res["world_rounds"] / res["seconds"]
+    return (f"| {label} | {worlds:,} | {res['method']} | {res['seconds']:.1f} s | {rate:,.0f} | "
+            f"{res['peak'] / 2 ** 20:,.0f} MB |")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="a few small cases only")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per case")
+    args = p.parse_args(argv)
+    cases = CASES[:3] if args.quick else CASES
+    dec_worlds = DEC[1][:2] if args.quick else DEC[1]
+    print("| case | worlds | method | time | world-rounds/s | peak memory |")
+    print("|---|---:|---|---:|---:|---:|")
+    for label, make, worlds in cases:
+        print(_row(label, worlds, _run({"make": make, "worlds": worlds}, args.timeout), args.timeout), flush=True)
+    dec = str(ROOT / "scenarios" / "december-2022.yaml")
+    rates = {}
+    for worlds in dec_worlds:
+        res = _run({"scenario": dec, "worlds": worlds}, 10 * args.timeout)
+        print(_row("december-2022, no history", worlds, res, 10 * args.timeout), flush=True)
+        if res and "error" not in res:
+            rates[worlds] = res["world_rounds"] / res["seconds"]
+    bare = kernel(10_000)
+    print(f"\nbare numpy kernel of december-2022's arithmetic (10,000 worlds): {bare:,.0f} world-rounds/s")
+    for worlds, rate in rates.items():
+        print(f"zopa on december-2022, {worlds:,} worlds: {rate:,.0f} world-rounds/s = {rate / bare:.2f} of the kernel")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""A batched, warm-started simplex method for the ZOPA width of many worlds at once.
+
+For one world and levels combination the width is the LP (the primal of :mod:`sim.engine.lp`'s dual)
+
+    max t   s.t.  t + nu_i = sum_kj lam_kj v_kj,i + lr_i   (every actor i),   sum_j lam_kj = 1   (every issue k),
+
+with ``lam >= 0`` convex weights of the candidate points on each issue, ``nu >= 0`` each actor's surplus
+and ``lr = L - r``. Writing ``t = tau + t0`` with ``t0 = min_i lr_i`` (a lower bound of the width, since
+utilities are >= 0) makes every variable non-negative, and the basis {nu_i, one lam per issue} is feasible
+from the start, so no phase one is needed. Every world of a batch pivots at once (Dantzig's rule on dense
+tableaux, Dantzig 1963, ch. 7): the cost is a few dense updates of a (batch, n + kc, kc J + n + 1) array.
+
+The reservations only enter the right-hand side, so a tableau solved last round stays dual feasible:
+its right-hand side is updated in place and a few dual simplex pivots (Lemke 1954) restore optimality,
+which is the warm start. The same holds between levels combinations of one world.
+
+The result is certified for every world: the dual prices ``mu`` of the actor rows give the upper bound
+``H(mu) + mu.lr`` (weak duality) and the weights ``lam`` a lower bound ``min_i sum lam v_i + lr_i``
+(concavity of the utilities); where they differ by more than ``GAP`` (degenerate cycling, rounding) the
+world is reported unsolved and the caller falls back to HiGHS.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "GAP"]
+
+EPS = 1e-11
+GAP = 1e-10
+
+
+class Tableaux:
+    """Dense simplex tableaux of a batch: ``T`` (B, m + 1, N + 1), objective in the last row, right-hand
+    side in the last column; ``basis`` (B, m) the basic column of each row; ``b`` (B, n) the actor rows'
+    right-hand side ``lr - t0`` they were built for; ``t0`` (B,)."""
+
+    def __init__(self, T, basis, b, t0, n, kc, J):
+        self.T, self.basis, self.b, self.t0 = T, basis, b, t0
+        self.n, self.kc, self.J = n, kc, J
+
+    @property
+    def nu(self) -> slice:
+        """Columns of the actors' surplus variables."""
+        return slice(self.kc * self.J + 1, self.kc * self.J + 1 + self.n)
+
+    def take(self, rows) -> "Tableaux":
+        return Tableaux(self.T[rows], self.basis[rows], self.b[rows], self.t0[rows], self.n, self.kc, self.J)
+
+
+def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
+    """Cold-start tableaux for candidate utilities ``vc`` (B, kc, J, n) and ``lr`` (B, n)."""
+    B, kc, J, n = vc.shape
+    m, N = n + kc, kc * J + 1 + n
+    t0 = lr.min(axis=1)
+    T = np.zeros((B, m + 1, N + 1))
+    T[:, :n, :kc * J] = -np.moveaxis(vc, 3, 1).reshape(B, n, kc * J)
+    T[:, :n, kc * J] = 1.0                                            # tau
+    T[:, np.arange(n), kc * J + 1 + np.arange(n)] = 1.0               # nu
+    T[:, :n, -1] = lr - t0[:, None]
+    for k in range(kc):
+        T[:, n + k, k * J:(k + 1) * J] = 1.0
+        T[:, n + k, -1] = 1.0
+    T[:, m, kc * J] = -1.0                                            # maximise tau
+    tab = Tableaux(T, np.zeros((B, m), dtype=int), lr - t0[:, None], t0, n, kc, J)
+    tab.basis[:, :n] = kc * J + 1 + np.arange(n)
+    start = vc.sum(axis=3).argmax(axis=2)                             # the point best for all on each issue
+    all_rows = np.arange(B)
+    for k in range(kc):
+        _pivot(tab, all_rows, np.full(B, n + k), k * J + start[:, k])
+    return tab
+
+
+def _pivot(tab: Tableaux, w: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
+    """Pivot tableaux ``w`` on rows ``p`` and columns ``q``, in place."""
+    T = tab.T
+    row = T[w, p] / T[w, p, q][:, None]                               # (b, N+1)
+    col = T[w, :, q].copy()                                           # (b, m+1)
+    T[w] -= col[:, :, None] * row[:, None, :]
+    T[w, p] = row
+    tab.basis[w, p] = q
+
+
+def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
+    """Primal simplex from a feasible basis; returns which tableaux reached optimality."""
+    m = tab.T.shape[1] - 1
+    todo = np.arange(len(tab.T))
+    for _ in range(maxit):
+        z = tab.T[todo, m, :-1]
+        q = z.argmin(axis=1)
+        go = z[np.arange(len(todo)), q] < -EPS
+        todo, q = todo[go], q[go]
+        if not len(todo):
+            return np.ones(len(tab.T), dtype=bool)
+        col = tab.T[todo, :m, q]
+        rhs = tab.T[todo, :m, -1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(col > EPS, np.maximum(rhs, 0.0) / col, np.inf)
+        p = ratio.argmin(axis=1)
+        ok = np.isfinite(ratio[np.arange(len(todo)), p])
+        todo, p, q = todo[ok], p[ok], q[ok]
+        _pivot(tab, todo, p, q)
+    done = np.ones(len(tab.T), dtype=bool)
+    done[todo] = False
+    return done
+
+
+def dual(tab: Tableaux, *, maxit: int) -> np.ndarray:
+    """Dual simplex from a dual-feasible basis (after :func:`shift`); returns which reached optimality."""
+    m = tab.T.shape[1] - 1
+    todo = np.arange(len(tab.T))
+    for _ in range(maxit):
+        rhs = tab.T[todo, :m, -1]
+        p = rhs.argmin(axis=1)
+        go = rhs[np.arange(len(todo)), p] < -EPS
+        todo, p = todo[go], p[go]
+        if not len(todo):
+            return np.ones(len(tab.T), dtype=bool)
+        row = tab.T[todo, p, :-1]
+        z = tab.T[todo, m, :-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(row < -EPS, np.maximum(z, 0.0) / -row, np.inf)
+        q = ratio.argmin(axis=1)
+        ok = np.isfinite(ratio[np.arange(len(todo)), q])
+        todo, p, q = todo[ok], p[ok], q[ok]
+        _pivot(tab, todo, p, q)
+    done = np.ones(len(tab.T), dtype=bool)
+    done[todo] = False
+    return done
+
+
+def shift(tab: Tableaux, lr: np.ndarray) -> None:
+    """Move the right-hand side to new ``lr`` (B, n) in place: the basis stays dual feasible."""
+    t0 = lr.min(axis=1)
+    b = lr - t0[:, None]
+    tab.T[:, :, -1] += (tab.T[:, :, tab.nu] @ (b - tab.b)[:, :, None])[:, :, 0]
+    tab.b, tab.t0 = b, t0
+
+
+def readout(tab: Tableaux, vc: np.ndarray, lr: np.ndarray):
+    """Width, dual vertex and certification of optimal tableaux.
+
+    Returns
+    -------
+    t : (B,) the dual bound ``H(mu) + mu.lr`` at the tableau's dual prices (exact at an optimal vertex);
+    mu : (B, n) the dual prices, normalised to the simplex; ok : (B,) whether the lower bound from the
+    primal weights meets ``t`` within ``GAP``.
+    """
+    B, kc, J, n = vc.shape
+    m = tab.T.shape[1] - 1
+    mu = np.clip(tab.T[:, m, tab.nu], 0.0, None)
+    total = mu.sum(axis=1)
+    mu = mu / np.where(total > 0, total, 1.0)[:, None]
+    h = (vc @ mu[:, None, :, None])[..., 0].max(axis=2).sum(axis=1) if kc else np.zeros(B)
+    t = h + (mu * lr).sum(axis=1)
+    lam = np.zeros((B, kc * J + 1 + n))
+    np.put_along_axis(lam, tab.basis, np.clip(tab.T[:, :m, -1], 0.0, None), axis=1)
+    lam = lam[:, :kc * J].reshape(B, kc, J)
+    lam /= np.where(lam.sum(axis=2) > 0, lam.sum(axis=2), 1.0)[:, :, None]
+    low = ((lam[..., None] * vc).sum(axis=(1, 2)) + lr).min(axis=1)
+    ok = (total > 0) & (np.abs(t - low) <= GAP * (1.0 + np.abs(t)))
+    return t, mu, ok

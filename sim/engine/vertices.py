@@ -1,0 +1,140 @@
+"""Enumeration of the dual vertices: the exact method for few actors and issues.
+
+The minimum of the convex, piecewise-linear dual ``H(mu) + mu.(L - r)`` over the simplex lies at a vertex of
+the arrangement of kink hyperplanes ``mu.(v_j - v_j') = 0`` (adjacent ideals on each issue) and simplex faces,
+which depends only on weights and ideals: each vertex solves ``n - 1`` of them with ``sum(mu) = 1``. There are
+:func:`subset_count` subsets to solve per world, so this is the method for small problems only
+(:class:`sim.engine.solver.Zone` chooses; :mod:`sim.engine.lp` is the method for large ones).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from .linalg import regular
+from .utility import issue_values
+
+__all__ = ["dual_candidates", "point_utilities", "subset_count", "CHUNK"]
+
+CHUNK = 4_000_000       # subsets solved at once by the batched path (memory about 40 n^2 bytes each)
+TOL = 1e-12
+
+
+def point_utilities(w: np.ndarray, ideal: np.ndarray, span: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Weighted value to actor i of candidate point j on issue k: (W, kc, j, i)."""
+    # issue_values takes outcomes (..., kc) and actors (..., n, kc); here each candidate j is an outcome
+    v = issue_values(np.moveaxis(p, 2, 1), w[:, None], ideal[:, None], span[:, None])   # (W, j, n, kc)
+    return np.moveaxis(v, 3, 1)
+
+
+def _hyperplanes(vu: np.ndarray, ideal: np.ndarray) -> list[np.ndarray]:
+    """Normals of the kink hyperplanes of one world's support function (adjacent ideals per issue)."""
+    planes = []
+    for k in range(vu.shape[0]):
+        order = np.argsort(ideal[:, k], kind="stable")
+        pos = ideal[order, k]
+        reps = [order[0]] + [order[j] for j in range(1, len(order)) if pos[j] > pos[j - 1]]
+        for j0, j1 in zip(reps, reps[1:]):
+            normal = vu[k, j0] - vu[k, j1]
+            if np.abs(normal).max() > TOL:
+                planes.append((k, j0, j1, normal))
+    return planes
+
+
+def _vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Dual candidates for one (weights, ideals) configuration: (C, n) points of the simplex."""
+    n = w.shape[0]
+    vu = point_utilities(w[None], ideal[None], span[None], ideal.T[None])[0]   # (kc, j, i)
+    planes = _hyperplanes(vu, ideal)
+    normals = [p[3] for p in planes] + list(np.eye(n))
+    subsets = np.array(list(itertools.combinations(range(len(normals)), n - 1)), dtype=int)
+    if n == 1:
+        return np.ones((1, 1))
+    rows = np.array(normals)[subsets]                                        # (S, n-1, n)
+    A = np.concatenate([rows, np.ones((len(subsets), 1, n))], axis=1)
+    rhs = np.zeros(n)
+    rhs[-1] = 1.0
+    ok = regular(A)
+    mu = np.linalg.solve(A[ok], np.broadcast_to(rhs, (ok.sum(), n))[..., None])[..., 0]
+    sub = subsets[ok]
+    keep = (mu >= -1e-10).all(axis=1)
+    mu, sub = np.clip(mu[keep], 0.0, None), sub[keep]
+    mu /= mu.sum(axis=1, keepdims=True)
+    active = np.ones(len(mu), dtype=bool)
+    for h, (k, j0, j1, _) in enumerate(planes):
+        uses = (sub == h).any(axis=1)
+        vals = mu @ vu[k].T                                                  # (C, j)
+        top = vals.max(axis=1)
+        active &= ~uses | ((np.abs(vals[:, j0] - top) < 1e-9) & (np.abs(vals[:, j1] - top) < 1e-9))
+    mu = mu[active]
+    return np.unique(np.round(mu, 13), axis=0) if len(mu) else np.eye(n)
+
+
+def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Dual candidates for many worlds at once when each has its own (weights, ideals): (W, C, n).
+
+    Hyperplanes are taken between actors adjacent in the order of their ideals on each issue (ties give
+    a zero normal and drop out as singular), so every world has the same number of subsets to solve.
+    """
+    W, n, kc = w.shape
+    order = np.argsort(ideal, axis=1, kind="stable")                                  # (W, n, kc)
+    pos = np.take_along_axis(ideal, order, axis=1)
+    vu = point_utilities(w, ideal, span, np.swapaxes(pos, 1, 2))                     # (W, kc, j sorted, i)
+    normals = vu[:, :, :-1, :] - vu[:, :, 1:, :]                                      # (W, kc, n-1, n)
+    tops = [(k, j) for k in range(kc) for j in range(n - 1)]
+    allp = np.concatenate([normals.reshape(W, kc * (n - 1), n), np.broadcast_to(np.eye(n), (W, n, n))], axis=1)
+    subsets = np.array(list(itertools.combinations(range(allp.shape[1]), n - 1)), dtype=int)
+    A = np.concatenate([allp[:, subsets], np.ones((W, len(subsets), 1, n))], axis=2)  # (W, S, n, n)
+    ok = regular(A)
+    A = np.where(ok[..., None, None], A, np.eye(n))
+    mu = np.linalg.solve(A, np.broadcast_to(np.eye(n)[-1], A.shape[:-1])[..., None])[..., 0]
+    valid = ok & (mu >= -1e-10).all(axis=2)
+    vals = (np.clip(mu, 0, None) @ np.moveaxis(vu, 3, 1).reshape(W, n, -1)).reshape(W, -1, kc, n)  # (W,S,kc,j)
+    top = vals.max(axis=3)
+    for h, (k, j) in enumerate(tops):
+        uses = (subsets == h).any(axis=1)
+        act = (np.abs(vals[:, :, k, j] - top[:, :, k]) < 1e-9) & (np.abs(vals[:, :, k, j + 1] - top[:, :, k]) < 1e-9)
+        valid &= ~uses[None, :] | act
+    mu = np.clip(mu, 0, None)
+    mu /= np.where(valid, mu.sum(axis=2), 1.0)[..., None]
+    rank = np.argsort(~valid, axis=1, kind="stable")
+    count = valid.sum(axis=1).max()
+    mu = np.take_along_axis(mu, rank[..., None], axis=1)[:, :count]
+    valid = np.take_along_axis(valid, rank, axis=1)[:, :count]
+    return np.where(valid[..., None], mu, mu[:, :1])                                  # pad with a valid one
+
+
+def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Dual vertices for every world, (W, C, n), computed once per distinct (weights, ideals).
+
+    Any point of the simplex is a valid dual bound, so padding rows repeat a vertex of the same world.
+    Many distinct configurations are solved in chunks of about ``CHUNK`` subsets at once.
+    """
+    W, n, kc = w.shape
+    if kc == 0:
+        return np.broadcast_to(np.eye(n), (W, n, n)).copy()
+    key = np.concatenate([w, ideal, span], axis=2).reshape(W, -1)
+    uniq, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if len(uniq) > 16:
+        step = max(1, CHUNK // subset_count(n, kc))
+        parts = [_batched_vertices(w[first[s:s + step]], ideal[first[s:s + step]], span[first[s:s + step]])
+                 for s in range(0, len(first), step)]
+        return _pad(parts)[inverse]
+    per = [_vertices(*np.split(u.reshape(n, 3 * kc), 3, axis=1))[None] for u in uniq]
+    return _pad(per)[inverse]
+
+
+def _pad(parts: list[np.ndarray]) -> np.ndarray:
+    """Stack (w, C_i, n) blocks into (sum w, max C_i, n), padding each world with its first vertex."""
+    cmax = max(p.shape[1] for p in parts)
+    return np.concatenate([np.concatenate([p, np.repeat(p[:, :1], cmax - p.shape[1], axis=1)], axis=1)
+                           for p in parts])
+
+
+def subset_count(n: int, kc: int) -> int:
+    """How many (n-1)-subsets of kink hyperplanes and simplex faces the enumeration solves per world."""
+    return math.comb(kc * (n - 1) + n, n - 1)

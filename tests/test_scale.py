@@ -1,0 +1,134 @@
+"""Scale: the engine chooses its exact method by size, deals stay valid with many actors, and runs that
+cannot fit are refused up front with the limit (speed is measured by benchmarks/scale.py, not here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from zopa import sim
+from zopa.sim.cli import main
+from zopa.sim.engine import solver
+
+LEVELS = ["l0", "l1", "l2"]
+
+
+def synthetic(n: int, kc: int, kl: int = 0, *, protocol: str = "nash", seed: int = 0) -> dict:
+    """n actors with ideals spread over [0, 1] on kc range issues (and kl levels issues), weights drawn
+    per world, reservations eroding so zones open; actor a0 has a red line on r0."""
+    rng = np.random.default_rng(seed)
+    issues = {f"r{k}": {"range": [0, 1]} for k in range(kc)}
+    issues.update({f"v{k}": {"levels": LEVELS} for k in range(kl)})
+    actors = {}
+    for i in range(n):
+        actor = {"weights": {k: {"uniform": [0.5, 1.5]} for k in issues},
+                 "ideal": {**{f"r{k}": round(float(rng.random()), 3) for k in range(kc)},
+                           **{f"v{k}": LEVELS[int(rng.integers(3))] for k in range(kl)}},
+                 "reservation": {"uniform": [0.5, 0.7]}, "erosion": 0.03, "discount": 0.9}
+        if i == 0 and kc:
+            actor["red_lines"] = {"r0": {"min": 0.1}}
+        actors[f"a{i}"] = actor
+    return {"name": "scale", "title": "scale test", "calendar": {"start": "2024-01-01", "step": "month"},
+            "horizon": 12, "protocol": protocol, "issues": issues, "actors": actors}
+
+
+def load(tmp_path: Path, data: dict):
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return sim.load_scenario(path)
+
+
+@pytest.mark.parametrize("n, kc, method", [(3, 3, "enumerate"), (5, 2, "enumerate"), (12, 2, "lp"),
+                                           (30, 12, "lp"), (40, 0, "enumerate")])
+def test_method_is_chosen_by_size(n, kc, method):
+    assert solver.choose_method(n, kc) == method
+
+
+@pytest.mark.parametrize("protocol", ["nash", "kalai-smorodinsky", "egalitarian", "alternating-offers"])
+def test_deals_with_many_actors_respect_red_lines_and_reservations(tmp_path, protocol):
+    """Eight actors (the LP method): every deal lies inside every red line and gives each actor at least its
+    reservation, with the facets the protocol needs added by cutting planes."""
+    s = load(tmp_path, synthetic(8, 2, 1, protocol=protocol))
+    model = sim.NegotiationModel(s, runs=12, rng=3, history=False)
+    assert model.zone.method == "lp"
+    res = sim.simulate(s, runs=12, seed=3, history=False)
+    out = res.outcomes[res.outcomes["agreed"]]
+    assert len(out) > 0
+    assert (out["terms.r0"] >= 0.1 - 1e-12).all()
+    for i in range(8):
+        assert (out[f"utility.a{i}"] >= out[f"reservation.a{i}"] - 1e-9).all()
+
+
+def test_thirty_actors_run_and_name_their_blocking_actors(tmp_path):
+    """30 actors: no table of 2^30 names is built; the blocking column names actors."""
+    s = load(tmp_path, synthetic(30, 1, protocol="egalitarian"))
+    res = sim.simulate(s, runs=5, seed=1, history=True)
+    names = set(",".join(res.history["blocking"]).split(",")) - {""}
+    assert names <= {f"a{i}" for i in range(30)}
+    assert len(res.history) >= 5
+
+
+def test_run_that_does_not_fit_is_refused_before_it_starts(tmp_path, monkeypatch):
+    monkeypatch.setattr(solver, "available_memory", lambda: 2 ** 30)
+    s = load(tmp_path, synthetic(3, 2))
+    with pytest.raises(solver.SizeError, match=r"expected at most [\d,]+ .*run fewer worlds"):
+        sim.simulate(s, runs=50_000_000, seed=1)
+    assert isinstance(solver.SizeError("x"), ValueError)
+
+
+def test_too_many_actors_is_refused_with_the_limit(tmp_path):
+    s = load(tmp_path, synthetic(solver.MAX_ACTORS + 1, 1))
+    with pytest.raises(solver.SizeError, match=f"expected at most {solver.MAX_ACTORS}"):
+        sim.simulate(s, runs=2, seed=1)
+
+
+def test_cli_refuses_in_one_line_and_runs_without_history(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(synthetic(3, 2)))
+    assert main(["run", str(path), "--runs", "20", "--seed", "1", "--no-history", "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "outcomes.parquet").exists()
+    assert not (tmp_path / "o" / "history.parquet").exists()
+    monkeypatch.setattr(solver, "available_memory", lambda: 2 ** 30)
+    capsys.readouterr()
+    assert main(["run", str(path), "--runs", "50000000", "--no-history"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("zopa: error: runs: found 50,000,000 worlds")
+
+
+def test_progress_bar_reports_rounds(tmp_path):
+    import io
+    stream = io.StringIO()
+    bar = __import__("zopa.sim.cli", fromlist=["Progress"]).Progress(stream, force=True)
+    s = load(tmp_path, synthetic(3, 1))
+    sim.simulate(s, runs=5, seed=1, history=False, progress=bar)
+    bar.close()
+    assert "round" in stream.getvalue() and stream.getvalue().endswith("\n")
+
+
+def test_many_levels_combinations_are_not_held_for_every_world(tmp_path, monkeypatch):
+    """Past DENSE_MAX bytes the tables are built per chunk of live worlds, and the widths are the same."""
+    s = load(tmp_path, synthetic(3, 1, 3, protocol="egalitarian"))
+    dense = sim.simulate(s, runs=40, seed=2, history=True)
+    monkeypatch.setattr(solver, "DENSE_MAX", 1)
+    model = sim.NegotiationModel(s, runs=40, rng=2)
+    assert not model.zone.dense and not isinstance(model.zone.B, np.ndarray)
+    chunked = sim.simulate(s, runs=40, seed=2, history=True)
+    assert np.array_equal(dense.history["zopa_width"].to_numpy(), chunked.history["zopa_width"].to_numpy())
+    assert dense.outcomes["agreed"].equals(chunked.outcomes["agreed"])
+
+
+def test_separation_agrees_between_methods(tmp_path):
+    """A point is outside the feasible utilities for the LP method exactly when the enumerated facets say so."""
+    s = load(tmp_path, synthetic(4, 2, protocol="egalitarian"))
+    model = sim.NegotiationModel(s, runs=30, rng=5, history=False)
+    a, b = solver.Zone(model.worlds, method="enumerate"), solver.Zone(model.worlds, method="lp")
+    r = model.reservations()
+    active = np.ones(30, dtype=bool)
+    va, vb = a.evaluate(r, active), b.evaluate(r, active)
+    idx = np.where(np.isfinite(va.t))[0]
+    for scale in (0.5, 1.0, 1.5):
+        y = r[idx] + scale * va.t[idx, None] + np.linspace(-0.05, 0.05, 4)
+        assert np.array_equal(a.separate(idx, y, va.combo[idx]), b.separate(idx, y, vb.combo[idx]))
