@@ -13,7 +13,7 @@ import numpy as np
 
 from ..engine import solver as zopa
 from ..conditions import Condition
-from ..engine.protocols import PROTOCOLS, Concession
+from ..engine.protocols import PROTOCOLS, Problem
 from ..scenario.schema import RedLine, Scenario
 from ..engine.terms import terms_for, utilities_at
 from .worlds import allowed_mask, apply_red_lines, build_worlds, round_dates, stream
@@ -92,8 +92,7 @@ class NegotiationModel(mesa.Model):
         self.combos = zopa.level_combos(wd.levels)
         self.L = zopa.combo_utilities(wd.w_level, wd.level_vals, self.combos)
         self.muL = self.L @ np.swapaxes(self.mu, 1, 2)             # (W, combos, C)
-        self.concession = Concession(runs, n, scenario.concession_step) \
-            if scenario.protocol == "concession" else None
+        self.protocol = PROTOCOLS[scenario.protocol](runs, n, step=scenario.concession_step)
         self.changed = np.ones(runs, dtype=bool)        # worlds whose red lines moved this round
         self.box = (np.zeros((runs, len(wd.range_issues))), np.zeros((runs, len(wd.range_issues))))
         self.B = np.zeros((runs, len(self.combos), self.mu.shape[1]))  # (W, combos, C)
@@ -206,14 +205,10 @@ class NegotiationModel(mesa.Model):
         self.deal.note_open(self.round, np.where(self.last["zopa_open"])[0], np.where(self.last["talks"])[0])
         if not len(idx):
             return
-        mu, B, feas, rr = self.mu[idx], np.swapaxes(self.B[idx], 1, 2), self.feasible[idx], r[idx]
-        if self.concession is not None:
-            self.concession.start(idx, mu, B, feas, rr, points=self._points(idx), level_utils=self.L[idx])
-            agreed, y, combo = self.concession.advance(idx, rr)
-            idx, y, combo = idx[agreed], y[agreed], combo[agreed]
-        else:
-            y, combo = PROTOCOLS[self.spec.protocol](mu, B, feas, rr, discount=self.worlds.discount[idx],
-                                                         points=self._points(idx), level_utils=self.L[idx])
+        problem = Problem(self.mu[idx], self.B[idx], self.feasible[idx], r[idx], self.worlds.discount[idx],
+                          self._points(idx), self.L[idx])
+        agreed, y, combo = self.protocol.strike(idx, problem)
+        idx, y, combo = idx[agreed], y[agreed], combo[agreed]
         if len(idx):
             self._record(idx, y, combo, r[idx])
 

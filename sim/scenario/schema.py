@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from ..conditions import Condition, parse_condition
+from ..engine.protocols import PROTOCOLS as _REGISTRY
 from .params import Evidence, Param, parse_evidence, parse_param
 
 __all__ = [
@@ -18,7 +19,7 @@ __all__ = [
     "Battlefield", "Event", "Scenario",
 ]
 
-PROTOCOLS = ("nash", "kalai-smorodinsky", "egalitarian", "alternating-offers", "concession")
+PROTOCOLS = tuple(_REGISTRY)     # the names, read from the one registry of protocols
 
 P = Annotated[Param, BeforeValidator(parse_param)]
 Ev = Annotated[Evidence, BeforeValidator(parse_evidence)]
