@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -100,6 +102,11 @@ def _outcomes(model: NegotiationModel, seed: int) -> pd.DataFrame:
     for i, a in enumerate(wd.actors):
         cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], model.last["reservation"][:, i])
     cols["blocking"] = _names(wd.actors)[model.history[-1]["blocking"]]
+    cols["status"] = deal.status.astype(str)
+    failed = int((deal.status != "ok").sum())
+    if failed:
+        warnings.warn(f"{failed} of {W} worlds could not be settled (see the outcome table's status column)",
+                      RuntimeWarning, stacklevel=3)
     df = pd.DataFrame(cols)
     df.attrs["end_date"] = str(model.dates[-1])
     return df

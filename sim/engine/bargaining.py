@@ -15,7 +15,7 @@ import numpy as np
 
 from .linalg import mtv as _mtv, mv as _mv, solve as _solve
 
-__all__ = ["EPS", "combo_widths", "ideal_gains", "pick", "egalitarian", "kalai_smorodinsky", "nash",
+__all__ = ["EPS", "combo_widths", "holding", "ideal_gains", "pick", "egalitarian", "kalai_smorodinsky", "nash",
            "alternating_offers"]
 
 EPS = 1e-10
@@ -25,6 +25,15 @@ def combo_widths(mu, B, feasible, r):
     """ZOPA width of every levels combination: (W, combos); -inf where infeasible."""
     vals = B - _mv(mu, r)[:, None, :]
     return np.where(feasible, vals.min(axis=2), -np.inf)
+
+
+def holding(mu, B, feasible, y, combo, *, tol=1e-9):
+    """Levels combinations whose feasible utilities hold y (to ``tol``, relative), the chosen ``combo``
+    always among them: (W, combos) bool."""
+    slack = B - _mv(mu, y)[:, None, :]
+    ok = feasible & (slack >= -tol * (1.0 + np.abs(B))).all(axis=2)
+    ok[np.arange(len(combo)), combo] = True
+    return ok
 
 
 def pick(B, combo):
@@ -257,26 +266,56 @@ def alternating_offers(mu, B, feasible, r, *, discount, **_):
     on a unit surplus the first proposer gets (1 - d2) / (1 - d1 d2).
 
     The stationary offers are the fixed point of a piecewise-linear contraction whose rate is the
-    product of the discounts, slow when they are near 1; after a few plain iterations Newton's method
-    (with a finite-difference Jacobian, exact on each linear piece) finds it, checked by its residual.
+    product of the discounts, slow when they are near 1; after a few plain iterations a damped Newton
+    method (with a finite-difference Jacobian, exact on each linear piece) finds it, checked by its
+    residual. Worlds where Newton stalls (it can cycle between linear pieces) continue with plain
+    iterations. The deal is the first proposer's best offer at the last iterate, so it always comes from
+    the proposer's own optimisation, never from an extrapolated Newton point.
     """
     T = combo_widths(mu, B, feasible, r)
     W, n = r.shape
-    step = lambda V: _offer_round(mu, B, feasible, r, T, V, discount)   # noqa: E731
+
+    def step(V, rows=slice(None)):
+        return _offer_round(mu[rows], B[rows], feasible[rows], r[rows], T[rows], V, discount[rows])
+
     V = np.zeros((n, W, n))                                  # V[i]: gains of everyone under i's offer
     for _ in range(50):
         V = step(V)[0]
     for _ in range(30):
         FV, combos = step(V)
-        res = (FV - V).transpose(1, 0, 2).reshape(W, -1)
-        if np.abs(res).max() < 1e-14:
+        res = _residual(V, FV)
+        if res.max() < 1e-14:
             break
         V = _newton_fixed_point(step, V, FV, res)
-    return r + V[0], step(V)[1][0]
+    V = _plain_iterations(step, V)
+    FV, combos = step(V)
+    return r + FV[0], combos[0]
+
+
+def _residual(V, FV):
+    """Largest change of any offer under one more round, per world: (W,)."""
+    return np.abs(FV - V).max(axis=(0, 2))
+
+
+def _plain_iterations(step, V, *, tol=1e-13, limit=20_000):
+    """Plain fixed-point iterations for the worlds whose residual is above ``tol`` (a slow, sure path:
+    the map is a contraction)."""
+    todo = np.where(_residual(V, step(V)[0]) > tol)[0]
+    V = V.copy()
+    sub = V[:, todo]
+    for _ in range(limit):
+        if not len(todo):
+            break
+        new = step(sub, todo)[0]
+        moving = _residual(sub, new) > tol
+        V[:, todo] = new
+        todo, sub = todo[moving], new[:, moving]
+    return V
 
 
 def _newton_fixed_point(step, V, FV, res):
-    """One Newton step for V = F(V), per world; worlds where it would not help keep F(V)."""
+    """One damped Newton step for V = F(V), per world: the full step, shorter ones or F(V) itself,
+    whichever leaves the smallest residual."""
     n, W, _ = V.shape
     m = n * n
     flat = V.transpose(1, 0, 2).reshape(W, m)
@@ -289,9 +328,20 @@ def _newton_fixed_point(step, V, FV, res):
         J[:, :, j] = (Fb - FV.transpose(1, 0, 2).reshape(W, m)) / h
     A = np.eye(m) - J
     ok = np.abs(np.linalg.det(A)) > 1e-12
-    out = FV.transpose(1, 0, 2).reshape(W, m).copy()
+    d = np.zeros((W, m))
     if ok.any():
-        out[ok] = flat[ok] + np.linalg.solve(A[ok], res[ok][..., None])[..., 0]
-    new = out.reshape(W, n, n).transpose(1, 0, 2)
-    better = np.abs(step(new)[0] - new).max(axis=(0, 2)) <= np.abs(res).max(axis=1)
-    return np.where(better[None, :, None], new, FV)
+        d[ok] = np.linalg.solve(A[ok], _res_vector(V, FV)[ok][..., None])[..., 0]
+    best, best_res = FV, _residual(FV, step(FV)[0])
+    for t in (1.0, 0.5, 0.25):
+        trial = (flat + t * d).reshape(W, n, n).transpose(1, 0, 2)
+        trial_res = _residual(trial, step(trial)[0])
+        take = ok & (trial_res < best_res)
+        best = np.where(take[None, :, None], trial, best)
+        best_res = np.where(take, trial_res, best_res)
+    return best
+
+
+def _res_vector(V, FV):
+    """F(V) - V flattened per world: (W, n * n)."""
+    W = V.shape[1]
+    return (FV - V).transpose(1, 0, 2).reshape(W, -1)

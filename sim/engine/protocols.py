@@ -14,11 +14,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from .bargaining import (EPS, alternating_offers, combo_widths, egalitarian, ideal_gains as _ideal_gains,
+from .bargaining import (EPS, alternating_offers, combo_widths, egalitarian, holding, ideal_gains as _ideal_gains,
                          kalai_smorodinsky, nash, pick as _pick)
 
 __all__ = ["PROTOCOLS", "Problem", "Protocol", "register", "egalitarian", "nash", "kalai_smorodinsky",
-           "alternating_offers", "combo_widths", "Concession"]
+           "alternating_offers", "combo_widths", "holding", "Concession"]
 
 
 @dataclass(frozen=True)

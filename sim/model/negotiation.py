@@ -13,9 +13,9 @@ import numpy as np
 
 from ..engine import solver as zopa
 from ..conditions import Condition
-from ..engine.protocols import PROTOCOLS, Problem
+from ..engine.protocols import PROTOCOLS, Problem, holding
 from ..scenario.schema import RedLine, Scenario
-from ..engine.terms import terms_for, utilities_at
+from ..engine.terms import settle
 from .worlds import allowed_mask, apply_red_lines, build_worlds, round_dates, stream
 
 __all__ = ["NegotiationModel", "ActorAgent"]
@@ -213,12 +213,14 @@ class NegotiationModel(mesa.Model):
             self._record(idx, y, combo, r[idx])
 
     def _record(self, idx, y, combo, r) -> None:
+        """Terms for the agreed utilities; a world no terms can settle ends with its reason in ``status``."""
         wd = self.worlds
-        L = self.L[idx, combo]
-        a, b = self.box[0][idx], self.box[1][idx]
-        x = terms_for(y, L, wd.w_range[idx], wd.ideal[idx], wd.span[idx], a, b)
-        u = utilities_at(x, wd.w_range[idx], wd.ideal[idx], wd.span[idx], L)
-        self.deal.record(idx, self.round, x, self.combos[combo], u, r)
+        cand = holding(self.mu[idx], self.B[idx], self.feasible[idx], y, combo)
+        x, combo, u, status = settle(y, cand, self.L[idx], wd.w_range[idx], wd.ideal[idx], wd.span[idx],
+                                     self.box[0][idx], self.box[1][idx])
+        ok = combo >= 0
+        self.deal.record(idx[ok], self.round, x[ok], self.combos[combo[ok]], u[ok], r[ok])
+        self.deal.status[idx] = status
         self.active[idx] = False
 
     # ------------------------------------------------------------------ talks_when
@@ -253,6 +255,7 @@ class _Deal:
         self.levels = np.full((W, kl), -1)
         self.utility = np.full((W, n), np.nan)
         self.reservation = np.full((W, n), np.nan)
+        self.status = np.full(W, "ok", dtype=object)    # or why a world's deal could not be settled
 
     def note_open(self, rnd, opened, talking):
         self.zopa_round[opened] = np.where(self.zopa_round[opened] < 0, rnd, self.zopa_round[opened])
