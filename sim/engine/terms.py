@@ -71,71 +71,67 @@ def _single_issue(w, ideal, span, a, b, L, y, tol):
 
 @functools.lru_cache(maxsize=64)
 def _subsets(n: int, kc: int) -> np.ndarray:
-    """Sets of kc planes that can meet in one point: (S, kc) indices into the rows of :func:`_planes`.
+    """Sets of kc planes that can meet in a feasible vertex: (S, kc) indices into the rows of
+    :func:`_planes`.
 
-    Rows: n * 2**kc sign-split utility constraints, then for each issue its two box ends and n ideals
-    (axis-parallel, so two of one issue never meet)."""
+    Rows: n * 2**kc sign-split utility constraints, then for each issue its two box ends and n ideals.
+    Two axis-parallel rows of one issue never meet; two tight rows of one actor differ in sign only on
+    issues where x sits at that actor's ideal, so the vertex is also met with that ideal's plane instead.
+    """
     first = n * 2 ** kc
-    axis = np.full(first + kc * (2 + n), -1)
-    axis[first:] = np.repeat(np.arange(kc), 2 + n)
-    subsets = np.array(list(itertools.combinations(range(len(axis)), kc)), dtype=int)
-    ax = axis[subsets]
-    clash = ((ax[:, :, None] == ax[:, None, :]) & (ax[:, :, None] >= 0)).sum(axis=(1, 2)) > kc
+    owner = np.r_[np.arange(first) // 2 ** kc, n + np.repeat(np.arange(kc), 2 + n)]
+    subsets = np.array(list(itertools.combinations(range(len(owner)), kc)), dtype=int)
+    own = owner[subsets]
+    clash = (own[:, :, None] == own[:, None, :]).sum(axis=(1, 2)) > kc
     return subsets[~clash]
 
 
-def _planes(y, L, w, ideal, span, a, b, tol):
-    """Constraint rows ``G x <= h`` of {x in box : u_i(x) >= y_i} (|x_k - ideal| split by its sign), then
-    the kink planes ``x_k = ideal_ik`` of the total utility (rows of G that are not constraints)."""
+def _planes(y, L, w, ideal, span, a, b):
+    """Rows ``G x = h`` of the planes bounding {x in box : u_i(x) >= y_i} (|x_k - ideal| split by its
+    sign), then the kink planes ``x_k = ideal_ik`` of the total utility."""
     W, n, kc = w.shape
     signs = np.array(list(itertools.product((1.0, -1.0), repeat=kc)))                 # (2^kc, kc)
     coef = (w / span)[:, :, None, :] * signs[None, None]                               # (W, n, 2^kc, kc)
     rhs = (w[:, :, None, :] * (1 + signs[None, None] * (ideal / span)[:, :, None, :])).sum(axis=3) \
-        - (y - L)[:, :, None] + tol
+        - (y - L)[:, :, None]
     eye = np.broadcast_to(np.eye(kc)[:, None, :], (W, kc, 2 + n, kc))
     kinks = np.clip(ideal, a[:, None, :], np.maximum(a, b)[:, None, :])                # (W, n, kc)
     at = np.concatenate([b[:, :, None], a[:, :, None], np.swapaxes(kinks, 1, 2)], axis=2)   # (W, kc, 2+n)
-    sign = np.ones((kc, 2 + n))
-    sign[:, 1] = -1.0                                                                   # the lower box end
-    G = np.concatenate([coef.reshape(W, -1, kc), (eye * sign[None, :, :, None]).reshape(W, -1, kc)], axis=1)
-    h = np.concatenate([rhs.reshape(W, -1), (at * sign[None]).reshape(W, -1)], axis=1)
-    return G, h, n * 2 ** kc + 2 * kc                                                   # rows, constraints
+    G = np.concatenate([coef.reshape(W, -1, kc), eye.reshape(W, -1, kc)], axis=1)
+    h = np.concatenate([rhs.reshape(W, -1), at.reshape(W, -1)], axis=1)
+    return G, h
 
 
 def _vertex_terms(y, L, w, ideal, span, a, b, tol):
-    """Vectorised and exact: the terms of largest total utility in {x in box : u_i(x) >= y_i}.
+    """Vectorised and exact: the terms of largest total utility in {x in box : u_i(x) >= y_i - tol}.
 
     The total utility is concave and linear between the actors' ideals on each issue, so its maximum over
     the polytope lies at a vertex of the polytope cut by the planes ``x_k = ideal_ik``: kc planes taken
-    from the constraints and those cuts. Returns (W, kc) terms, nan where no point is feasible.
+    from its facets and those cuts. Returns (W, kc) terms, nan where no point is feasible.
     """
     W, n, kc = w.shape
-    G, h, _ = _planes(y, L, w, ideal, span, a, b, tol)
+    G, h = _planes(y, L, w, ideal, span, a, b)
     subsets = _subsets(n, kc)
-    cons = _constraint_rows(G, h, n, kc)
     out = np.full((W, kc), np.nan)
-    step = max(1, 2_000_000 // (len(subsets) * kc * kc))
+    step = max(1, 2_000_000 // (len(subsets) * n * kc))
     for lo in range(0, W, step):
-        rows = slice(lo, lo + step)
-        out[rows] = _best_vertex(G[rows], h[rows], cons[0][rows], cons[1][rows], subsets, w[rows], ideal[rows],
-                                 span[rows], tol)
+        r = slice(lo, lo + step)
+        out[r] = _best_vertex(G[r], h[r], subsets, y[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol)
     return out
 
 
-def _constraint_rows(G, h, n, kc):
-    """The rows of G x <= h that are constraints: utility rows and both box ends, not the ideals."""
-    first = n * 2 ** kc
-    per = 2 + n
-    keep = np.r_[np.arange(first), first + (np.arange(kc)[:, None] * per + np.arange(2)[None]).ravel()]
-    return G[:, keep], h[:, keep]
-
-
-def _best_vertex(G, h, Gc, hc, subsets, w, ideal, span, tol):
-    W, kc = G.shape[0], G.shape[2]
-    A, c = G[:, subsets], h[:, subsets]                                                # (W, S, kc, kc)
-    x, ok = _solve_small(A, c)                                                         # (W, S, kc)
-    feas = ok & (x @ np.swapaxes(Gc, 1, 2) <= hc[:, None, :] + tol).all(axis=2)
-    total = np.where(feas, utilities_at(x, w[:, None], ideal[:, None], span[:, None], 0.0).sum(axis=2), -np.inf)
+def _best_vertex(G, h, subsets, y, L, w, ideal, span, a, b, tol):
+    W = G.shape[0]
+    x, ok = _solve_small(G[:, subsets], h[:, subsets])                                 # (W, S, kc)
+    slope = w / span
+    u = np.broadcast_to((w.sum(axis=2) + L)[:, None], (W, x.shape[1], w.shape[1])).copy()   # (W, S, n)
+    feas = ok
+    for k in range(x.shape[2]):          # one issue at a time: no (W, S, n, kc) temporaries
+        xk = x[:, :, k]
+        u -= slope[:, None, :, k] * np.abs(xk[:, :, None] - ideal[:, None, :, k])
+        feas = feas & (xk >= a[:, None, k] - tol) & (xk <= np.maximum(a, b)[:, None, k] + tol)
+    feas &= (u >= y[:, None] - 2 * tol).all(axis=2)
+    total = np.where(feas, u.sum(axis=2), -np.inf)
     best = total.argmax(axis=1)
     out = x[np.arange(W), best]
     return np.where(feas.any(axis=1)[:, None], out, np.nan)
