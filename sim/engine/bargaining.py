@@ -231,16 +231,14 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
 
 def _best_offer(mu, B, feasible, r, T, proposer, need):
     """Proposer's largest gain when every other actor j gets exactly ``need[:, j]``: (W,), combo."""
-    W, L, C = B.shape
-    gain = np.full((W, L), -np.inf)
+    W = B.shape[0]
     others = need.copy()
     others[:, proposer] = 0.0
-    for l in range(L):
-        s = B[:, l] - _mv(mu, r + others)
-        m = mu[:, :, proposer]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cap = np.where(m > EPS, s / m, np.where(s >= -EPS, np.inf, -np.inf))
-        gain[:, l] = np.where(T[:, l] >= -EPS, cap.min(axis=1), -np.inf)
+    s = B - _mv(mu, r + others)[:, None, :]                                  # (W, combos, C)
+    m = mu[:, None, :, proposer]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = np.where(m > EPS, s / m, np.where(s >= -EPS, np.inf, -np.inf))
+    gain = np.where(T >= -EPS, cap.min(axis=2), -np.inf)
     combo = gain.argmax(axis=1)
     return gain[np.arange(W), combo], combo
 
@@ -281,12 +279,14 @@ def alternating_offers(mu, B, feasible, r, *, discount, **_):
     V = np.zeros((n, W, n))                                  # V[i]: gains of everyone under i's offer
     for _ in range(50):
         V = step(V)[0]
-    for _ in range(30):
-        FV, combos = step(V)
-        res = _residual(V, FV)
-        if res.max() < 1e-14:
+    todo = np.arange(W)
+    for _ in range(30):                                      # Newton only where the offers still move
+        FV = step(V[:, todo], todo)[0]
+        moving = _residual(V[:, todo], FV) >= 1e-14
+        todo, FV = todo[moving], FV[:, moving]
+        if not len(todo):
             break
-        V = _newton_fixed_point(step, V, FV, res)
+        V[:, todo] = _newton_fixed_point(lambda U, rows=todo: step(U, rows), V[:, todo], FV)
     V = _plain_iterations(step, V)
     FV, combos = step(V)
     return r + FV[0], combos[0]
@@ -298,8 +298,8 @@ def _residual(V, FV):
 
 
 def _plain_iterations(step, V, *, tol=1e-13, limit=20_000):
-    """Plain fixed-point iterations for the worlds whose residual is above ``tol`` (a slow, sure path:
-    the map is a contraction)."""
+    """Plain fixed-point iterations for the worlds whose residual is above ``tol``: slow, but sure
+    wherever the map contracts."""
     todo = np.where(_residual(V, step(V)[0]) > tol)[0]
     V = V.copy()
     sub = V[:, todo]
@@ -313,7 +313,7 @@ def _plain_iterations(step, V, *, tol=1e-13, limit=20_000):
     return V
 
 
-def _newton_fixed_point(step, V, FV, res):
+def _newton_fixed_point(step, V, FV):
     """One damped Newton step for V = F(V), per world: the full step, shorter ones or F(V) itself,
     whichever leaves the smallest residual."""
     n, W, _ = V.shape
