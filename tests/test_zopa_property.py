@@ -93,7 +93,8 @@ def test_every_deal_respects_red_lines_and_reservations(inst, protocol):
     isub = {**inst, **{k: inst[k][ok] for k in ("ideal", "span", "red_lo", "red_hi", "r")},
             "allowed": [al[ok] for al in inst["allowed"]]}
     disc = np.full(inst["r"][ok].shape, 0.9)
-    problem = protocols.Problem(sub["mu"], sub["B"], sub["feasible"], isub["r"], disc, sub["vc"], sub["L"])
+    # no candidate points: nash takes its barrier path here, as it always did in this test
+    problem = protocols.Problem(sub["mu"], sub["B"], sub["feasible"], isub["r"], disc, None, sub["L"])
     agreed, y, combo = protocols.PROTOCOLS[protocol](len(disc), disc.shape[1]).strike(np.arange(len(disc)), problem)
     assert agreed.all()
     _deal_check(isub, sub, y, combo)
