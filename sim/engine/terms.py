@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 
 import numpy as np
 from scipy.optimize import linprog
@@ -67,6 +68,13 @@ def _single_issue(w, ideal, span, a, b, L, y, tol):
             best = np.where(take, x, best)
             best_sum = np.where(take, tot, best_sum)
     return best[:, None]
+
+
+def _vectorised(n: int, kc: int) -> bool:
+    """Whether the vertex search is small enough to run for all worlds at once (checked by a count
+    before any enumeration: the plain count of plane sets bounds the enumeration's cost)."""
+    rows = n * 2 ** kc + kc * (2 + n)
+    return math.comb(rows, kc) <= 20 * VERTEX_LIMIT and len(_subsets(n, kc)) <= VERTEX_LIMIT
 
 
 @functools.lru_cache(maxsize=64)
@@ -156,7 +164,7 @@ def terms_for(y, L, w_range, ideal, span, a, b):
         args = (y[todo], L[todo], w_range[todo], ideal[todo], span[todo], a[todo], b[todo], tol)
         if kc == 1:
             x[todo] = _single_issue(w_range[todo], ideal[todo], span[todo], a[todo], b[todo], L[todo], y[todo], tol)
-        elif len(_subsets(n, kc)) <= VERTEX_LIMIT:
+        elif _vectorised(n, kc):
             x[todo] = _vertex_terms(*args)
         for i in todo[np.isnan(x[todo]).any(axis=1)]:
             x[i] = _one(w_range[i], ideal[i], span[i], a[i], b[i], L[i], y[i], tol)
