@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -129,6 +131,11 @@ def _outcomes(model: NegotiationModel, seed: int, spawn_key: str) -> pd.DataFram
         cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], model.last["reservation"][:, i])
     cols["blocking"] = _names(wd.actors, model.last["blocking"])
     cols["binding_issues"] = binding_issues(model)
+    cols["status"] = deal.status.astype(str)
+    failed = int((deal.status != "ok").sum())
+    if failed:
+        warnings.warn(f"{failed} of {W} worlds could not be settled (see the outcome table's status column)",
+                      RuntimeWarning, stacklevel=3)
     df = pd.DataFrame(cols)
     df.attrs["end_date"] = str(model.dates[-1])
     df.attrs["start_date"] = str(model.dates[0])

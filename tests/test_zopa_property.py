@@ -93,8 +93,10 @@ def test_every_deal_respects_red_lines_and_reservations(inst, protocol):
     isub = {**inst, **{k: inst[k][ok] for k in ("ideal", "span", "red_lo", "red_hi", "r")},
             "allowed": [al[ok] for al in inst["allowed"]]}
     disc = np.full(inst["r"][ok].shape, 0.9)
-    y, combo = protocols.PROTOCOLS[protocol](sub["mu"], np.swapaxes(sub["B"], 1, 2), sub["feasible"],
-                                             isub["r"], discount=disc)
+    # no candidate points: nash takes its barrier path here, as it always did in this test
+    problem = protocols.Problem(sub["mu"], sub["B"], sub["feasible"], isub["r"], disc, None, sub["L"])
+    agreed, y, combo = protocols.PROTOCOLS[protocol](len(disc), disc.shape[1]).strike(np.arange(len(disc)), problem)
+    assert agreed.all()
     _deal_check(isub, sub, y, combo)
 
 
@@ -128,7 +130,7 @@ def test_nash_is_at_least_as_good_as_any_local_search(inst, closed_form):
     if not len(ok) or inst["kc"] == 0:
         return
     faces = dict(points=e["vc"][ok], level_utils=e["L"][ok]) if closed_form else {}
-    y, combo = protocols.nash(e["mu"][ok], np.swapaxes(e["B"][ok], 1, 2), e["feasible"][ok], inst["r"][ok],
+    y, combo = protocols.nash(e["mu"][ok], e["B"][ok], e["feasible"][ok], inst["r"][ok],
                               **faces)
     sub = {k: v[ok] for k, v in e.items() if k != "combos"}
     isub = {**inst, **{k: inst[k][ok] for k in ("ideal", "span", "red_lo", "red_hi", "r")},

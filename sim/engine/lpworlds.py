@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import lp, simplex
+from .protocols import Problem
 
 __all__ = ["Rows", "LpWorlds"]
 
@@ -191,7 +192,7 @@ class LpWorlds:
         return support(mu, self.zone.points(idx))[:, None, :] + self.L(idx) @ np.swapaxes(mu, 1, 2)
 
     def prepare(self, idx: np.ndarray, r: np.ndarray, protocol) -> None:
-        """Add the facets ``protocol`` (a function of :mod:`sim.engine.protocols`) rests on in worlds ``idx``,
+        """Add the facets ``protocol`` (a class of :mod:`sim.engine.protocols`) rests on in worlds ``idx``,
         by cutting planes, so that its point on the known facets is a point of the true feasible set.
 
         A point ``y`` is feasible when the width with reservations ``y`` is >= 0; where it is not, that
@@ -205,9 +206,10 @@ class LpWorlds:
         for _ in range(4 * n + 8):
             if not len(todo):
                 return
-            mu, B, ok = self.mu(todo), self.B(todo), self.feasible(todo)
+            problem = Problem(self.mu(todo), self.B(todo), self.feasible(todo), r[todo],
+                              self.zone.worlds.discount[todo], self.zone.points(todo), self.L(todo))
             with np.errstate(all="ignore"):               # on too few facets a point may be unbounded
-                y, combo = protocol(mu, np.swapaxes(B, 1, 2), ok, r[todo], discount=self.zone.worlds.discount[todo])
+                _, y, combo = protocol(len(todo), n).strike(np.arange(len(todo)), problem)
             todo = todo[self.cut(todo, y, combo)[1]]
         raise RuntimeError(f"cutting planes did not settle the deal in {len(todo)} worlds")
 

@@ -1,302 +1,116 @@
 """Bargaining protocols: each chooses a deal inside the ZOPA, in utility space.
 
-The feasible utilities of one levels combination ``l`` are the polytope
-``P_l = {y : mu_c . y <= B[c, l] for every dual candidate c}`` (with free disposal), read off the same
-dual vertices the ZOPA solver uses. Protocols work on the worlds that strike a deal this round, all at
-once; :mod:`sim.terms` turns the chosen utilities back into terms on each issue.
+Protocols work on the worlds that strike a deal this round, all at
+once; :mod:`.terms` turns the chosen utilities back into terms on each issue.
+
+Every protocol is a :class:`Protocol` registered in :data:`PROTOCOLS` (the one list of names: the scenario
+schema reads it); the algorithms themselves are plain functions on arrays.
 """
 
 from __future__ import annotations
 
-import itertools
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from .linalg import mtv as _mtv, mv as _mv, solve as _solve
+from .bargaining import (EPS, alternating_offers, combo_widths, egalitarian, holding, ideal_gains as _ideal_gains,
+                         kalai_smorodinsky, nash, pick as _pick)
 
-__all__ = ["PROTOCOLS", "egalitarian", "nash", "kalai_smorodinsky", "alternating_offers",
-           "combo_widths", "Concession"]
-
-EPS = 1e-10
-
-
-def combo_widths(mu, B, feasible, r):
-    """ZOPA width of every levels combination: (W, combos); -inf where infeasible."""
-    vals = B - _mv(mu, r)[:, :, None]
-    return np.where(feasible, vals.min(axis=1), -np.inf)
+__all__ = ["PROTOCOLS", "Problem", "Protocol", "register", "egalitarian", "nash", "kalai_smorodinsky",
+           "alternating_offers", "combo_widths", "holding", "Concession"]
 
 
-def _pick(B, combo):
-    return np.take_along_axis(B, combo[:, None, None], axis=2)[:, :, 0]
+@dataclass(frozen=True)
+class Problem:
+    """The worlds that strike a deal this round; every array is indexed by those worlds first."""
+
+    mu: np.ndarray           # (W, C, n) dual candidates
+    B: np.ndarray            # (W, combos, C) support values, B[w, l, c] = H(mu_c) + mu_c . L_l
+    feasible: np.ndarray     # (W, combos) bool: the combination lies inside every red line
+    r: np.ndarray            # (W, n) reservations
+    discount: np.ndarray     # (W, n) per-round discount factors
+    points: np.ndarray       # (W, kc, J, n) utilities of the clipped candidate points of range issues
+    level_utils: np.ndarray  # (W, combos, n) utilities of the levels part of each combination
 
 
-def egalitarian(mu, B, feasible, r, **_):
-    """Kalai (1977): the largest equal gain for every actor. Returns (utilities, combo)."""
-    T = combo_widths(mu, B, feasible, r)
-    combo = T.argmax(axis=1)
-    t = T[np.arange(len(T)), combo]
-    return r + t[:, None], combo
+PROTOCOLS: dict[str, type["Protocol"]] = {}
+"""Every protocol by its scenario name, filled by :func:`register`."""
 
 
-def _ideal_gains(mu, B_l, r):
-    """Each actor's largest gain in P_l with the others at their reservation: (W, n)."""
-    s = B_l - _mv(mu, r)                                 # (W, C)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.where(mu > EPS, s[:, :, None] / mu, np.inf)
-    return q.min(axis=1)
+def register(cls):
+    """Class decorator: add a :class:`Protocol` to :data:`PROTOCOLS` under its ``name``."""
+    PROTOCOLS[cls.name] = cls
+    return cls
 
 
-def kalai_smorodinsky(mu, B, feasible, r, **_):
-    """Kalai & Smorodinsky (1975): the maximal point on the line from the disagreement point to the
-    ideal point, the ideal taken over the ZOPA (all levels combinations with a non-empty ZOPA)."""
-    T = combo_widths(mu, B, feasible, r)
-    W, C, L = B.shape
-    ideal = np.full(r.shape, -np.inf)
-    for l in range(L):
-        ok = T[:, l] >= -EPS
-        ideal = np.where(ok[:, None], np.maximum(ideal, _ideal_gains(mu, B[:, :, l], r)), ideal)
-    lam = np.full((W, L), -np.inf)
-    for l in range(L):
-        denom = _mv(mu, ideal)
-        s = B[:, :, l] - _mv(mu, r)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(denom > EPS, s / denom, np.inf)
-        lam[:, l] = np.where(T[:, l] >= -EPS, ratio.min(axis=1), -np.inf)
-    combo = lam.argmax(axis=1)
-    best = lam[np.arange(W), combo]
-    best = np.where(np.isfinite(best), best, 0.0)
-    return r + best[:, None] * ideal, combo
+class Protocol:
+    """A bargaining protocol for ``runs`` worlds of ``n_actors`` actors.
 
-
-def _nash_facets(mu, B_l, r):
-    """Nash point of each facet's half-space, kept where it lies in P_l: (W, n), nan where none."""
-    W, C, n = mu.shape
-    s = B_l - _mv(mu, r)                                 # (W, C)
-    inner = (mu > EPS).all(axis=2) & (s > EPS)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(inner[:, :, None], s[:, :, None] / (n * mu), np.nan)     # (W, C, n)
-    y = r[:, None, :] + g
-    slack = (B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)).min(axis=2)  # (W, C)
-    good = inner & (slack >= -1e-12 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
-    pick = np.where(good.any(axis=1), good.argmax(axis=1), -1)
-    out = np.full((W, n), np.nan)
-    has = pick >= 0
-    out[has] = g[np.where(has)[0], pick[has]]
-    return out
-
-
-def _nash_barrier(M, s, t):
-    """Batched Nash points: max sum log g s.t. M g <= s, by a damped-Newton barrier path.
-
-    Maximises ``tau * sum log g + sum log(s - M g)`` for tau = 1, 10, ..., 1e12 by Newton steps with a
-    line search that keeps every iterate strictly feasible, then polishes with Newton on the KKT system of the constraints
-    left active. Shapes: M (W, C, n), s (W, C), t (W,) the egalitarian gain (> 0) used to start.
+    One-shot protocols override :meth:`choose`; a protocol that takes several rounds of talks keeps its
+    per-world state on the object and overrides :meth:`strike`.
     """
-    W, C, n = M.shape
-    g = np.repeat(0.5 * t[:, None], n, axis=1)
-    steps = np.array([1.0, 0.5, 0.25, 0.1, 0.03, 0.01, 0.0])
-    for tau in 10.0 ** np.arange(0, 13):
-        for _ in range(10):
-            slack = s - _mv(M, g)
-            grad = tau / g - _mtv(M, 1.0 / slack)
-            hess = -tau * np.eye(n) / g[:, :, None] ** 2 - (np.swapaxes(M, 1, 2) * slack[:, None, :] ** -2.0) @ M
-            d = np.linalg.solve(-hess, grad[..., None])[..., 0]
-            trial = g[:, None, :] + steps[None, :, None] * d[:, None, :]             # (W, steps, n)
-            tslack = s[:, None, :] - trial @ np.swapaxes(M, 1, 2)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                value = tau * np.log(trial).sum(axis=2) + np.log(tslack).sum(axis=2)
-            value = np.where((trial > 0).all(axis=2) & (tslack > 0).all(axis=2), value, -np.inf)
-            g = trial[np.arange(W), value.argmax(axis=1)]
-    return _kkt_polish(M, s, g)
+
+    name: ClassVar[str]
+
+    def __init__(self, runs: int, n_actors: int, *, step: float = 0.1):
+        self.runs, self.n_actors, self.step = runs, n_actors, step
+
+    def choose(self, problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+        """Agreed utilities (m, n) and levels combination (m,) for every row of ``problem``."""
+        raise NotImplementedError
+
+    def strike(self, idx: np.ndarray, problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Deals for the worlds ``idx`` (indices into the model's worlds) whose rows make ``problem``.
+
+        Returns (agreed bool (m,), utilities (m, n), combo (m,)); one-shot protocols agree everywhere.
+        """
+        y, combo = self.choose(problem)
+        return np.ones(len(idx), dtype=bool), y, combo
 
 
-def _kkt_polish(M, s, g):
-    """Newton on 1/g = M_A^T nu, M_A g = s_A over the active constraints A; kept only if it checks out."""
-    W, C, n = M.shape
-    slack = s - _mv(M, g)
-    scale = 1.0 + np.abs(s).max(axis=1, keepdims=True)
-    same = (np.abs(M[:, :, None, :] - M[:, None, :, :]).max(axis=3) < 1e-15) & np.tri(C, k=-1, dtype=bool)
-    act = (slack < 1e-6 * scale) & ~same.any(axis=2)          # padding repeats a row: keep its first copy
-    nu = np.zeros((W, C))
-    x = g.copy()
-    for _ in range(5):
-        F = np.concatenate([1.0 / x - _mtv(M, nu),
-                            np.where(act, s - _mv(M, x), -nu)], axis=1)
-        J = np.zeros((W, n + C, n + C))
-        J[:, :n, :n] = -np.eye(n) / x[:, :, None] ** 2
-        J[:, :n, n:] = -np.swapaxes(M, 1, 2)
-        J[:, n:, :n] = np.where(act[..., None], -M, 0.0)
-        J[:, n:, n:] = np.where(act[..., None], 0.0, -np.eye(C))
-        step = _solve(J, -F)
-        x, nu = x + step[:, :n], nu + step[:, n:]
-    ok = (x > 0).all(axis=1) & ((s - _mv(M, x)) >= -1e-12 * scale).all(axis=1) \
-        & (nu >= -1e-9).all(axis=1) & (np.abs(1.0 / x - _mtv(M, nu)) < 1e-8 / x).all(axis=1)
-    return np.where(ok[:, None], x, g)
+@register
+class Nash(Protocol):
+    """Nash (1950): the largest product of gains over reservation."""
+
+    name = "nash"
+
+    def choose(self, p):
+        return nash(p.mu, p.B, p.feasible, p.r, points=p.points, level_utils=p.level_utils)
 
 
-def _nash_on_segments(vc, L_l, r, *, vertices_only=False):
-    """Nash points certified exactly on the vertices and segments between vertices of P_l.
+@register
+class KalaiSmorodinsky(Protocol):
+    """Kalai & Smorodinsky (1975): gains in proportion to each actor's ideal gain."""
 
-    The vertices of P_l are sums of one candidate point per range issue. On each segment the product of
-    gains is maximised by bisection on its (decreasing) derivative; a point is the Nash point iff it
-    maximises ``mu . y`` over P_l for ``mu = 1/g`` (the KKT condition), which is checked exactly with the
-    support function. Returns gains (W, n), nan where no segment holds the solution (a higher face).
-    """
-    W, kc, J, n = vc.shape
-    combos = list(itertools.product(range(J), repeat=kc))
-    tuples = np.array(combos, dtype=int).reshape(len(combos), kc)
-    verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
-    V = len(tuples)
-    pairs = np.array([(p, p) for p in range(V)] if vertices_only else
-                     [(p, q) for p in range(V) for q in range(p + 1, V)], dtype=int).reshape(-1, 2)
-    a = verts[:, pairs[:, 0]] - r[:, None, :]                                     # (W, P, n)
-    d = verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cut = -a / d
-        lo = np.maximum(np.where(d > 0, cut, -np.inf).max(axis=2), 0.0)
-        hi = np.minimum(np.where(d < 0, cut, np.inf).min(axis=2), 1.0)
-        usable = (lo < hi) | ((a > 0).all(axis=2))
+    name = "kalai-smorodinsky"
 
-        def slope(s):
-            return (d / (a + s[..., None] * d)).sum(axis=2)
-
-        left, right = lo.copy(), hi.copy()
-        for _ in range(0 if vertices_only else 54):
-            mid = 0.5 * (left + right)
-            up = slope(mid) > 0
-            left, right = np.where(up, mid, left), np.where(up, right, mid)
-    s_star = 0.5 * (left + right)
-    g = a + s_star[..., None] * d
-    g = np.where(usable[..., None] & (g > 0).all(axis=2, keepdims=True), g, np.nan)
-    y = g + r[:, None, :]
-    mu = 1.0 / g
-    sigma = sum((mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2) for k in range(kc)) if kc else 0.0
-    sigma = sigma + (mu * L_l[:, None, :]).sum(axis=2)
-    value = (mu * y).sum(axis=2)
-    good = np.isfinite(value) & (sigma <= value + 1e-10 * np.abs(value))
-    pick = good.argmax(axis=1)
-    out = g[np.arange(W), pick]
-    return np.where(good.any(axis=1)[:, None], out, np.nan)
+    def choose(self, p):
+        return kalai_smorodinsky(p.mu, p.B, p.feasible, p.r)
 
 
-def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
-    """Nash (1950): maximise the product of gains over reservation, over every levels combination.
+@register
+class Egalitarian(Protocol):
+    """Kalai (1977): the largest equal gain for every actor."""
 
-    With the candidate points of the range issues (``points``, (W, kc, j, n)) and the levels utilities
-    (``level_utils``, (W, combos, n)), solutions on vertices and edges are found in closed form; else, and on higher
-    faces, a barrier method with a KKT polish.
-    """
-    T = combo_widths(mu, B, feasible, r)
-    W, C, L = B.shape
-    n = r.shape[1]
-    best_g = np.zeros((W, n))
-    best_val = np.full(W, -np.inf)
-    combo = T.argmax(axis=1)
-    for l in range(L):
-        ok = T[:, l] >= -EPS
-        if not ok.any():
-            continue
-        g = _nash_facets(mu, B[:, :, l], r)
-        rest = ok & np.isnan(g).any(axis=1)
-        g[rest & (T[:, l] <= EPS)] = 0.0
-        rest &= T[:, l] > EPS
-        if rest.any() and points is not None and points.shape[2] ** points.shape[1] <= 64:
-            for vertices_only in (True, False):
-                g[rest] = _nash_on_segments(points[rest], level_utils[rest, l], r[rest],
-                                            vertices_only=vertices_only)
-                rest &= np.isnan(g).any(axis=1)
-                if not rest.any():
-                    break
-        if rest.any():
-            s_l = B[rest, :, l] - _mv(mu[rest], r[rest])
-            g[rest] = _nash_barrier(mu[rest], s_l, T[rest, l])
-        val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
-        val = np.where(ok & (T[:, l] <= EPS), -1e300, val)
-        better = val > best_val
-        best_val = np.where(better, val, best_val)
-        best_g = np.where(better[:, None], g, best_g)
-        combo = np.where(better, l, combo)
-    return r + best_g, combo
+    name = "egalitarian"
+
+    def choose(self, p):
+        return egalitarian(p.mu, p.B, p.feasible, p.r)
 
 
-def _best_offer(mu, B, feasible, r, T, proposer, need):
-    """Proposer's largest gain when every other actor j gets exactly ``need[:, j]``: (W,), combo."""
-    W, C, L = B.shape
-    gain = np.full((W, L), -np.inf)
-    others = need.copy()
-    others[:, proposer] = 0.0
-    for l in range(L):
-        s = B[:, :, l] - _mv(mu, r + others)
-        m = mu[:, :, proposer]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cap = np.where(m > EPS, s / m, np.where(s >= -EPS, np.inf, -np.inf))
-        gain[:, l] = np.where(T[:, l] >= -EPS, cap.min(axis=1), -np.inf)
-    combo = gain.argmax(axis=1)
-    return gain[np.arange(W), combo], combo
+@register
+class AlternatingOffers(Protocol):
+    """Rubinstein (1982): stationary subgame-perfect offers, actors proposing in turn."""
+
+    name = "alternating-offers"
+
+    def choose(self, p):
+        return alternating_offers(p.mu, p.B, p.feasible, p.r, discount=p.discount)
 
 
-def _offer_round(mu, B, feasible, r, T, V, discount):
-    """Every proposer's best offer given the others' current offers: V[i] -> (new V, combos)."""
-    n = r.shape[1]
-    new = np.empty_like(V)
-    combos = np.zeros(V.shape[:2], dtype=int)
-    for i in range(n):
-        need = discount * V[(i + 1) % n]
-        g, combos[i] = _best_offer(mu, B, feasible, r, T, i, need)
-        new[i] = need
-        new[i][:, i] = np.maximum(g, 0.0)
-    return new, combos
-
-
-def alternating_offers(mu, B, feasible, r, *, discount, **_):
-    """Rubinstein (1982), stationary subgame-perfect offers extended to n actors proposing in turn.
-
-    Proposer i offers every responder j its discounted value of the next proposer's offer,
-    ``delta_j * V_j(i+1)``, and keeps the rest; the first actor listed proposes first. With two actors
-    on a unit surplus the first proposer gets (1 - d2) / (1 - d1 d2).
-
-    The stationary offers are the fixed point of a piecewise-linear contraction whose rate is the
-    product of the discounts, slow when they are near 1; after a few plain iterations Newton's method
-    (with a finite-difference Jacobian, exact on each linear piece) finds it, checked by its residual.
-    """
-    T = combo_widths(mu, B, feasible, r)
-    W, n = r.shape
-    step = lambda V: _offer_round(mu, B, feasible, r, T, V, discount)   # noqa: E731
-    V = np.zeros((n, W, n))                                  # V[i]: gains of everyone under i's offer
-    for _ in range(50):
-        V = step(V)[0]
-    for _ in range(30):
-        FV, combos = step(V)
-        res = (FV - V).transpose(1, 0, 2).reshape(W, -1)
-        if np.abs(res).max() < 1e-14:
-            break
-        V = _newton_fixed_point(step, V, FV, res)
-    return r + V[0], step(V)[1][0]
-
-
-def _newton_fixed_point(step, V, FV, res):
-    """One Newton step for V = F(V), per world; worlds where it would not help keep F(V)."""
-    n, W, _ = V.shape
-    m = n * n
-    flat = V.transpose(1, 0, 2).reshape(W, m)
-    J = np.empty((W, m, m))
-    h = 1e-7
-    for j in range(m):
-        bumped = flat.copy()
-        bumped[:, j] += h
-        Fb = step(bumped.reshape(W, n, n).transpose(1, 0, 2))[0].transpose(1, 0, 2).reshape(W, m)
-        J[:, :, j] = (Fb - FV.transpose(1, 0, 2).reshape(W, m)) / h
-    A = np.eye(m) - J
-    ok = np.abs(np.linalg.det(A)) > 1e-12
-    out = FV.transpose(1, 0, 2).reshape(W, m).copy()
-    if ok.any():
-        out[ok] = flat[ok] + np.linalg.solve(A[ok], res[ok][..., None])[..., 0]
-    new = out.reshape(W, n, n).transpose(1, 0, 2)
-    better = np.abs(step(new)[0] - new).max(axis=(0, 2)) <= np.abs(res).max(axis=1)
-    return np.where(better[None, :, None], new, FV)
-
-
-class Concession:
+@register
+class Concession(Protocol):
     """Zeuthen's monotonic concession (Zeuthen 1930; Harsanyi 1956).
 
     Each actor opens with its best point of the ZOPA (its ideal gain, the others at reservation) in the
@@ -308,17 +122,24 @@ class Concession:
     gives every actor at least what its own offer gives it.
     """
 
-    def __init__(self, n_worlds: int, n_actors: int, step: float):
-        self.step = step
-        self.tau = np.zeros((n_worlds, n_actors))
-        self.target = np.zeros((n_worlds, n_actors))
-        self.opening = np.zeros((n_worlds, n_actors, n_actors))
-        self.combo = np.zeros(n_worlds, dtype=int)
+    name = "concession"
 
-    def start(self, idx, mu, B, feasible, r, **faces):
-        y, combo = nash(mu, B, feasible, r, **faces)
-        B_l = _pick(B, combo)
-        gains = _ideal_gains(mu, B_l, r)
+    def __init__(self, runs: int, n_actors: int, *, step: float = 0.1):
+        super().__init__(runs, n_actors, step=step)
+        self.tau = np.zeros((runs, n_actors))
+        self.target = np.zeros((runs, n_actors))
+        self.opening = np.zeros((runs, n_actors, n_actors))
+        self.combo = np.zeros(runs, dtype=int)
+
+    def strike(self, idx, problem):
+        self.start(idx, problem)
+        return self.advance(idx, problem.r)
+
+    def start(self, idx, p):
+        """Recompute both ends of every actor's concession path for worlds ``idx``."""
+        mu, r = p.mu, p.r
+        y, combo = nash(mu, p.B, p.feasible, r, points=p.points, level_utils=p.level_utils)
+        gains = _ideal_gains(mu, _pick(p.B, combo), r)
         n = r.shape[1]
         self.target[idx] = y
         self.combo[idx] = combo
@@ -346,11 +167,3 @@ class Concession:
         concede = risk <= risk.min(axis=1, keepdims=True) + 1e-12
         self.tau[idx] = np.where(~agreed[:, None] & concede, np.minimum(tau + self.step, 1.0), tau)
         return agreed, deal, self.combo[idx]
-
-
-PROTOCOLS = {
-    "nash": nash,
-    "kalai-smorodinsky": kalai_smorodinsky,
-    "egalitarian": egalitarian,
-    "alternating-offers": alternating_offers,
-}

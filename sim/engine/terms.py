@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -11,7 +12,9 @@ from scipy.optimize import linprog
 from .linalg import solve_small as _solve_small
 from .utility import utilities_at
 
-__all__ = ["terms_for", "utilities_at"]
+__all__ = ["terms_for", "settle", "utilities_at"]
+
+VERTEX_LIMIT = 20_000      # planes meeting in a point, per world, above which one LP per world is faster
 
 
 def _one(w, ideal, span, lo, hi, L, y, tol):
@@ -67,34 +70,88 @@ def _single_issue(w, ideal, span, a, b, L, y, tol):
     return best[:, None]
 
 
-def _vertex_terms(y, L, w, ideal, span, a, b, tol):
-    """Vectorised: the vertices of {x in box : u_i(x) >= y_i}, each |x_k - ideal| split by its sign.
+def _vectorised(n: int, kc: int) -> bool:
+    """Whether the vertex search is small enough to run for all worlds at once (checked by a count
+    before any enumeration: the plain count of plane sets bounds the enumeration's cost)."""
+    rows = n * 2 ** kc + kc * (2 + n)
+    return math.comb(rows, kc) <= 20 * VERTEX_LIMIT and len(_subsets(n, kc)) <= VERTEX_LIMIT
 
-    Returns (W, kc) terms with the largest total utility, nan where no vertex is feasible.
+
+@functools.lru_cache(maxsize=64)
+def _subsets(n: int, kc: int) -> np.ndarray:
+    """Sets of kc planes that can meet in a feasible vertex: (S, kc) indices into the rows of
+    :func:`_planes`.
+
+    Rows: n * 2**kc sign-split utility constraints, then for each issue its two box ends and n ideals.
+    Two axis-parallel rows of one issue never meet; two tight rows of one actor differ in sign only on
+    issues where x sits at that actor's ideal, so the vertex is also met with that ideal's plane instead.
     """
+    first = n * 2 ** kc
+    owner = np.r_[np.arange(first) // 2 ** kc, n + np.repeat(np.arange(kc), 2 + n)]
+    subsets = np.array(list(itertools.combinations(range(len(owner)), kc)), dtype=int)
+    own = owner[subsets]
+    clash = (own[:, :, None] == own[:, None, :]).sum(axis=(1, 2)) > kc
+    return subsets[~clash]
+
+
+def _planes(y, L, w, ideal, span, a, b):
+    """Rows ``G x = h`` of the planes bounding {x in box : u_i(x) >= y_i} (|x_k - ideal| split by its
+    sign), then the kink planes ``x_k = ideal_ik`` of the total utility."""
     W, n, kc = w.shape
     signs = np.array(list(itertools.product((1.0, -1.0), repeat=kc)))                 # (2^kc, kc)
     coef = (w / span)[:, :, None, :] * signs[None, None]                               # (W, n, 2^kc, kc)
     rhs = (w[:, :, None, :] * (1 + signs[None, None] * (ideal / span)[:, :, None, :])).sum(axis=3) \
-        - (y - L)[:, :, None] + tol
-    G = np.concatenate([coef.reshape(W, -1, kc), np.broadcast_to(np.eye(kc), (W, kc, kc)),
-                        np.broadcast_to(-np.eye(kc), (W, kc, kc))], axis=1)
-    h = np.concatenate([rhs.reshape(W, -1), b, -a], axis=1)
-    subsets = np.array(list(itertools.combinations(range(G.shape[1]), kc)), dtype=int)
-    A, c = G[:, subsets], h[:, subsets]                                                # (W, S, kc, kc)
-    x, ok = _solve_small(A, c)                                                         # (W, S, kc)
-    feas = ok & (x @ np.swapaxes(G, 1, 2) <= h[:, None, :] + tol).all(axis=2)
-    total = np.where(feas, utilities_at(x, w[:, None], ideal[:, None], span[:, None], 0.0).sum(axis=2), -np.inf)
+        - (y - L)[:, :, None]
+    eye = np.broadcast_to(np.eye(kc)[:, None, :], (W, kc, 2 + n, kc))
+    kinks = np.clip(ideal, a[:, None, :], np.maximum(a, b)[:, None, :])                # (W, n, kc)
+    at = np.concatenate([b[:, :, None], a[:, :, None], np.swapaxes(kinks, 1, 2)], axis=2)   # (W, kc, 2+n)
+    G = np.concatenate([coef.reshape(W, -1, kc), eye.reshape(W, -1, kc)], axis=1)
+    h = np.concatenate([rhs.reshape(W, -1), at.reshape(W, -1)], axis=1)
+    return G, h
+
+
+def _vertex_terms(y, L, w, ideal, span, a, b, tol):
+    """Vectorised and exact: the terms of largest total utility in {x in box : u_i(x) >= y_i - tol}.
+
+    The total utility is concave and linear between the actors' ideals on each issue, so its maximum over
+    the polytope lies at a vertex of the polytope cut by the planes ``x_k = ideal_ik``: kc planes taken
+    from its facets and those cuts. Returns (W, kc) terms, nan where no point is feasible.
+    """
+    W, n, kc = w.shape
+    G, h = _planes(y, L, w, ideal, span, a, b)
+    subsets = _subsets(n, kc)
+    out = np.full((W, kc), np.nan)
+    step = max(1, 2_000_000 // (len(subsets) * n * kc))
+    for lo in range(0, W, step):
+        r = slice(lo, lo + step)
+        out[r] = _best_vertex(G[r], h[r], subsets, y[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol)
+    return out
+
+
+def _best_vertex(G, h, subsets, y, L, w, ideal, span, a, b, tol):
+    W = G.shape[0]
+    x, ok = _solve_small(G[:, subsets], h[:, subsets])                                 # (W, S, kc)
+    slope = w / span
+    u = np.broadcast_to((w.sum(axis=2) + L)[:, None], (W, x.shape[1], w.shape[1])).copy()   # (W, S, n)
+    feas = ok
+    for k in range(x.shape[2]):          # one issue at a time: no (W, S, n, kc) temporaries
+        xk = x[:, :, k]
+        u -= slope[:, None, :, k] * np.abs(xk[:, :, None] - ideal[:, None, :, k])
+        feas = feas & (xk >= a[:, None, k] - tol) & (xk <= np.maximum(a, b)[:, None, k] + tol)
+    feas &= (u >= y[:, None] - 2 * tol).all(axis=2)
+    total = np.where(feas, u.sum(axis=2), -np.inf)
     best = total.argmax(axis=1)
     out = x[np.arange(W), best]
     return np.where(feas.any(axis=1)[:, None], out, np.nan)
 
 
 def terms_for(y, L, w_range, ideal, span, a, b):
-    """Range-issue terms (W, kc) delivering utilities y, given the levels part L (W, n).
+    """Range-issue terms (W, kc) delivering utilities y with the largest total utility, given the levels
+    part L (W, n); nan where no terms deliver y.
 
     Utilities may fall short of y by a hair: first 1e-13, then, where no terms do that (y itself
-    computed with rounding), 1e-11 and 1e-9.
+    computed with rounding), 1e-11 and 1e-9. Worlds too large for the vectorised vertex search, or where
+    it finds nothing, go to one exact LP each (HiGHS).
     """
     W, n, kc = w_range.shape
     x = np.full((W, kc), np.nan)
@@ -104,13 +161,41 @@ def terms_for(y, L, w_range, ideal, span, a, b):
         todo = np.where(np.isnan(x).any(axis=1))[0]
         if not len(todo):
             break
-        args = (y[todo], L[todo], w_range[todo], ideal[todo], span[todo], a[todo], b[todo])
+        args = (y[todo], L[todo], w_range[todo], ideal[todo], span[todo], a[todo], b[todo], tol)
         if kc == 1:
             x[todo] = _single_issue(w_range[todo], ideal[todo], span[todo], a[todo], b[todo], L[todo], y[todo], tol)
-        elif math.comb(n * 2 ** kc + 2 * kc, kc) <= 5000:
-            x[todo] = _vertex_terms(*args, tol)
+        elif _vectorised(n, kc):
+            x[todo] = _vertex_terms(*args)
         for i in todo[np.isnan(x[todo]).any(axis=1)]:
             x[i] = _one(w_range[i], ideal[i], span[i], a[i], b[i], L[i], y[i], tol)
-    if np.isnan(x).any():
-        raise RuntimeError("no terms deliver the agreed utilities")
     return np.clip(x, a, np.maximum(a, b))
+
+
+def settle(y, candidates, level_utils, w_range, ideal, span, a, b):
+    """Terms for agreed utilities y (W, n), on the best of the levels combinations that can deliver them.
+
+    ``candidates`` (W, combos) marks the combinations whose feasible set holds y (the protocol's own
+    among them). On each, the terms maximise total utility subject to ``u_i >= y_i``; the combination
+    with the largest total wins. Whatever the protocol, the deal is then Pareto optimal: an outcome at
+    least as good for everyone lies in a candidate combination and cannot have a larger total.
+
+    Returns terms (W, kc), combination (W,), utilities (W, n) and status (W,) ("ok" or the reason no
+    terms were found; those rows are nan / -1).
+    """
+    W, n, kc = w_range.shape
+    finite = np.isfinite(y).all(axis=1)
+    rows, cols = np.nonzero(candidates & finite[:, None])
+    L = level_utils[rows, cols]
+    x = terms_for(y[rows], L, w_range[rows], ideal[rows], span[rows], a[rows], b[rows])
+    u = utilities_at(x, w_range[rows], ideal[rows], span[rows], L)
+    found = ~np.isnan(u).any(axis=1) & (u >= y[rows] - 2e-9).all(axis=1)
+    total = np.where(found, u.sum(axis=1), -np.inf)
+    order = np.lexsort((-total, rows))                       # per world, the largest total first
+    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
+    first = first[found[first]]
+    out_x, out_u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
+    combo = np.full(W, -1)
+    out_x[rows[first]], out_u[rows[first]], combo[rows[first]] = x[first], u[first], cols[first]
+    status = np.where(combo >= 0, "ok", np.where(finite, "no terms deliver the agreed utilities",
+                                                   "the protocol found no deal point")).astype(object)
+    return out_x, combo, out_u, status

@@ -31,6 +31,7 @@ class Ledger:
         self.partial_levels = np.full((W, kl), -1)
         self.utility = np.full((W, n), np.nan)
         self.reservation = np.full((W, n), np.nan)
+        self.status = np.full(W, "ok", dtype=object)    # or why a world's deal could not be settled
 
     @staticmethod
     def _first(rounds: np.ndarray, now: np.ndarray, rnd: int) -> np.ndarray:

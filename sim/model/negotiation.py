@@ -20,8 +20,8 @@ import numpy as np
 from .. import events
 from . import dynamics
 from ..engine import solver
-from ..engine.protocols import PROTOCOLS, Concession
-from ..engine.terms import terms_for, utilities_at
+from ..engine.protocols import PROTOCOLS, Problem, holding
+from ..engine.terms import settle
 from ..scenario.schema import Scenario
 from .agents import ActorAgent
 from .ledger import STATES, Ledger
@@ -125,10 +125,10 @@ class NegotiationModel(mesa.Model):
         self.front_history = [] if wd.line is None else [wd.line.copy()]   # the line at every round
         self.actor_agents = [ActorAgent(self, a, i) for i, a in enumerate(wd.actors)]
         self.deal = Ledger(self.runs, len(wd.actors), len(wd.range_issues), len(wd.level_issues))
-        self.concession = self._concession()
+        self.protocol = self._protocol()
         self.partial_zones = {name: solver.Zone(IssueSubset(wd, p.range_idx, p.level_idx))
                               for name, p in wd.partial.items()}
-        self.partial_concession = {name: self._concession() for name in wd.partial}
+        self.partial_protocols = {name: self._protocol() for name in wd.partial}
         self.in_partial = np.full(self.runs, -1)       # the partial deal in force, -1 where none
         self.partial_rng = np.random.default_rng(stream_seed(root, "partial_deals.battles"))
         self.relapse_rng = np.random.default_rng(stream_seed(root, "relapse.draws"))
@@ -151,10 +151,9 @@ class NegotiationModel(mesa.Model):
         self._events_now()          # events dated on the start date are part of the scenario as written
         self._evaluate()
 
-    def _concession(self):
-        if self.spec.protocol != "concession":
-            return None
-        return Concession(self.runs, len(self.worlds.actors), self.spec.concession_step)
+    def _protocol(self):
+        """A fresh instance of the scenario's protocol (concession keeps per-world state in it)."""
+        return PROTOCOLS[self.spec.protocol](self.runs, len(self.worlds.actors), step=self.spec.concession_step)
 
     def red_lines_moved(self, where) -> None:
         """Mark worlds whose red lines moved, for every zone (the full one and each partial deal's)."""
@@ -251,7 +250,7 @@ class NegotiationModel(mesa.Model):
         self.deal.note_open(self.round, v.open, talks)
         striking = np.where(talks & v.open & self.active)[0]
         self.zone.prepare(striking, r, self.spec.protocol)
-        settled = self._strike(self.zone, striking, r, self.concession)
+        settled = self._strike(self.zone, striking, r, self.protocol)
         self._record(settled)
         struck = self._partials(talks & self.active, r)
         self.deal.note_failed(talks & self.active & ~struck)
@@ -268,35 +267,33 @@ class NegotiationModel(mesa.Model):
         state = np.where(~self.active, 3, state)
         return np.where(self.relapsed_now, 4, state).astype(np.int8)
 
-    def _strike(self, zone, idx, r, concession):
+    def _strike(self, zone, idx, r, protocol):
         """The protocol's deal in worlds ``idx`` of ``zone``: (worlds agreed, utilities, combos, zone, r)."""
         if not len(idx):
             return idx, None, None, zone, r
-        mu, B, feas, rr = zone.mu[idx], np.swapaxes(zone.B[idx], 1, 2), zone.feasible[idx], r[idx]
-        if concession is not None:
-            concession.start(idx, mu, B, feas, rr, points=zone.points(idx), level_utils=zone.L[idx])
-            agreed, y, combo = concession.advance(idx, rr)
-            idx, y, combo = idx[agreed], y[agreed], combo[agreed]
-        else:
-            y, combo = PROTOCOLS[self.spec.protocol](mu, B, feas, rr, discount=self.worlds.discount[idx],
-                                                         points=zone.points(idx), level_utils=zone.L[idx])
-        return idx, y, combo, zone, r
+        problem = Problem(zone.mu[idx], zone.B[idx], zone.feasible[idx], r[idx], self.worlds.discount[idx],
+                          zone.points(idx), zone.L[idx])
+        agreed, y, combo = protocol.strike(idx, problem)
+        return idx[agreed], y[agreed], combo[agreed], zone, r
 
     def _terms(self, struck):
-        """Terms on the zone's issues that deliver the agreed utilities: (worlds, x, levels combo, u)."""
+        """Terms on the zone's issues that deliver the agreed utilities, on the best levels combination that
+        can (the exact welfare maximum, so no outcome beats the deal): (worlds, x, combo, u, status)."""
         idx, y, combo, z, r = struck
         sub = z.worlds
-        L = z.L[idx, combo]
-        a, b = z.box[0][idx], z.box[1][idx]
-        x = terms_for(y, L, sub.w_range[idx], sub.ideal[idx], sub.span[idx], a, b)
-        u = utilities_at(x, sub.w_range[idx], sub.ideal[idx], sub.span[idx], L)
-        return idx, x, z.combos[combo], u
+        cand = holding(z.mu[idx], z.B[idx], z.feasible[idx], y, combo)
+        x, combo, u, status = settle(y, cand, z.L[idx], sub.w_range[idx], sub.ideal[idx], sub.span[idx],
+                                     z.box[0][idx], z.box[1][idx])
+        return idx, x, combo, u, status
 
     def _record(self, struck) -> None:
+        """A settlement where terms deliver it; a world no terms can settle ends with its reason in ``status``."""
         if not len(struck[0]):
             return
-        idx, x, levels, u = self._terms(struck)
-        self.deal.record(idx, self.round, x, levels, u, struck[4][idx])
+        idx, x, combo, u, status = self._terms(struck)
+        ok = combo >= 0
+        self.deal.record(idx[ok], self.round, x[ok], struck[3].combos[combo[ok]], u[ok], struck[4][idx][ok])
+        self.deal.status[idx] = status
         self.active[idx] = False
         self.in_partial[idx] = -1
 
@@ -310,9 +307,11 @@ class NegotiationModel(mesa.Model):
             v = zone.evaluate(r_p, free)
             idx = np.where(free & v.open)[0]
             zone.prepare(idx, r_p, self.spec.protocol)
-            deal = self._strike(zone, idx, r_p, self.partial_concession[name])
+            deal = self._strike(zone, idx, r_p, self.partial_protocols[name])
             if len(deal[0]):
-                idx, x, levels, _ = self._terms(deal)
+                idx, x, combo, _, _ = self._terms(deal)
+                ok = combo >= 0             # a partial deal no terms can deliver is simply not struck
+                idx, x, levels = idx[ok], x[ok], zone.combos[combo[ok]]
                 self.deal.record_partial(idx, self.round, k, p.range_idx, p.level_idx, x, levels)
                 self.in_partial[idx] = k
                 free[idx] = False

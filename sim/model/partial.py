@@ -22,6 +22,10 @@ class IssueSubset:
     def __init__(self, worlds, range_idx: list[int], level_idx: list[int]):
         self.worlds, self.r_idx, self.l_idx = worlds, list(range_idx), list(level_idx)
 
+    def __getattr__(self, name: str):
+        # what does not depend on the issues (discount, actors, runs...) is the worlds' own
+        return getattr(self.worlds, name)
+
     def _range(self, a: np.ndarray) -> np.ndarray:
         return a[:, :, self.r_idx]
 

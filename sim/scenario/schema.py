@@ -15,6 +15,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Fie
                       Tag, field_validator, model_validator)
 
 from ..conditions import Condition, parse_condition
+from ..engine.protocols import PROTOCOLS as _REGISTRY
 from .colours import parse_colour
 from .params import Evidence, Param, parse_evidence, parse_number, parse_param
 
@@ -24,7 +25,7 @@ __all__ = [
     "PartialDeal", "Relapse", "Guarantee", "Scenario",
 ]
 
-PROTOCOLS = ("nash", "kalai-smorodinsky", "egalitarian", "alternating-offers", "concession")
+PROTOCOLS = tuple(_REGISTRY)     # the names, read from the one registry of protocols
 
 P = Annotated[Param, BeforeValidator(parse_param)]
 Ev = Annotated[Evidence, BeforeValidator(parse_evidence)]
