@@ -25,13 +25,18 @@ def mtv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def solve(J: np.ndarray, F: np.ndarray) -> np.ndarray:
-    """Batched ``J x = F``; least squares where J is singular by :func:`regular` (degenerate systems)."""
+    """Batched ``J x = F``; where J is singular by :func:`regular` (degenerate systems), the least-squares
+    solution through the normal equations with a tiny ridge (a batched solve: an SVD per world is far slower,
+    and callers check the step they take)."""
     ok = regular(J)
     out = np.empty_like(F)
     if ok.any():
         out[ok] = np.linalg.solve(J[ok], F[ok][..., None])[..., 0]
     if (~ok).any():
-        out[~ok] = np.einsum("wij,wj->wi", np.linalg.pinv(J[~ok]), F[~ok])
+        Js = J[~ok]
+        JtJ = np.swapaxes(Js, 1, 2) @ Js
+        ridge = 1e-12 * (1.0 + np.abs(JtJ).max(axis=(1, 2)))[:, None, None] * np.eye(J.shape[-1])
+        out[~ok] = np.linalg.solve(JtJ + ridge, (np.swapaxes(Js, 1, 2) @ F[~ok][..., None]))[..., 0]
     return out
 
 
