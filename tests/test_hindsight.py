@@ -1,4 +1,4 @@
-"""No hindsight: sources dated after the start are flagged outside scripted history (events)."""
+"""No hindsight: sources dated after the start are flagged outside scripted history (events, the observed path)."""
 
 from pathlib import Path
 
@@ -47,3 +47,18 @@ def test_validate_warns_and_strict_fails(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "warning" not in captured.err and "dated 2024-06-01" in captured.err and "valid" not in captured.out
     assert main(["validate", "--strict", str(ROOT / "scenarios" / "wage-talks.yaml")]) == 0
+
+
+def test_every_shipped_scenario_passes_strict():
+    """The observed variant's later sources sit in its scripted path, which is history, not hindsight."""
+    shipped = sorted((ROOT / "scenarios").glob("*.yaml"))
+    assert len(shipped) >= 5
+    for path in shipped:
+        assert hindsight(sim.load_scenario(path)) == [], path.name
+
+
+def test_a_later_source_on_the_scripted_path_is_not_hindsight():
+    scenario = sim.load_scenario(ROOT / "scenarios" / "december-2022-observed.yaml")
+    later = {key for key, source in scenario.sources.items() if source.date > scenario.calendar.start}
+    assert later, "the observed variant cites sources dated after its start"
+    assert hindsight(scenario) == []

@@ -1,6 +1,7 @@
 """No hindsight: a scenario's positions and beliefs may cite only sources dated on or before its start.
 
-Later facts may enter only as scripted history (the ``events`` section: what happened, on its date).
+Later facts may enter only as scripted history: the ``events`` section (what happened, on its date)
+and the ``observed`` path (battles, front line and aid replayed round by round).
 :func:`hindsight` lists every other piece of evidence that cites a source dated after the calendar's
 start; ``zopa validate`` prints them as warnings, ``zopa validate --strict`` as errors.
 """
@@ -21,7 +22,7 @@ from .yamlsource import read_yaml
 __all__ = ["hindsight", "SCRIPTED"]
 
 # Top-level sections that script history: facts dated after the start belong here.
-SCRIPTED = ("events", "history", "script")
+SCRIPTED = ("events", "history", "script", "observed")
 
 
 def _evidence(node: Any, path: tuple) -> Iterator[tuple[tuple, Evidence]]:
