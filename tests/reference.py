@@ -8,6 +8,32 @@ import numpy as np
 from scipy.optimize import linprog
 
 
+def utility_rows(w, ideal, span, nv, rhs, *, extra=None):
+    """The rows every textbook LP here shares, over z = (x (kc), v (n*kc), anything after).
+
+    For each actor i: ``-sum_k w_ik v_ik [+ extra] <= rhs_i`` (``extra(i, row)`` adds its own columns to
+    the row), then ``v_ik <= 1 -+ (x_k - ideal_ik) / span_ik`` for every range issue k: v is the tent
+    utility of x on issue k, bounded by both of its sides. Returns (A, b) as lists of rows.
+    """
+    n, kc = w.shape
+    A, b = [], []
+    for i in range(n):
+        row = np.zeros(nv)
+        row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
+        if extra is not None:
+            extra(i, row)
+        A.append(row)
+        b.append(rhs[i])
+        for k in range(kc):
+            for sign in (1.0, -1.0):
+                row = np.zeros(nv)
+                row[kc + i * kc + k] = 1.0
+                row[k] = sign / span[i, k]
+                A.append(row)
+                b.append(1.0 + sign * ideal[i, k] / span[i, k])
+    return A, b
+
+
 def tent_lp(w, ideal, span, lo, hi, L, r):
     """max t s.t. sum_k w_ik v_ik + L_i - r_i >= t, v_ik <= 1 -+ (x_k - ideal_ik)/span_ik, lo <= x <= hi.
 
@@ -19,20 +45,10 @@ def tent_lp(w, ideal, span, lo, hi, L, r):
     nv = kc + n * kc + 1
     c = np.zeros(nv)
     c[-1] = -1.0
-    A, b = [], []
-    for i in range(n):
-        row = np.zeros(nv)
-        row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
+    def slack(i, row):
         row[-1] = 1.0
-        A.append(row)
-        b.append(L[i] - r[i])
-        for k in range(kc):
-            for sign in (1.0, -1.0):
-                row = np.zeros(nv)
-                row[kc + i * kc + k] = 1.0
-                row[k] = sign / span[i, k]
-                A.append(row)
-                b.append(1.0 + sign * ideal[i, k] / span[i, k])
+
+    A, b = utility_rows(w, ideal, span, nv, L - r, extra=slack)
     bounds = [(lo[k], max(lo[k], hi[k])) for k in range(kc)] + [(None, None)] * (n * kc + 1)
     res = linprog(c, A_ub=np.array(A), b_ub=np.array(b), bounds=bounds, method="highs")
     assert res.status == 0, res.message

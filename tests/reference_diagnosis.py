@@ -1,6 +1,6 @@
 """Slow, obviously correct references for the diagnosis: one world, scipy's HiGHS, the primal LP.
 
-Nothing here shares code with the engine: each smallest concession is its own textbook LP over the
+Nothing here shares code with the engine (only the textbook rows of tests/reference.py): each smallest concession is its own textbook LP over the
 outcome ``x`` (range issues), the auxiliary values ``v`` (``v_ik <= 1 -+ (x_k - ideal_ik)/span_ik``) and
 the concessions themselves, solved once per levels combination.
 """
@@ -11,6 +11,8 @@ import itertools
 
 import numpy as np
 from scipy.optimize import linprog
+
+from tests.reference import utility_rows
 
 
 def combos_of(level_vals, allowed, w_level, n, skip=None):
@@ -36,21 +38,11 @@ def primal(w, ideal, span, lo, hi, L, r, *, drop=(), objective=None):
         return np.inf
     m = len(drop)
     nv = kc + n * kc + m
-    A, b = [], []
-    for i in range(n):
-        row = np.zeros(nv)
-        row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
+    def concession(i, row):
         if i in drop:
             row[kc + n * kc + list(drop).index(i)] = -1.0
-        A.append(row)
-        b.append(L[i] - r[i])
-        for k in range(kc):
-            for sign in (1.0, -1.0):
-                row = np.zeros(nv)
-                row[kc + i * kc + k] = 1.0
-                row[k] = sign / span[i, k]
-                A.append(row)
-                b.append(1.0 + sign * ideal[i, k] / span[i, k])
+
+    A, b = utility_rows(w, ideal, span, nv, L - r, extra=concession)
     c = np.zeros(nv)
     if objective[0] == "drops":
         c[kc + n * kc:] = 1.0

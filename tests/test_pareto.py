@@ -14,6 +14,7 @@ from scipy.optimize import linprog
 from zopa.sim.engine.protocols import PROTOCOLS, Problem, holding
 from zopa.sim.engine.terms import settle
 from tests.cases import run
+from tests.reference import utility_rows
 from tests.test_zopa_property import engine, instances
 
 CAL = {"start": "2024-01-01", "step": "month"}
@@ -35,19 +36,7 @@ def best_total_reference(w, ideal, span, lo, hi, L, floor):
     nv = kc + n * kc
     c = np.zeros(nv)
     c[kc:] = -w.reshape(-1)
-    A, b = [], []
-    for i in range(n):
-        row = np.zeros(nv)
-        row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
-        A.append(row)
-        b.append(L[i] - floor[i])
-        for k in range(kc):
-            for sign in (1.0, -1.0):
-                row = np.zeros(nv)
-                row[kc + i * kc + k] = 1.0
-                row[k] = sign / span[i, k]
-                A.append(row)
-                b.append(1.0 + sign * ideal[i, k] / span[i, k])
+    A, b = utility_rows(w, ideal, span, nv, L - floor)
     bounds = [(lo[k], max(lo[k], hi[k])) for k in range(kc)] + [(None, 1.0)] * (n * kc)
     res = linprog(c, A_ub=np.array(A), b_ub=np.array(b), bounds=bounds, method="highs",
                   options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})

@@ -57,12 +57,17 @@ def test_outcome_and_history_columns(december):
     for col in ["world", "round", "date", "zopa_open", "zopa_width", "reservation.russia", "talks", "agreed",
                 "blocking"]:
         assert col in h.columns, col
-    # history stops at the deal; zopa_round is the first open round in the history
+    # zopa_round is the first open round in the history
     first_open = h[h["zopa_open"]].groupby("world")["round"].min()
     pd.testing.assert_series_equal(o.set_index("world")["zopa_round"].dropna().astype(int),
                                    first_open.rename("zopa_round"), check_index_type=False)
-    last = h.groupby("world")["round"].max()
-    assert (last[o["agreed"].to_numpy()] == o.loc[o["agreed"], "agreement_round"].to_numpy()).all()
+    # agreement_round is the first round with a deal; a settlement can relapse, so every world is
+    # followed to the horizon (december-2022 declares a relapse hazard)
+    first_deal = h[h["agreed"]].groupby("world")["round"].min()
+    assert o["agreed"].any() and december.relapse is not None
+    assert (first_deal.loc[o.loc[o["agreed"], "world"]].to_numpy()
+            == o.loc[o["agreed"], "agreement_round"].to_numpy()).all()
+    assert (h.groupby("world")["round"].max() == december.horizon).all()
 
 
 def test_december_2022_has_no_zopa_at_the_start(december):
@@ -100,10 +105,14 @@ def test_columns_do_not_depend_on_seed_or_runs(december):
     assert any(".shifts." in c for c in next(iter(cols)))
 
 
-def test_blocking_is_empty_once_agreed(december):
+def test_blocking_is_empty_exactly_where_a_settlement_holds(december):
+    """Blocking is read at the horizon: empty where the settlement holds, named where the world is back at
+    war after a relapse (december-2022 declares a relapse hazard)."""
     o = sim.simulate(december, runs=300, seed=4, history=False).outcomes
-    assert o["agreed"].any() and (o.loc[o["agreed"], "blocking"] == "").all()
-    assert (o.loc[~o["agreed"], "blocking"] != "").all()
+    holds = o["state"] == "settlement"
+    assert holds.any() and (o.loc[holds, "blocking"] == "").all()
+    assert (o.loc[~holds, "blocking"] != "").all()
+    assert (o.loc[holds, "agreed"]).all() and (o["agreed"] & ~holds).any(), "some settlements relapse"
 
 
 def test_an_event_on_the_start_date_is_in_force_at_round_0(tmp_path):
