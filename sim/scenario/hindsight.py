@@ -20,8 +20,9 @@ from .yamlsource import read_yaml
 
 __all__ = ["hindsight", "SCRIPTED"]
 
-# Top-level sections that script history: facts dated after the start belong here.
-SCRIPTED = ("events", "history", "script")
+# Top-level sections that script history: facts dated after the start belong here (``observed`` replays
+# the observed battles, line and aid; the scenario-format page promises it is not flagged).
+SCRIPTED = ("events", "history", "script", "observed")
 
 
 def _evidence(node: Any, path: tuple) -> Iterator[tuple[tuple, Evidence]]:
