@@ -139,7 +139,13 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
     Each reference is compared with the model on the observations where that reference is defined.
     """
     rows = []
-    for (scenario, score), part in table[table["score"] != "pending"].groupby(["scenario", "score"], sort=False):
+    scored = table[table["score"] != "pending"]
+    if scored.empty:        # every observation pending (a prospective file): nothing to average yet
+        columns = ["scenario", "score", "observations", "model"]
+        for ref in REFERENCES:
+            columns += [ref, f"skill vs {ref}", f"n {ref}"]
+        return pd.DataFrame(columns=columns)
+    for (scenario, score), part in scored.groupby(["scenario", "score"], sort=False):
         wide = part.pivot_table(index="observation", columns="forecaster", values="value", aggfunc="first")
         row = {"scenario": scenario, "score": score, "observations": len(wide),
                "model": float(wide["model"].mean())}
@@ -248,6 +254,8 @@ def summary_text(result: Backtest) -> str:
 
 
 def _skill_text(summary: pd.DataFrame) -> str:
+    if summary.empty:
+        return "No observation scored yet: every answer is pending."
     table = pd.DataFrame({"score": summary["score"], "n": summary["observations"],
                           "model": summary["model"].map("{:.3f}".format)})
     for ref in REFERENCES:

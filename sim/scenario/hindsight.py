@@ -21,7 +21,8 @@ from .yamlsource import read_yaml
 
 __all__ = ["hindsight", "SCRIPTED"]
 
-# Top-level sections that script history: facts dated after the start belong here.
+# Top-level sections that script history: facts dated after the start belong here (``observed`` replays
+# the observed battles, line and aid; the scenario-format page promises it is not flagged).
 SCRIPTED = ("events", "history", "script", "observed")
 
 
