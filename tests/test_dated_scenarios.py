@@ -26,7 +26,7 @@ DATED = {
     "february-2025": ["february-2025.yaml", "february-2025-observed.yaml"],
     "march-2026": ["march-2026.yaml"],          # prospective: nothing observed after its start yet
 }
-NEW = ["march-2022", "december-2023", "february-2025", "march-2026"]
+NEW = ["march-2022", "december-2022", "december-2023", "february-2025", "march-2026"]
 
 
 @pytest.mark.parametrize("name", NEW)
@@ -81,3 +81,18 @@ def test_small_backtest_over_the_dated_set(name):
         assert "pending" in summary_text(result)
     else:
         assert not scored.empty and set(result.summary["score"]) >= {"brier", "log"}
+
+
+@pytest.mark.parametrize("name", [n for n, files in DATED.items() if len(files) == 2])
+def test_the_observed_twin_differs_only_by_its_scripted_path(name):
+    """A twin replays what happened and nothing else: every key but the scripted path, its events, its
+    later sources and its name is the same, so the two scores differ only by the battlefield's path."""
+    import yaml
+
+    base, observed = (yaml.safe_load((SCENARIOS / f).read_text()) for f in DATED[name])
+    scripted = {"name", "title", "description", "observed", "events", "sources"}
+    assert {k: v for k, v in base.items() if k not in scripted} == \
+        {k: v for k, v in observed.items() if k not in scripted}
+    assert all(event in observed.get("events", []) for event in base.get("events", []))
+    assert set(base["sources"]) <= set(observed["sources"])
+    assert "observed" in observed and "observed" not in base
