@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import multiprocessing as mp
 import os
+import queue
 import signal
 import sys
 import threading
@@ -39,13 +40,19 @@ def _drain(futures: dict, completed: Callable, on_done: Done) -> None:
         raise
 
 
-def _context() -> mp.context.BaseContext:
+def _context(module: str) -> mp.context.BaseContext:
     """Fork where the platform has it and no other thread runs (forking a threaded process can
     deadlock): workers start at once with every module already imported, and scripts need no
-    ``if __name__ == "__main__"`` guard. Otherwise the default (spawn: importing mesa makes it so)."""
+    ``if __name__ == "__main__"`` guard. Otherwise (in a Jupyter kernel, whose threads rule out
+    fork) a fork server that imports ``module`` once and forks each worker from it, so workers do
+    not each import zopa again as spawned ones would; where there is none, the default."""
     if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() \
             and threading.active_count() == 1:
         return mp.get_context("fork")
+    if "forkserver" in mp.get_all_start_methods():
+        context = mp.get_context("forkserver")
+        context.set_forkserver_preload([module])   # read when the server starts: once per process
+        return context
     return mp.get_context()
 
 
@@ -64,13 +71,27 @@ def _die_with_parent(parent: int) -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
+    if os.getppid() != parent and not _alive(parent):   # a fork server's worker's parent is the server
         os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _processes(fn: Callable, tasks: Mapping[int, Task], on_done: Done, workers: int | None) -> None:
     workers = min(workers or os.cpu_count() or 1, max(1, len(tasks)))
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_die_with_parent,
+    context = _context(fn.__module__)
+    if context.get_start_method() != "fork":
+        _shared(fn, tasks, on_done, workers, context)
+        return
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
                                   initargs=(os.getpid(),))
     try:
         _drain({pool.submit(fn, *args): i for i, args in tasks.items()}, cf.as_completed, on_done)
@@ -87,6 +108,112 @@ def _stop(pool: cf.ProcessPoolExecutor) -> None:
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         with contextlib.suppress(OSError, ValueError):
             process.terminate()
+
+
+# ------------------------------------------------------------ workers that are slow to start
+# Workers that are not forked from this process start a fresh interpreter, or come from a fork server
+# that first imports zopa: seconds before their first chunk, in which a small sweep could have run
+# serially. So this process runs chunks too, from the first, while the workers take them from the
+# last; a flag in shared memory per chunk makes whoever reaches it first its only runner. The sweep
+# is thus never slower than a serial one, short of the cores the workers' start takes from it.
+
+_CLAIMS = None   # in a worker: the shared flags, one per chunk
+
+
+def _init_shared(parent: int, claims) -> None:
+    global _CLAIMS
+    _die_with_parent(parent)
+    _CLAIMS = claims
+
+
+def _claim(claims, k: int) -> bool:
+    """Take chunk ``k`` if nobody has: True once, for one process only."""
+    with claims.get_lock():
+        if claims[k]:
+            return False
+        claims[k] = 1
+        return True
+
+
+def _run_claimed(k: int, fn: Callable, args: Task) -> tuple[bool, Any]:
+    """In a worker: ``(True, fn(*args))``, or ``(False, None)`` if chunk ``k`` was taken already."""
+    return (True, fn(*args)) if _claim(_CLAIMS, k) else (False, None)
+
+
+class _Side:
+    """The pool's share of the chunks, fed from a thread: starting a worker blocks until the fork
+    server is ready, and this process meanwhile has chunks to run. The thread also shuts the pool
+    down, so that this process never waits for workers it no longer needs."""
+
+    def __init__(self, fn: Callable, tasks: list, claims, workers: int, context) -> None:
+        self.done: queue.SimpleQueue = queue.SimpleQueue()
+        self.claims = claims
+        self.stop, self.aborted, self.reported = threading.Event(), False, set()
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_shared,
+                                           initargs=(os.getpid(), claims))
+        self.thread = threading.Thread(target=self._feed, args=(fn, tasks, claims), daemon=True,
+                                       name="zopa-sweep-workers")
+        self.thread.start()
+
+    def _feed(self, fn: Callable, tasks: list, claims) -> None:
+        try:
+            for k in reversed(range(len(tasks))):
+                if self.stop.is_set():
+                    break
+                if not claims[k]:
+                    future = self.pool.submit(_run_claimed, k, fn, tasks[k])
+                    future.add_done_callback(lambda f, k=k: self.done.put((k, f)))
+        except RuntimeError:      # the pool broke or was shut down: this process runs what is left
+            pass
+        finally:
+            self.stop.wait()
+            if self.aborted:
+                _stop(self.pool)
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def collect(self, mine: set, report: Callable[[int, Any], None], *, until: set | None = None) -> None:
+        """Report the workers' finished chunks; with ``until``, wait for those chunks too."""
+        while until or not self.done.empty():
+            k, future = self.done.get()
+            if k in mine or future.cancelled():
+                continue
+            if isinstance(future.exception(), cf.process.BrokenProcessPool) and not self.claims[k]:
+                continue    # the pool broke before any worker took chunk k: this process will
+            taken, result = future.result()   # a worker's error is raised here, as in any pool
+            if taken:
+                self.reported.add(k)
+                report(k, result)
+                if until is not None:
+                    until.discard(k)
+
+    def close(self, claims, *, aborted: bool) -> None:
+        if aborted:
+            self.aborted = True
+            with claims.get_lock():
+                claims[:] = [1] * len(claims)
+        self.stop.set()
+
+
+def _shared(fn: Callable, tasks: Mapping[int, Task], on_done: Done, workers: int, context) -> None:
+    """Run the chunks in this process and ``workers - 1`` pool workers, each chunk once."""
+    order = list(tasks)
+    if workers <= 1:
+        return _serial(fn, tasks, on_done)
+    claims = context.Array("b", len(order))
+    side = _Side(fn, [tasks[i] for i in order], claims, workers - 1, context)
+    mine: set = set()
+    report = lambda k, result: on_done(order[k], result)
+    aborted = True
+    try:
+        for k, i in enumerate(order):
+            side.collect(mine, report)
+            if _claim(claims, k):
+                mine.add(k)
+                on_done(i, fn(*tasks[i]))
+        side.collect(mine, report, until=set(range(len(order))) - mine - side.reported)
+        aborted = False
+    finally:
+        side.close(claims, aborted=aborted)
 
 
 def _import_distributed():
