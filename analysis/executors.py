@@ -15,6 +15,8 @@ import queue
 import signal
 import sys
 import threading
+import time
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, Mapping
 
 __all__ = ["EXECUTORS", "dispatch"]
@@ -114,16 +116,18 @@ def _stop(pool: cf.ProcessPoolExecutor) -> None:
 # Workers that are not forked from this process start a fresh interpreter, or come from a fork server
 # that first imports zopa: seconds before their first chunk, in which a small sweep could have run
 # serially. So this process runs chunks too, from the first, while the workers take them from the
-# last; a flag in shared memory per chunk makes whoever reaches it first its only runner. The sweep
-# is thus never slower than a serial one, short of the cores the workers' start takes from it.
+# last; a flag in shared memory per chunk makes whoever reaches it first its runner. At the end, this
+# process runs again any chunk it expects to finish before the worker that has it (a worker on a
+# busy core): whichever result comes first is kept, and both are the same. So a sweep is never
+# slower than a serial one, short of the cores the workers' start takes from it.
 
-_CLAIMS = None   # in a worker: the shared flags, one per chunk
+_CLAIMS = _STARTS = None   # in a worker: the shared flags and start times, one per chunk
 
 
-def _init_shared(parent: int, claims) -> None:
-    global _CLAIMS
+def _init_shared(parent: int, claims, starts) -> None:
+    global _CLAIMS, _STARTS
     _die_with_parent(parent)
-    _CLAIMS = claims
+    _CLAIMS, _STARTS = claims, starts
 
 
 def _claim(claims, k: int) -> bool:
@@ -135,9 +139,12 @@ def _claim(claims, k: int) -> bool:
         return True
 
 
-def _run_claimed(k: int, fn: Callable, args: Task) -> tuple[bool, Any]:
-    """In a worker: ``(True, fn(*args))``, or ``(False, None)`` if chunk ``k`` was taken already."""
-    return (True, fn(*args)) if _claim(_CLAIMS, k) else (False, None)
+def _run_claimed(k: int, fn: Callable, args: Task) -> tuple[bool, Any, float]:
+    """In a worker: ``(True, fn(*args), seconds)``, or ``(False, None, 0)`` if chunk ``k`` was taken."""
+    if not _claim(_CLAIMS, k):
+        return False, None, 0.0
+    _STARTS[k] = start = time.time()
+    return True, fn(*args), time.time() - start
 
 
 class _Side:
@@ -145,75 +152,99 @@ class _Side:
     server is ready, and this process meanwhile has chunks to run. The thread also shuts the pool
     down, so that this process never waits for workers it no longer needs."""
 
-    def __init__(self, fn: Callable, tasks: list, claims, workers: int, context) -> None:
+    def __init__(self, fn: Callable, tasks: list, workers: int, context) -> None:
+        self.claims, self.starts = context.Array("b", len(tasks)), context.Array("d", len(tasks), lock=False)
         self.done: queue.SimpleQueue = queue.SimpleQueue()
-        self.claims = claims
-        self.stop, self.aborted, self.reported = threading.Event(), False, set()
+        self.stop, self.reported, self.seconds = threading.Event(), set(), []
         self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_shared,
-                                           initargs=(os.getpid(), claims))
-        self.thread = threading.Thread(target=self._feed, args=(fn, tasks, claims), daemon=True,
-                                       name="zopa-sweep-workers")
+                                           initargs=(os.getpid(), self.claims, self.starts))
+        self.thread = threading.Thread(target=self._feed, args=(fn, tasks), daemon=True, name="zopa-sweep-workers")
         self.thread.start()
 
-    def _feed(self, fn: Callable, tasks: list, claims) -> None:
+    def _feed(self, fn: Callable, tasks: list) -> None:
         try:
             for k in reversed(range(len(tasks))):
                 if self.stop.is_set():
                     break
-                if not claims[k]:
+                if not self.claims[k]:
                     future = self.pool.submit(_run_claimed, k, fn, tasks[k])
                     future.add_done_callback(lambda f, k=k: self.done.put((k, f)))
         except RuntimeError:      # the pool broke or was shut down: this process runs what is left
             pass
         finally:
             self.stop.wait()
-            if self.aborted:
-                _stop(self.pool)
+            _stop(self.pool)      # every chunk is reported: what a worker still runs is not needed
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def collect(self, mine: set, report: Callable[[int, Any], None], *, until: set | None = None) -> None:
-        """Report the workers' finished chunks; with ``until``, wait for those chunks too."""
-        while until or not self.done.empty():
-            k, future = self.done.get()
-            if k in mine or future.cancelled():
-                continue
-            if isinstance(future.exception(), cf.process.BrokenProcessPool) and not self.claims[k]:
-                continue    # the pool broke before any worker took chunk k: this process will
-            taken, result = future.result()   # a worker's error is raised here, as in any pool
-            if taken:
-                self.reported.add(k)
-                report(k, result)
-                if until is not None:
-                    until.discard(k)
+    def collect(self, mine: set, report: Callable[[int, Any], None], *, timeout: float = 0.0) -> None:
+        """Report the workers' finished chunks, waiting up to ``timeout`` seconds for the first."""
+        try:
+            item = self.done.get(timeout=timeout) if timeout > 0 else self.done.get_nowait()
+        except queue.Empty:
+            return
+        while item is not None:
+            self._report(*item, mine, report)
+            try:
+                item = self.done.get_nowait()
+            except queue.Empty:
+                item = None
 
-    def close(self, claims, *, aborted: bool) -> None:
-        if aborted:
-            self.aborted = True
-            with claims.get_lock():
-                claims[:] = [1] * len(claims)
+    def _report(self, k: int, future: cf.Future, mine: set, report: Callable[[int, Any], None]) -> None:
+        if k in mine or k in self.reported or future.cancelled():
+            return
+        if isinstance(future.exception(), BrokenProcessPool) and not self.claims[k]:
+            return    # the pool broke before any worker took chunk k: this process will
+        taken, result, seconds = future.result()   # a worker's error is raised here, as in any pool
+        if taken:
+            self.reported.add(k)
+            self.seconds.append(seconds)
+            report(k, result)
+
+    def take_back(self, pending: set, own: float) -> int | None:
+        """The pending chunk this process, taking ``own`` seconds a chunk, expects to finish before
+        the worker running it; None if there is none."""
+        now = time.time()
+        typical = sum(self.seconds) / len(self.seconds) if self.seconds else own
+        remaining = {k: max(typical - (now - (self.starts[k] or now)), 0.1 * typical) for k in pending}
+        k = max(pending, key=remaining.__getitem__)
+        return k if own < remaining[k] else None
+
+    def close(self) -> None:
+        with self.claims.get_lock():
+            self.claims[:] = [1] * len(self.claims)
         self.stop.set()
 
 
 def _shared(fn: Callable, tasks: Mapping[int, Task], on_done: Done, workers: int, context) -> None:
-    """Run the chunks in this process and ``workers - 1`` pool workers, each chunk once."""
+    """Run the chunks in this process and ``workers - 1`` pool workers, each chunk reported once."""
     order = list(tasks)
     if workers <= 1:
         return _serial(fn, tasks, on_done)
-    claims = context.Array("b", len(order))
-    side = _Side(fn, [tasks[i] for i in order], claims, workers - 1, context)
+    side = _Side(fn, [tasks[i] for i in order], workers - 1, context)
     mine: set = set()
     report = lambda k, result: on_done(order[k], result)
-    aborted = True
+    seconds: list[float] = []
+
+    def run(k: int) -> None:
+        mine.add(k)
+        start = time.perf_counter()
+        result = fn(*tasks[order[k]])
+        seconds.append(time.perf_counter() - start)
+        report(k, result)
+
     try:
-        for k, i in enumerate(order):
+        for k in range(len(order)):
             side.collect(mine, report)
-            if _claim(claims, k):
-                mine.add(k)
-                on_done(i, fn(*tasks[i]))
-        side.collect(mine, report, until=set(range(len(order))) - mine - side.reported)
-        aborted = False
+            if _claim(side.claims, k):
+                run(k)
+        while pending := set(range(len(order))) - mine - side.reported:
+            k = side.take_back(pending, sum(seconds) / len(seconds) if seconds else float("inf"))
+            if k is None:
+                side.collect(mine, report, timeout=0.05)
+            else:
+                run(k)
     finally:
-        side.close(claims, aborted=aborted)
+        side.close()
 
 
 def _import_distributed():
