@@ -118,8 +118,9 @@ def _stop(pool: cf.ProcessPoolExecutor) -> None:
 # serially. So this process runs chunks too, from the first, while the workers take them from the
 # last; a flag in shared memory per chunk makes whoever reaches it first its runner. At the end, this
 # process runs again any chunk it expects to finish before the worker that has it (a worker on a
-# busy core): whichever result comes first is kept, and both are the same. So a sweep is never
-# slower than a serial one, short of the cores the workers' start takes from it.
+# busy core): whichever result comes first is kept, and both are the same. The server and its
+# workers run at a lower priority, on cores this process leaves idle. So a sweep is never slower
+# than a serial one, short of what the workers' start costs a machine with no idle core.
 
 _CLAIMS = _STARTS = None   # in a worker: the shared flags and start times, one per chunk
 
@@ -147,6 +148,18 @@ def _run_claimed(k: int, fn: Callable, args: Task) -> tuple[bool, Any, float]:
     return True, fn(*args), time.time() - start
 
 
+def _nice_server(context) -> None:
+    """Start the fork server at a lower priority (niceness + 10), which its workers inherit: its
+    import of zopa and the workers then take the cores this process leaves idle, not its own."""
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+    forkserver.ensure_running()   # returns at once; the server imports zopa meanwhile
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10))
+
+
 class _Side:
     """The pool's share of the chunks, fed from a thread: starting a worker blocks until the fork
     server is ready, and this process meanwhile has chunks to run. The thread also shuts the pool
@@ -158,11 +171,13 @@ class _Side:
         self.stop, self.reported, self.seconds = threading.Event(), set(), []
         self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_shared,
                                            initargs=(os.getpid(), self.claims, self.starts))
-        self.thread = threading.Thread(target=self._feed, args=(fn, tasks), daemon=True, name="zopa-sweep-workers")
+        self.thread = threading.Thread(target=self._feed, args=(fn, tasks, context), daemon=True,
+                                       name="zopa-sweep-workers")
         self.thread.start()
 
-    def _feed(self, fn: Callable, tasks: list) -> None:
+    def _feed(self, fn: Callable, tasks: list, context) -> None:
         try:
+            _nice_server(context)
             for k in reversed(range(len(tasks))):
                 if self.stop.is_set():
                     break
