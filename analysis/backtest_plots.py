@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from .plots import new_axes, note
+from .plots import Figure, new_axes, note
 
 __all__ = ["reliability_figure", "reliability_bins", "posterior_figure", "pair_figure"]
 

@@ -10,8 +10,9 @@ import textwrap
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+
+from .plots import Figure   # shown inline in Jupyter
 
 __all__ = ["tradeoff", "box_limits", "box_scatter"]
 

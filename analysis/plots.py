@@ -9,12 +9,13 @@ axes show calendar dates, and every axis names its unit. Sweep figures are in
 
 from __future__ import annotations
 
+import io
 import textwrap
 
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
-from matplotlib.figure import Figure
+from matplotlib import figure as _figure
 
 from ..sim.stats import median_date
 from .stats import EVENTS
@@ -27,6 +28,19 @@ EVENT_STYLE = {"zopa": dict(color="0.1", ls="-"), "talks": dict(color="0.35", ls
                "relapse": dict(color="#c0392b", ls=(0, (1, 1)))}
 OPTIONAL_EVENTS = ("partial", "relapse")   # drawn only where some world reaches them
 _STEPS = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
+
+
+class Figure(_figure.Figure):
+    """A matplotlib Figure that Jupyter shows as an image when it is a cell's value.
+
+    Jupyter's inline display of figures is set up by pyplot, which these functions never import
+    (they work under any backend); without it a figure's value would show as its text repr.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
 
 
 def new_axes(ax=None, **subplots):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import sys
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sim
+from ..sim.display import html_table, progress_bar
 from ..sim.record import describe, provenance, saved_scenario, scenario_from_record
 from ..sim.scenario import load_scenario_text, scenario_text
 
@@ -59,9 +59,22 @@ class Sweep:
             self._runs = self._runs()
         return self._runs
 
-    def __repr__(self) -> str:
-        return f"Sweep({len(self.points)} points x {self.config.get('runs')} worlds, design {self.design!r})"
+    def _name(self) -> str:
+        return self.config.get("scenario_name") or getattr(self.scenario, "name", "?")
 
+    def __repr__(self) -> str:
+        return (f"Sweep({self._name()!r}: {len(self.points)} points x {self.config.get('runs')} worlds, "
+                f"{self.design} over {', '.join(self.vary)})")
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the design and the range of each share over the points, not the tables."""
+        c, p = self.config, self.points
+        rows = [("points", f"{len(p)} ({self.design}), {c.get('runs')} worlds each, seed {c.get('seed')}")]
+        rows += [(path, _span(p[path])) for path in self.vary if path in p]
+        rows += [(f"{col} over the points", _span(p[col], percent=True)) for col in ("p_zopa", "p_talks", "p_deal")
+                 if col in p]
+        rows.append(("tables", f"points: {p.shape[0]} rows x {p.shape[1]} columns; runs: one row per world"))
+        return html_table(f"Sweep of {self._name()}", rows)
 
     @property
     def vary(self) -> dict[str, list]:
@@ -113,6 +126,15 @@ class Sweep:
             raise ValueError(f"{directory}: found no sweep.json, expected a sweep directory")
         points = store.read_points()
         return cls(store.read_runs, points, config, _saved_scenario(config, str(store.config_path)))
+
+
+def _span(values: pd.Series, *, percent: bool = False) -> str:
+    """``lo to hi`` of a numeric column (median too for shares), or its distinct values."""
+    if not pd.api.types.is_numeric_dtype(values):
+        return ", ".join(map(str, pd.unique(values)))
+    f = (lambda v: f"{100 * v:.1f}%") if percent else (lambda v: f"{v:.4g}")
+    middle = f", median {f(values.median())}" if percent else ""
+    return f"{f(values.min())} to {f(values.max())}{middle}"
 
 
 def point_seed(seed: int, point: int) -> np.random.SeedSequence:
@@ -182,7 +204,7 @@ def _run_chunk(file: str, paths: list[str], items: list[tuple], runs: int,
         warnings.simplefilter("ignore", sim.ScenarioWarning)  # shown once, in the parent
         for point, values, seed in items:
             scenario = sim.load_scenario(file, overrides=dict(zip(paths, values)))
-            frames.append(sim.simulate(scenario, runs=runs, seed=seed, history=False).outcomes)
+            frames.append(sim.simulate(scenario, runs=runs, seed=seed, history=False, progress=False).outcomes)
     rows = _tagged(frames, items, paths)
     _unchanged(file, digest)
     return to_parquet_bytes(rows), points_table(rows, paths, scenario.horizon)
@@ -209,10 +231,7 @@ def _default_chunk_size(n_points: int, workers: int | None) -> int:
 
 
 def _progress_bar(progress: bool | None, total: int, initial: int):
-    from tqdm.auto import tqdm
-    tqdm.monitor_interval = 0   # no monitor thread: worker processes are forked, and forking wants one thread
-    quiet = not sys.stderr.isatty() if progress is None else not progress
-    return tqdm(total=total, initial=initial, disable=quiet, unit="point", desc="sweep", file=sys.stderr)
+    return progress_bar(total, progress=progress, initial=initial, unit="point", desc="sweep")
 
 
 def _config(scenario, vary: dict, design: str, samples, runs: int, seed: int, chunk_size: int,
@@ -260,7 +279,7 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
         of ``runs``), then ``points.parquet``. Calling again with the same arguments resumes; with other
         arguments raises ``ValueError``.
     progress : bool, optional
-        A progress bar; by default only when stderr is a terminal.
+        A progress bar of points; by default when stderr is a terminal or in a Jupyter notebook.
 
     Returns
     -------

@@ -17,7 +17,7 @@ from .stats import KINDS, central_term, kinds_by_date, median_date
 __all__ = ["Results", "summary", "summary_text"]
 
 
-@dataclass
+@dataclass(repr=False)
 class Results:
     """Outcomes of one :func:`sim.simulate` call.
 
@@ -38,6 +38,15 @@ class Results:
     seed: int
     runs: int
     record: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        from .display import results_repr
+        return results_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the headline shares and what was simulated, not the tables."""
+        from .display import results_html
+        return results_html(self)
 
     def save(self, directory: str | Path, *, command: str | None = None) -> Path:
         """Write outcomes.parquet, history.parquet and record.json into ``directory``, atomically.

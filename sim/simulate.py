@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .model import NegotiationModel
+from .display import progress_bar, show_progress
 from .model.ledger import STATES
 from .record import actor_colors, build_record, spawn_key_text
 from .results import Results
@@ -50,8 +51,10 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
     history : bool, keyword-only
         Also return one row per world and round, with the ripeness marks of :mod:`sim.ripeness`
         (per-round state is kept only then).
-    progress : callable or None, keyword-only
-        Called after every round as ``progress(round, horizon, live_worlds)``.
+    progress : bool, callable or None, keyword-only
+        A progress bar of rounds: ``True`` always, ``False`` never; by default (``None``) on a
+        terminal or in a Jupyter notebook once the run has taken a second, and gone when it ends.
+        A callable is called after every round instead, as ``progress(round, horizon, live_worlds)``.
     """
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
         raise ValueError(f"runs: found {runs!r}, expected a whole number >= 1")
@@ -60,18 +63,35 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
     ripeness = Tracker(model) if history else None
     if ripeness is not None:
         model.observers.append(ripeness)
-    if progress is None:
-        model.run_model()
-    else:
-        while model.running:           # Mesa's run loop, reporting each round
-            model.step()
-            progress(model.round, scenario.horizon, int(model.active.sum()))
+    _run(model, scenario.horizon, progress)
     key = spawn_key_text(root.spawn_key)
     outcomes = _outcomes(model, seed_value, key)
     hist = _with_ripeness(_history(model), ripeness.table()) if history else None
     record = build_record(scenario, seed=seed_value, spawn_key=key, runs=int(runs))
     record["calendar"]["end"] = outcomes.attrs["end_date"]
     return Results(outcomes, hist, scenario, seed_value, int(runs), record)
+
+
+def _run(model: NegotiationModel, horizon: int, progress) -> None:
+    """Mesa's run loop, reporting each round to ``progress`` (see :func:`simulate`)."""
+    if progress is False or (progress is None and not show_progress(None)):
+        model.run_model()
+        return
+    report = progress if callable(progress) else None
+    bar = None if report else progress_bar(horizon, progress=progress, unit="round", desc="simulate",
+                                           delay=1.0, leave=False)
+    try:
+        while model.running:
+            model.step()
+            live = int(model.active.sum())
+            if report:
+                report(model.round, horizon, live)
+            else:
+                bar.set_postfix_str(f"{live:,} worlds negotiating", refresh=False)
+                bar.update(model.round - bar.n)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _names(actors: list[str], masks: np.ndarray) -> np.ndarray:

@@ -397,6 +397,14 @@ class Scenario(_Strict):
     _data: dict = PrivateAttr(default_factory=dict)
     _overrides: dict = PrivateAttr(default_factory=dict)
 
+    def __repr__(self) -> str:   # one line, not every field and evidence note
+        from ..display import scenario_repr
+        return scenario_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ..display import scenario_html
+        return scenario_html(self)
+
     @property
     def data(self) -> dict:
         """The scenario's data as validated, overrides applied (a copy)."""
