@@ -70,3 +70,32 @@ def zopa_width_reference(w_range, ideal, span, red_lo, red_hi, w_level, level_va
         t, _ = tent_lp(w_range, ideal, span, lo, hi, L, r) if w_range.shape[1] else ((L - r).min(), None)
         best = max(best, t)
     return best
+
+
+def terms_lp(w, ideal, span, lo, hi, L, y):
+    """max sum_i (sum_k w_ik v_ik + L_i) s.t. sum_k w_ik v_ik + L_i >= y_i, v_ik <= 1 -+ (x_k - ideal_ik)/span_ik,
+    lo <= x <= hi: the terms of largest total utility delivering y. Returns (total, x), or (-inf, None)
+    when no terms deliver y."""
+    n, kc = w.shape
+    nv = kc + n * kc
+    c = np.zeros(nv)
+    c[kc:] = -w.reshape(-1)
+    A, b = [], []
+    for i in range(n):
+        row = np.zeros(nv)
+        row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
+        A.append(row)
+        b.append(L[i] - y[i])
+        for k in range(kc):
+            for sign in (1.0, -1.0):
+                row = np.zeros(nv)
+                row[kc + i * kc + k] = 1.0
+                row[k] = sign / span[i, k]
+                A.append(row)
+                b.append(1.0 + sign * ideal[i, k] / span[i, k])
+    bounds = [(lo[k], max(lo[k], hi[k])) for k in range(kc)] + [(None, 1.0)] * (n * kc)
+    res = linprog(c, A_ub=np.array(A), b_ub=np.array(b), bounds=bounds, method="highs")
+    if res.status == 2:
+        return -np.inf, None
+    assert res.status == 0, res.message
+    return -res.fun + L.sum(), res.x[:kc]

@@ -62,6 +62,24 @@ def test_deals_with_many_actors_respect_red_lines_and_reservations(tmp_path, pro
         assert (out[f"utility.a{i}"] >= out[f"reservation.a{i}"] - 1e-9).all()
 
 
+def test_concession_with_many_actors_strikes_deals(tmp_path):
+    """Eight actors (the LP method) under Zeuthen's concession: the ends of every concession path are
+    made feasible by cutting planes before talks, so the openings are finite, actors concede and deals
+    are struck, inside every red line and above every reservation."""
+    data = synthetic(8, 2, 1, protocol="concession")
+    data.update(horizon=40, concession_step=0.5)
+    s = load(tmp_path, data)
+    model = sim.NegotiationModel(s, runs=6, rng=3, history=False)
+    assert model.zone.method == "lp"
+    while model.running:
+        model.step()
+    assert np.isfinite(model.protocol.opening).all()
+    assert model.deal.agreed.all()
+    assert (model.deal.status == "ok").all()
+    assert (model.deal.x[:, 0] >= 0.1 - 1e-12).all()
+    assert (model.deal.utility >= model.deal.reservation - 1e-9).all()
+
+
 def test_thirty_actors_run_and_name_their_blocking_actors(tmp_path):
     """30 actors: no table of 2^30 names is built; the blocking column names actors."""
     s = load(tmp_path, synthetic(30, 1, protocol="egalitarian"))

@@ -208,9 +208,13 @@ class LpWorlds:
                 return
             problem = Problem(self.mu(todo), self.B(todo), self.feasible(todo), r[todo],
                               self.zone.worlds.discount[todo], self.zone.points(todo), self.L(todo))
+            proto = protocol(len(todo), n)
             with np.errstate(all="ignore"):               # on too few facets a point may be unbounded
-                _, y, combo = protocol(len(todo), n).strike(np.arange(len(todo)), problem)
-            todo = todo[self.cut(todo, y, combo)[1]]
+                _, y, combo = proto.strike(np.arange(len(todo)), problem)
+                y = np.concatenate([y[:, None], proto.rests_on(np.arange(len(todo)))], axis=1)   # (m, P, n)
+            P = y.shape[1]
+            again = self.cut(np.repeat(todo, P), y.reshape(-1, n), np.repeat(combo, P))[1]
+            todo = todo[again.reshape(-1, P).any(axis=1)]
         raise RuntimeError(f"cutting planes did not settle the deal in {len(todo)} worlds")
 
     def cut(self, w: np.ndarray, y: np.ndarray, combo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -68,6 +68,11 @@ class Protocol:
         y, combo = self.choose(problem)
         return np.ones(len(idx), dtype=bool), y, combo
 
+    def rests_on(self, idx: np.ndarray) -> np.ndarray:
+        """Utility points besides the deal that must be feasible after :meth:`strike` on worlds ``idx``:
+        (m, P, n), in the deal's levels combination (none for one-shot protocols)."""
+        return np.zeros((len(idx), 0, self.n_actors))
+
 
 @register
 class Nash(Protocol):
@@ -144,6 +149,10 @@ class Concession(Protocol):
         self.target[idx] = y
         self.combo[idx] = combo
         self.opening[idx] = r[:, None, :] + np.eye(n)[None] * gains[:, :, None]
+
+    def rests_on(self, idx):
+        """Every opening offer and the Nash point: the ends of every concession path."""
+        return np.concatenate([self.opening[idx], self.target[idx][:, None, :]], axis=1)
 
     def offers(self, idx):
         t = self.tau[idx][:, :, None]

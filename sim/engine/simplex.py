@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "GAP"]
+__all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "unshift", "reprice", "GAP"]
 
 EPS = 1e-11
 GAP = 1e-10
@@ -38,6 +38,11 @@ class Tableaux:
     def __init__(self, T, basis, b, t0, n, kc, J):
         self.T, self.basis, self.b, self.t0 = T, basis, b, t0
         self.n, self.kc, self.J = n, kc, J
+
+    @property
+    def tau(self) -> int:
+        """Column of the width variable."""
+        return self.kc * self.J
 
     @property
     def nu(self) -> slice:
@@ -160,3 +165,33 @@ def readout(tab: Tableaux, vc: np.ndarray, lr: np.ndarray):
     low = ((lam[..., None] * vc).sum(axis=(1, 2)) + lr).min(axis=1)
     ok = (total > 0) & (np.abs(t - low) <= GAP * (1.0 + np.abs(t)))
     return t, mu, ok
+
+
+def unshift(tab: Tableaux) -> np.ndarray:
+    """Make the width itself the variable (``t0 = 0``) after :func:`primal` has maximised it; returns
+    which tableaux still have a feasible basis there (those whose width ``t = tau + t0`` is >= 0).
+
+    Moving the right-hand side by ``t0`` times the width's column changes only the width's value when it
+    is basic, so it is first brought into the basis by a ratio-test pivot (which keeps feasibility).
+    """
+    m = tab.T.shape[1] - 1
+    out = np.flatnonzero(~(tab.basis == tab.tau).any(axis=1))
+    if len(out):
+        col, rhs = tab.T[out, :m, tab.tau], tab.T[out, :m, -1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(col > EPS, np.maximum(rhs, 0.0) / col, np.inf)
+        p = ratio.argmin(axis=1)
+        fine = np.isfinite(ratio[np.arange(len(out)), p])
+        _pivot(tab, out[fine], p[fine], np.full(int(fine.sum()), tab.tau))
+    tab.T[:, :, -1] += tab.t0[:, None] * tab.T[:, :, tab.tau]
+    tab.b, tab.t0 = tab.b + tab.t0[:, None], np.zeros_like(tab.t0)
+    return (tab.T[:, :m, -1] >= -EPS).all(axis=1) & (tab.basis == tab.tau).any(axis=1)
+
+
+def reprice(tab: Tableaux, cost: np.ndarray) -> None:
+    """Replace the objective by minimising ``cost`` (B, N) over the same constraints: the reduced costs
+    ``c - c_B B^-1 A`` of each tableau's current basis, in place."""
+    m = tab.T.shape[1] - 1
+    cb = np.take_along_axis(cost, tab.basis, axis=1)                   # (B, m)
+    tab.T[:, m, :-1] = cost - np.einsum("bm,bmn->bn", cb, tab.T[:, :m, :-1])
+    tab.T[:, m, -1] = -np.einsum("bm,bm->b", cb, tab.T[:, :m, -1])

@@ -317,7 +317,7 @@ class Zone:
         """Before a deal in worlds ``idx`` under ``protocol``: with the LP method, add the facets the
         protocol's point rests on (cutting planes, :meth:`sim.engine.lpworlds.LpWorlds.prepare`), so
         ``mu`` and ``B`` describe the feasible utilities where the deal is. Nothing to do otherwise."""
-        if self.method != "lp" or not len(idx) or protocol == "concession":
+        if self.method != "lp" or not len(idx):
             return
         from .protocols import PROTOCOLS
         self._lp.prepare(np.asarray(idx), r, PROTOCOLS[protocol])

@@ -9,8 +9,10 @@ import math
 import numpy as np
 from scipy.optimize import linprog
 
+from . import simplex
 from .linalg import solve_small as _solve_small
 from .utility import utilities_at
+from .vertices import point_utilities
 
 __all__ = ["terms_for", "settle", "utilities_at"]
 
@@ -145,13 +147,63 @@ def _best_vertex(G, h, subsets, y, L, w, ideal, span, a, b, tol):
     return np.where(feas.any(axis=1)[:, None], out, np.nan)
 
 
+def _lp_terms(y, L, w, ideal, span, a, b, tol):
+    """Batched and certified: the terms of largest total utility in {x in box : u_i(x) >= y_i - tol}.
+
+    On each issue every outcome is dominated by one between two neighbouring clipped ideals, where the
+    utilities are linear, so the problem is an LP in convex weights ``lam_kj`` of the clipped ideals
+    ``p_kj``: the width LP of :mod:`sim.engine.simplex` with reservations ``y - tol``. Its optimum is a
+    feasible basis (width >= 0: phase one); the total utility is then maximised from it (phase two) and
+    the terms are ``x_k = sum_j lam_kj p_kj`` (concavity: every utility at x is at least its value in lam,
+    so x delivers y and is optimal). Each answer is certified by the Lagrangian bound
+    ``sum_k max_j (s_kj + pi.v_kj) + pi.(L - y + tol)`` at the final prices ``pi >= 0`` (weak duality);
+    worlds not certified, or infeasible, are nan.
+    """
+    W, n, kc = w.shape
+    p = np.clip(np.swapaxes(ideal, 1, 2), a[:, :, None], np.maximum(a, b)[:, :, None])          # (W, kc, J)
+    vc = point_utilities(w, ideal, span, p)                              # (W, kc, J, n)
+    lr = L - y + tol
+    tab = simplex.build(vc, lr)
+    its = 20 * (n + kc) + 100
+    done = simplex.primal(tab, maxit=its) & simplex.unshift(tab)
+    s = vc.sum(axis=3)                                                   # (W, kc, J) total per point
+    cost = np.zeros((W, tab.T.shape[2] - 1))
+    cost[:, :kc * n] = -s.reshape(W, -1)
+    simplex.reprice(tab, cost)
+    done &= simplex.primal(tab, maxit=its)
+    m = n + kc
+    lam = np.zeros_like(cost)
+    np.put_along_axis(lam, tab.basis, np.clip(tab.T[:, :m, -1], 0.0, None), axis=1)
+    lam = lam[:, :kc * n].reshape(W, kc, n)
+    lam /= np.where(lam.sum(axis=2) > 0, lam.sum(axis=2), 1.0)[:, :, None]
+    x = (lam * p).sum(axis=2)
+    u = utilities_at(x, w, ideal, span, L)
+    pi = np.clip(tab.T[:, m, tab.nu], 0.0, None)
+    upper = (s + (vc @ pi[:, None, :, None])[..., 0]).max(axis=2).sum(axis=1) + (pi * lr).sum(axis=1)
+    total = (u - L).sum(axis=1)
+    good = done & (u >= y - 2 * tol).all(axis=1) & (upper - total <= simplex.GAP * (1.0 + np.abs(upper)))
+    return np.where(good[:, None], x, np.nan)
+
+
+def _lp_chunked(y, L, w, ideal, span, a, b, tol):
+    """:func:`_lp_terms` in chunks of worlds whose tableaux take about 16 MB."""
+    W, n, kc = w.shape
+    step = max(1, 2_000_000 // ((n + kc + 1) * (kc * n + n + 2)))
+    out = np.empty((W, kc))
+    for lo in range(0, W, step):
+        r = slice(lo, lo + step)
+        out[r] = _lp_terms(y[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol)
+    return out
+
+
 def terms_for(y, L, w_range, ideal, span, a, b):
     """Range-issue terms (W, kc) delivering utilities y with the largest total utility, given the levels
     part L (W, n); nan where no terms deliver y.
 
     Utilities may fall short of y by a hair: first 1e-13, then, where no terms do that (y itself
-    computed with rounding), 1e-11 and 1e-9. Worlds too large for the vectorised vertex search, or where
-    it finds nothing, go to one exact LP each (HiGHS).
+    computed with rounding), 1e-11 and 1e-9. One issue is scanned segment by segment, two by the
+    vectorised vertex search, more by a batched simplex (:func:`_lp_terms`); worlds where these find or
+    certify nothing go to one exact LP each (HiGHS).
     """
     W, n, kc = w_range.shape
     x = np.full((W, kc), np.nan)
@@ -164,8 +216,10 @@ def terms_for(y, L, w_range, ideal, span, a, b):
         args = (y[todo], L[todo], w_range[todo], ideal[todo], span[todo], a[todo], b[todo], tol)
         if kc == 1:
             x[todo] = _single_issue(w_range[todo], ideal[todo], span[todo], a[todo], b[todo], L[todo], y[todo], tol)
-        elif _vectorised(n, kc):
+        elif kc == 2 and _vectorised(n, kc):
             x[todo] = _vertex_terms(*args)
+        else:
+            x[todo] = _lp_chunked(*args)
         for i in todo[np.isnan(x[todo]).any(axis=1)]:
             x[i] = _one(w_range[i], ideal[i], span[i], a[i], b[i], L[i], y[i], tol)
     return np.clip(x, a, np.maximum(a, b))
