@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 from scipy import stats
@@ -96,7 +97,7 @@ def test_one_parameter_sweep_draws_a_line_with_its_wilson_band():
 
 
 def _inside(fig, artist) -> bool:
-    fig.canvas.draw()
+    FigureCanvasAgg(fig).draw()                  # lays the figure out as saving it does
     box = artist.get_window_extent()
     return box.x0 >= 0 and box.x1 <= fig.bbox.width
 
