@@ -27,10 +27,13 @@ def run_figure(results, kind: str) -> Figure:
 
 
 def sweep_figure(sweep, kind: str, outcome: str = "p_deal") -> Figure:
-    """The ``heatmap`` over the first two varied parameters, or the ``sensitivity`` bars (Saltelli designs)."""
+    """The ``heatmap`` over the first two varied parameters (for a sweep of one parameter, its line with
+    the 95% Wilson band), or the ``sensitivity`` bars (Saltelli designs)."""
     if kind == "heatmap":
         names = list(sweep.vary)
-        return sweep_plots.heatmap(sweep, names[0], names[1] if len(names) > 1 else None, outcome)
+        if len(names) == 1:
+            return sweep_plots.line(sweep, names[0], outcome)
+        return sweep_plots.heatmap(sweep, names[0], names[1], outcome)
     if kind == "sensitivity":
         return sweep_plots.sensitivity(sweep.sensitivity(outcome), outcome=outcome)
     raise ValueError(f"found kind {kind!r} for a sweep, expected one of {', '.join(SWEEP_KINDS)}")

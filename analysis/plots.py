@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import io
 import textwrap
+import warnings
 
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib import figure as _figure
+from scipy import stats
 
 from ..sim.stats import median_date
 from .stats import EVENTS
 
 __all__ = ["actor_colors", "zopa_timeline", "survival", "terms", "utilities", "ripeness_line"]
 
-# Events are drawn in greys with their own line styles, so that colour always means an actor.
-EVENT_STYLE = {"zopa": dict(color="0.1", ls="-"), "talks": dict(color="0.35", ls="--"),
-               "partial": dict(color="#2e86c1", ls="-."), "agreement": dict(color="0.55", ls=":"),
-               "relapse": dict(color="#c0392b", ls=(0, (1, 1)))}
 OPTIONAL_EVENTS = ("partial", "relapse")   # drawn only where some world reaches them
 _STEPS = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
 
@@ -109,86 +107,158 @@ def _horizon(results) -> int:
 
 # ------------------------------------------------------------------------------------- timeline
 
-def _shade_open(ax, dates: pd.DatetimeIndex, share: np.ndarray) -> None:
-    """Shade each round by the share of worlds whose ZOPA is open (fully grey = every world)."""
-    ends = dates[1:].append(pd.DatetimeIndex([dates[-1] + (dates[-1] - dates[-2] if len(dates) > 1
-                                                             else pd.Timedelta(days=1))]))
-    level = np.round(share, 1)
-    start = 0
-    for i in range(1, len(dates) + 1):
-        if i == len(dates) or level[i] != level[start]:
-            if level[start] > 0:
-                ax.axvspan(dates[start], ends[i - 1], color="0.5", alpha=0.45 * level[start], lw=0)
-            start = i
+def _held(hist: pd.DataFrame, column: str, rounds: np.ndarray, worlds: np.ndarray) -> np.ndarray:
+    """``column`` of the history as a (round, world) array, each world held at its last row after it:
+    a world's rows end with its deal, so a world with a deal keeps its values at the deal."""
+    out = np.full((len(rounds), len(worlds)), np.nan)
+    r = np.searchsorted(rounds, hist["round"].to_numpy())
+    w = np.searchsorted(worlds, hist["world"].to_numpy())
+    out[r, w] = hist[column].to_numpy(dtype=float)
+    return pd.DataFrame(out).ffill().to_numpy()
 
 
-def _open_share(hist: pd.DataFrame, outcomes: pd.DataFrame) -> np.ndarray:
-    """Per round, the share of worlds whose ZOPA is open, a world that has made a deal counting as open."""
-    rounds = np.sort(hist["round"].unique())
-    open_now = hist[hist["zopa_open"].astype(bool)].groupby("round")["world"].nunique()
-    deal = pd.to_numeric(outcomes["agreement_round"]).astype(float).to_numpy()
-    before = (deal[:, None] < rounds[None, :]).sum(axis=0)
-    return (open_now.reindex(rounds, fill_value=0).to_numpy() + before) / max(1, len(outcomes))
+def timeline_table(results, *, world: int | None = None) -> pd.DataFrame:
+    """The numbers :func:`zopa_timeline` draws, one row per round, over every world.
+
+    A world's history ends with its deal (unless deals can relapse); from then on, to the horizon, it
+    is held at its values at the deal, so the statistics at each date are over all worlds, never over
+    the survivors only. Columns: ``round``, ``date``, per actor ``reservation.<actor>.median``, ``.q10``, ``.q90``,
+    and the shares of worlds with a deal in force (``deal``), with an open ZOPA and no deal
+    (``open``) and ripe (``ripe``, where the history has it).
+    """
+    hist = _history(results, world)
+    rounds = np.arange(max(_horizon(results), int(hist["round"].max()) + 1))
+    worlds = np.sort(hist["world"].unique())
+    out = {"round": rounds, "date": round_dates(results, rounds)}
+    for actor in actors_of(results):
+        held = _held(hist, f"reservation.{actor}", rounds, worlds)
+        for name, q in (("median", 0.5), ("q10", 0.1), ("q90", 0.9)):
+            out[f"reservation.{actor}.{name}"] = np.quantile(held, q, axis=1)
+    deal = _held(hist, "agreed", rounds, worlds) > 0
+    out["deal"] = deal.mean(axis=1)
+    out["open"] = ((_held(hist, "zopa_open", rounds, worlds) > 0) & ~deal).mean(axis=1)
+    if "ripe" in hist.columns:
+        out["ripe"] = (_held(hist, "ripe", rounds, worlds) > 0).mean(axis=1)
+    return pd.DataFrame(out)
 
 
-def _mark(ax, when, what: str, label: str) -> None:
-    if pd.notna(when):
-        ax.axvline(pd.Timestamp(when), lw=1.6, label=label, **EVENT_STYLE[what])
+def _history(results, world: int | None) -> pd.DataFrame:
+    hist = getattr(results, "history", None)
+    if hist is None:
+        raise ValueError("found results without history, expected simulate(..., history=True)")
+    if world is None:
+        return hist
+    if world not in set(hist["world"]):
+        raise ValueError(f"found world={world}, expected one of 0..{hist['world'].max()}")
+    return hist[hist["world"] == world]
 
 
-def _mark_events(ax, outcomes: pd.DataFrame, single: bool) -> None:
+def _marks(results, outcomes: pd.DataFrame, single: bool) -> list[tuple[pd.Timestamp, str, str]]:
+    """``(date, kind, label)`` of what happened: talks and the deal (their median dates over the worlds
+    that reached them, with the share that did), and the scenario's dated events."""
+    out = []
     for event, words in (("talks", "talks start"), ("agreement", "deal agreed")):
         dates = pd.to_datetime(outcomes[f"{event}_date"]).dropna()
-        if dates.empty:
-            continue
-        if single:
-            _mark(ax, dates.iloc[0], event, words)
-        else:
-            when = median_date(dates)
-            _mark(ax, when, event, f"median date {words} ({len(dates) / len(outcomes):.0%} of worlds)")
+        if not dates.empty:
+            when = dates.iloc[0] if single else median_date(dates)
+            share = "" if single else f" (median date; {len(dates) / len(outcomes):.0%} of worlds)"
+            out.append((pd.Timestamp(when), event, words + share))
+    scenario = getattr(results, "scenario", None)
+    for ev in getattr(scenario, "events", None) or []:
+        what = ", ".join(f"{k} {_short(v)}" for k, v in ev.set.items())
+        out.append((pd.Timestamp(ev.date), "event", textwrap.shorten(f"event: {what}", 60)))
+    return sorted(out, key=lambda m: m[0])
+
+
+def _short(value) -> str:
+    if isinstance(value, dict) and len(value) == 1:
+        (kind, args), = value.items()
+        return f"~{kind}{list(args) if isinstance(args, (list, tuple)) else args}"
+    return str(value)
+
+
+MARK_STYLE = {"talks": dict(color="0.6", lw=3.2, ls="-"), "agreement": dict(color="black", lw=1.3, ls=":"),
+              "event": dict(color="0.25", lw=1.0, ls="-.")}
+
+
+def _draw_marks(axes, marks) -> None:
+    """A vertical line per mark across ``axes``, labelled at the top of the first; the talks line is wide
+    and pale and the deal line thin and dark, so that either shows when both fall on one date."""
+    lo, hi = axes[0].get_xlim()
+    last, side = None, "right"
+    for when, kind, label in marks:
+        for ax in axes:
+            ax.axvline(when, zorder=1.5, **MARK_STYLE[kind])
+        x = mdates.date2num(when)
+        side = "left" if last is not None and x - last < 0.04 * (hi - lo) and side == "right" else "right"
+        axes[0].annotate(label, (when, 0.98), xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
+                         ha=side, va="top", xytext=(-2 if side == "right" else 2, 0), textcoords="offset points",
+                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8), zorder=4)
+        last = x
+
+
+def _reservation_panel(ax, results, table: pd.DataFrame, single: bool) -> None:
+    colors = actor_colors(results)
+    for actor in actors_of(results):
+        c, col = colors[actor], f"reservation.{actor}"
+        ax.plot(table["date"], table[f"{col}.median"], color=c, lw=2, label=_label(results, actor), zorder=3)
+        if not single:
+            ax.fill_between(table["date"], table[f"{col}.q10"], table[f"{col}.q90"], color=c, alpha=0.12, lw=0)
+            for q in ("q10", "q90"):
+                ax.plot(table["date"], table[f"{col}.{q}"], color=c, lw=0.7, alpha=0.7, zorder=2)
+    if not single:
+        ax.fill_between([], [], [], color="0.5", alpha=0.25, lw=0, label="10-90% of worlds (thin lines)")
+    ax.axhline(0, color="0.5", lw=0.6, zorder=1)
+    ax.set_ylabel("reservation (utility: 1 = own ideal deal,\n0 = own worst deal; below 0 = worse)", fontsize=9)
+
+
+def _share_panel(ax, table: pd.DataFrame) -> None:
+    ax.stackplot(table["date"], 100 * table["deal"], 100 * table["open"], step="post", lw=0,
+                 colors=["0.35", "0.78"], labels=["deal in force", "ZOPA open, no deal yet"])
+    if "ripe" in table.columns:
+        ax.step(table["date"], 100 * table["ripe"], where="post", color="black", lw=1.2, ls="--",
+                label="ripe (Zartman 2000), no deal yet")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("worlds (%)", fontsize=9)
 
 
 def zopa_timeline(results, *, world: int | None = None, ax=None) -> Figure:
-    """Each actor's reservation over the calendar, with the rounds when a ZOPA is open shaded.
+    """Each actor's reservation over the calendar, with below it the share of worlds whose ZOPA is open.
 
     Parameters
     ----------
     results : sim.Results
         Simulated with ``history=True``.
     world : int, optional
-        Draw one world. By default the ensemble: each actor's median and 10-90% band, shading in
-        proportion to the share of worlds with an open ZOPA, and median dates of talks and deals.
+        Draw one world. By default the ensemble: each actor's median and 10-90% band over all worlds,
+        a world with a deal held at its values at the deal (:func:`timeline_table`).
+    ax : matplotlib Axes, optional
+        Draw the reservations only, on these axes (the shares panel needs a figure of its own).
+
+    The median dates of talks and of a deal, and the scenario's dated events, are marked with labels.
     """
-    hist = getattr(results, "history", None)
-    if hist is None:
-        raise ValueError("found results without history, expected simulate(..., history=True)")
-    outcomes = results.outcomes
-    if world is not None:
-        if world not in set(hist["world"]):
-            raise ValueError(f"found world={world}, expected one of 0..{hist['world'].max()}")
-        hist, outcomes = hist[hist["world"] == world], outcomes[outcomes["world"] == world]
-    single = hist["world"].nunique() == 1
-    fig, ax = new_axes(ax)
-    by_date = hist.groupby("date", sort=True)
-    dates = pd.DatetimeIndex(pd.to_datetime(list(by_date.groups)))
-    _shade_open(ax, dates, _open_share(hist, outcomes))
-    colors = actor_colors(results)
-    for actor in actors_of(results):
-        col = by_date[f"reservation.{actor}"]
-        ax.plot(dates, col.median().to_numpy(), color=colors[actor], lw=2, label=_label(results, actor))
-        if not single:
-            ax.fill_between(dates, col.quantile(0.1).to_numpy(), col.quantile(0.9).to_numpy(),
-                            color=colors[actor], alpha=0.2, lw=0)
-    _mark_events(ax, outcomes, single)
-    ax.axvspan(dates[0], dates[0], color="0.5", alpha=0.45, label="ZOPA open or deal made (shade: share of worlds)")
-    ax.set_ylabel("reservation utility (own scale, 0-1)")
-    date_axis(ax)
+    table = timeline_table(results, world=world)
+    outcomes = results.outcomes if world is None else results.outcomes[results.outcomes["world"] == world]
+    single = len(outcomes) == 1
+    if ax is None:
+        fig = Figure(figsize=(9, 6), layout="constrained")
+        ax, low = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.1])
+        _share_panel(low, table)
+        axes = [ax, low]
+    else:
+        fig, axes = ax.figure, [ax]
+    _reservation_panel(ax, results, table, single)
+    for a in axes:
+        date_axis(a)
+    for a in axes[:-1]:                           # shared dates: named on each axis, shown once
+        a.xaxis.label.set_visible(False)
+    _draw_marks(axes, _marks(results, outcomes, single))
     which = f"world {world}" if world is not None else \
-        f"median and 10-90% of {hist['world'].nunique()} worlds, over those without a deal yet"
-    ax.set_title(_title(results, f"reservations and the ZOPA\n({which})"), fontsize=10)
-    ax.legend(fontsize=8, loc="best")
-    if "ripe" in hist.columns and not single:
-        ripeness_line(ax, hist)
+        f"median and 10-90% of all {len(outcomes)} worlds; a world with a deal is held at its values at the deal"
+    ax.set_title(_title(results, "reservations and the ZOPA") + "\n" + textwrap.fill(f"({which})", 95),
+                 fontsize=10)
+    for a in axes:
+        a.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return fig
 
 
@@ -207,40 +277,74 @@ def ripeness_line(ax, table: pd.DataFrame):
     twin.xaxis.label.set_visible(False)
     handles, labels = ax.get_legend_handles_labels()
     more, words = twin.get_legend_handles_labels()
-    twin.legend(handles + more, labels + words, fontsize=8, loc="best")
     if ax.get_legend() is not None:
         ax.get_legend().remove()
+    # outside the axes, clear of the right axis' tick labels: nothing drawn is hidden under it
+    twin.legend(handles + more, labels + words, fontsize=7, loc="upper left", bbox_to_anchor=(1.1, 1),
+                borderaxespad=0)
     return twin
 
 
 # ------------------------------------------------------------------------------------- survival
 
-def survival_table(outcomes: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """Share of worlds still without each event after each round 0..horizon-1.
+def _km(r: np.ndarray, rounds: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kaplan-Meier survival after each of ``rounds`` and its pointwise confidence band (Greenwood's
+    variance, log-log transformed), from event rounds ``r`` (NaN: censored at the last round)."""
+    seen = np.isfinite(r)
+    ones = np.ones(len(rounds))
+    if not seen.any():
+        return ones, ones * np.nan, ones * np.nan
+    data = stats.CensoredData(uncensored=r[seen], right=np.full(int((~seen).sum()), float(rounds[-1])))
+    sf = stats.ecdf(data).sf
+    with warnings.catch_warnings():    # undefined where the estimate is 0 or 1: NaN there, as documented
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = sf.confidence_interval(level)
+    return sf.evaluate(rounds), band.low.evaluate(rounds), band.high.evaluate(rounds)
 
-    Every world is followed to the horizon, so this Kaplan-Meier estimate (Kaplan & Meier 1958)
-    reduces to the empirical survival function, censored at the horizon.
+
+def survival_table(outcomes: pd.DataFrame, horizon: int, *, level: float = 0.95) -> pd.DataFrame:
+    """Share of worlds still without each event after each round 0..horizon-1, with a confidence band.
+
+    The Kaplan-Meier estimate (Kaplan & Meier 1958), every world censored at the horizon (so it equals
+    the empirical survival function), computed by :func:`scipy.stats.ecdf`; ``<event>_lo`` and
+    ``<event>_hi`` bound its pointwise ``level`` interval (Greenwood 1926, log-log; NaN where no world
+    reached the event).
     """
     rounds = np.arange(horizon)
     table = {"round": rounds}
     for event in (e for e in EVENTS if f"{e}_round" in outcomes.columns):
         r = pd.to_numeric(outcomes[f"{event}_round"]).astype(float).to_numpy()
-        happened = np.isfinite(r)[:, None] & (r[:, None] <= rounds[None, :])
-        table[event] = 1 - happened.mean(axis=0) if len(r) else np.ones(horizon)
+        table[event], table[f"{event}_lo"], table[f"{event}_hi"] = _km(r, rounds, level)
     return pd.DataFrame(table)
 
 
-def survival(results, *, ax=None) -> Figure:
-    """Time to a ZOPA, to talks and to a deal as survival curves on a calendar axis."""
+# wide pale lines under thin dark ones, so that curves falling on one another all show
+SURVIVAL_STYLE = {"zopa": dict(color="0.72", lw=5, ls="-"), "talks": dict(color="0.4", lw=2.6, ls="--"),
+                  "partial": dict(color="#2e86c1", lw=2, ls="-."), "agreement": dict(color="black", lw=1.3, ls="-"),
+                  "relapse": dict(color="#c0392b", lw=1.3, ls=(0, (1, 1)))}
+
+
+def _steps(column: pd.Series) -> np.ndarray:
+    """A survival column as percentages over rounds -1..horizon (1 before round 0, held after the last)."""
+    s = column.to_numpy(dtype=float)
+    return 100 * np.concatenate([[1.0], s, [s[-1]]])
+
+
+def survival(results, *, ax=None, level: float = 0.95) -> Figure:
+    """Time to a ZOPA, to talks and to a deal as survival curves on a calendar axis, each with its
+    pointwise ``level`` confidence band (:func:`survival_table`)."""
     fig, ax = new_axes(ax)
     horizon = _horizon(results)
-    table = survival_table(results.outcomes, horizon)
+    table = survival_table(results.outcomes, horizon, level=level)
     dates = round_dates(results, range(-1, horizon + 1))
-    for event, words in EVENTS.items():
+    for z, (event, words) in enumerate(EVENTS.items()):
         if event in OPTIONAL_EVENTS and results.outcomes[f"{event}_round"].isna().all():
             continue
-        s = np.concatenate([[1.0], table[event].to_numpy(), [table[event].iloc[-1]]])
-        ax.step(dates, 100 * s, where="post", lw=2, label=f"until {words}", **EVENT_STYLE[event])
+        style = SURVIVAL_STYLE[event]
+        ax.step(dates, _steps(table[event]), where="post", label=f"until {words}", zorder=3 + z, **style)
+        ax.fill_between(dates, _steps(table[f"{event}_lo"]), _steps(table[f"{event}_hi"]), step="post",
+                        color=style["color"], alpha=0.18, lw=0, zorder=2)
+    ax.fill_between([], [], [], color="0.5", alpha=0.3, lw=0, label=f"{level:.0%} confidence bands")
     ax.axvline(dates[-1], color="0.3", lw=0.8)
     ax.annotate("horizon: censored", (dates[-1], 100), xytext=(-4, -4), textcoords="offset points",
                 ha="right", va="top", fontsize=8)

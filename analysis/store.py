@@ -1,5 +1,10 @@
 """A sweep's directory: its arguments, one Parquet file per finished chunk, and the final tables.
 
+Layout: ``sweep.json`` (the arguments), ``chunks/chunk-NNNNN.parquet`` (the worlds, one file per
+finished chunk: the folder reads as one dataset, ``pd.read_parquet(dir / "chunks")``,
+``read_parquet('dir/chunks/*.parquet')`` in DuckDB), ``points.parquet`` and the figures. Chunks that
+an older version wrote beside ``sweep.json`` are read too, and moved into ``chunks/`` on resume.
+
 The directory belongs to one sweep at a time (an exclusive ``flock`` on the directory, released by
 the kernel when the process ends, so a killed sweep never leaves it stuck). Every file goes through
 :func:`sim.io.write_atomic` (a temporary name, fsync, rename, directory fsync), so a killed sweep
@@ -21,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..sim.io import write_atomic
+from ..sim.tables import from_arrow, parquet_bytes, read_parquet
 
 try:
     import fcntl
@@ -33,6 +39,7 @@ __all__ = ["SweepStore", "IDENTITY", "SweepWarning"]
 IDENTITY = ("scenario_digest", "version", "vary", "design", "samples", "runs", "seed", "chunk_size")
 STAMP = b"zopa.sweep"          # the Parquet key-value metadata entry holding a chunk's identity
 _TEMPORARY = (".chunk-*.parquet.*.tmp", ".sweep.json.*.tmp", ".points.parquet.*.tmp")
+CHUNKS = "chunks"              # the folder of chunk files, inside the sweep's directory
 
 
 class SweepWarning(UserWarning):
@@ -40,20 +47,19 @@ class SweepWarning(UserWarning):
 
 
 def to_parquet_bytes(df: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
-    return buf.getvalue()
+    """A table as Parquet, typed as :mod:`sim.tables` lays result tables out (dates as ``date32``...)."""
+    return parquet_bytes(df)
 
 
 def from_parquet_bytes(data: bytes) -> pd.DataFrame:
-    return pd.read_parquet(io.BytesIO(data))
+    return read_parquet(data)
 
 
 def runs_table(chunks: list[bytes]) -> pd.DataFrame:
     """The chunks' rows, in chunk order, as one table (types unified where a column was all-null
     in one chunk)."""
     tables = [pq.read_table(io.BytesIO(c)) for c in chunks]
-    return pa.concat_tables(tables, promote_options="default").to_pandas()
+    return from_arrow(pa.concat_tables(tables, promote_options="default"))
 
 
 def _differences(old: dict, new: dict) -> list[str]:
@@ -148,7 +154,7 @@ class SweepStore:
         """
         self.lock()
         for pattern in _TEMPORARY:
-            for tmp in self.dir.glob(pattern):
+            for tmp in [*self.dir.glob(pattern), *self.chunks_dir.glob(pattern)]:
                 tmp.unlink(missing_ok=True)
         old = self.read_config()
         if old is not None:
@@ -156,22 +162,43 @@ class SweepStore:
             if diffs:
                 raise ValueError(f"{self.dir} holds a different sweep; use a new directory or the same "
                                  f"arguments to resume ({'; '.join(diffs)})")
+            self._move_old_chunks()
             return
-        for stale in self.dir.glob("chunk-*.parquet"):
+        for stale in self._chunk_files():
             stale.unlink()  # chunks without a sweep.json cannot be trusted
         write_atomic(self.config_path, (json.dumps(config, indent=2, default=str) + "\n").encode())
 
     # ------------------------------------------------------------------------------ chunks
+    @property
+    def chunks_dir(self) -> Path:
+        return self.dir / CHUNKS
+
     def chunk_path(self, index: int) -> Path:
-        return self.dir / f"chunk-{index:05d}.parquet"
+        """Where chunk ``index`` is: in ``chunks/``, or beside ``sweep.json`` if an older version put it there."""
+        name = f"chunk-{index:05d}.parquet"
+        old = self.dir / name
+        return old if old.exists() and not (self.chunks_dir / name).exists() else self.chunks_dir / name
+
+    def _chunk_files(self) -> list[Path]:
+        """Every chunk file, in ``chunks/`` and (older layout) beside ``sweep.json``."""
+        return sorted([*self.chunks_dir.glob("chunk-*.parquet"), *self.dir.glob("chunk-*.parquet")],
+                      key=lambda p: p.name)
+
+    def _move_old_chunks(self) -> None:
+        """Move chunks of the older layout into ``chunks/`` (a rename: whole files or none)."""
+        for path in self.dir.glob("chunk-*.parquet"):
+            self.chunks_dir.mkdir(exist_ok=True)
+            os.replace(path, self.chunks_dir / path.name)
 
     def done(self) -> set[int]:
-        return {int(p.stem.split("-")[1]) for p in self.dir.glob("chunk-[0-9]*.parquet")}
+        return {int(p.stem.split("-")[1]) for p in self._chunk_files() if p.stem.split("-")[1].isdigit()}
 
     def write_chunk(self, index: int, data: bytes, config: dict | None = None,
                     points: tuple[int, int] = (0, 0)) -> None:
         """Write a chunk, stamped with the sweep's identity when ``config`` is given."""
-        write_atomic(self.chunk_path(index), stamp(data, config, index, points) if config is not None else data)
+        self.chunks_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.chunks_dir / f"chunk-{index:05d}.parquet",
+                     stamp(data, config, index, points) if config is not None else data)
 
     def read_chunk(self, index: int) -> bytes:
         return self.chunk_path(index).read_bytes()
@@ -197,7 +224,7 @@ class SweepStore:
             index; or of a damaged chunk when ``repair`` is false.
         """
         found: dict[int, bytes] = {}
-        for path in sorted(self.dir.glob("chunk-*.parquet")):
+        for path in self._chunk_files():
             index = path.stem.split("-", 1)[1]
             if not index.isdigit() or int(index) not in expected:
                 raise ValueError(f"{path}: found a chunk outside this sweep's design (chunks 0 to "
@@ -221,7 +248,7 @@ class SweepStore:
             raise ValueError(f"{self.dir}: found no points.parquet, expected a finished sweep "
                              "(run the same sweep again to resume it)")
         try:
-            return pd.read_parquet(path)
+            return read_parquet(path)
         except (OSError, pa.ArrowException) as exc:
             raise ValueError(f"{path}: found a damaged table ({exc}), expected Parquet; run the same "
                              "sweep again to rewrite it") from None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from .plots import new_axes, note
 
-__all__ = ["heatmap", "sensitivity", "OUTCOMES"]
+__all__ = ["heatmap", "line", "sensitivity", "OUTCOMES"]
 
 # points column -> axis label with its unit
 OUTCOMES = {
@@ -99,9 +101,44 @@ def heatmap(sweep, x: str, y: str | None = None, outcome: str = "p_deal", *, ax=
     ax.set_ylabel(param_label(y) if y is not None else "")
     extra = f"; mean over {', '.join(others)}" if others else ""
     runs = sweep.config.get("runs")
-    ax.set_title(f"{outcome_label(outcome)}\n{len(points)} points x {runs} worlds ({sweep.design}{extra})",
+    ax.set_title(f"{textwrap.fill(outcome_label(outcome), 70)}\n{len(points)} points x {runs} worlds ({sweep.design}{extra})",
                  fontsize=10)
     return fig
+
+def line(sweep, x: str, outcome: str = "p_deal", *, ax=None) -> Figure:
+    """An outcome of a sweep along one varied parameter: a line through the points, with the 95% Wilson
+    interval (Wilson 1927) of a share as a band (``<outcome>_lo`` and ``_hi`` of ``sweep.points``).
+
+    Where other parameters vary too, the line is their mean and no band is drawn (a mean of shares
+    has no Wilson interval).
+    """
+    points = sweep.points
+    if x not in sweep.vary:
+        raise ValueError(f"found {x!r}, expected a varied parameter: {', '.join(sweep.vary)}")
+    if outcome not in points:
+        raise ValueError(f"found outcome {outcome!r}, expected a column of sweep.points")
+    fig, ax = new_axes(ax, figsize=(7, 4.5))
+    others = [v for v in sweep.vary if v != x]
+    table = points.groupby(x, sort=True)[[c for c in (outcome, f"{outcome}_lo", f"{outcome}_hi")
+                                           if c in points]].mean()
+    xs, scale = table.index.to_numpy(dtype=float), 100 if outcome.startswith("p_") else 1
+    if not others and f"{outcome}_lo" in table:
+        ax.fill_between(xs, scale * table[f"{outcome}_lo"], scale * table[f"{outcome}_hi"], color="0.5",
+                        alpha=0.3, lw=0, label="95% Wilson interval")
+    ax.plot(xs, scale * table[outcome].astype(float), color="black", lw=2, marker="o", ms=4,
+            label=outcome if not others else f"{outcome}, mean over {', '.join(others)}")
+    if table[outcome].isna().all():
+        note(ax, f"no values of {outcome}: it never happened at any point")
+    ax.set_xlabel(param_label(x))
+    label = outcome_label(outcome)
+    ax.set_ylabel(textwrap.fill(label.replace("share of worlds", "% of worlds") if scale == 100 else label, 40))
+    if scale == 100:
+        ax.set_ylim(-2, 102)
+    ax.legend(fontsize=8)
+    ax.set_title(textwrap.fill(f"{label} along {x}", 70) +
+                 f"\n{len(points)} points x {sweep.config.get('runs')} worlds ({sweep.design})", fontsize=10)
+    return fig
+
 
 
 def sensitivity(indices: pd.DataFrame, *, outcome: str | None = None, ax=None) -> Figure:
@@ -123,7 +160,7 @@ def sensitivity(indices: pd.DataFrame, *, outcome: str | None = None, ax=None) -
     ax.set_xlabel("Sobol' index (share of the outcome's variance)")
     ax.set_ylabel("varied parameter")
     what = outcome_label(outcome) if outcome else "the outcome"
-    ax.set_title(f"Sensitivity of {what}\n(error bars: 95% intervals)", fontsize=10)
+    ax.set_title(textwrap.fill(f"Sensitivity of {what}", 60) + "\n(error bars: 95% intervals)", fontsize=10)
     ax.legend(fontsize=8)
     if indices.empty:
         note(ax, "no parameters")

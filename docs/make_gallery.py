@@ -20,8 +20,10 @@ SWEEPS = {  # scenario -> a two-parameter grid worth looking at
     "split-the-pie": {"actors.a.discount": [0.5, 0.7, 0.9], "actors.b.discount": [0.5, 0.7, 0.9]},
 }
 CAPTIONS = {
-    "timeline": "Each actor's reservation over time (median, 10-90% band); grey where the ZOPA is open.",
-    "survival": "Share of worlds still without a ZOPA, talks and a deal, month by month.",
+    "timeline": ("Each actor's reservation over time (median, 10-90% band, over all worlds: a world with a deal "
+                 "held at its values at the deal); below, the share of worlds with a deal, or an open ZOPA; "
+                 "talks, deals and the scenario's events marked."),
+    "survival": "Share of worlds still without a ZOPA, talks and a deal, with 95% confidence bands.",
     "terms": "The terms of the deals reached, issue by issue.",
     "utilities": "What each actor gets from the deals reached.",
     "heatmap": "Chance of a deal by the horizon over a grid of two parameters.",

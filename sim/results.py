@@ -13,6 +13,7 @@ import pandas as pd
 from .io import write_atomic
 from .record import describe, saved_scenario, scenario_from_record
 from .stats import KINDS, central_term, kinds_by_date, median_date
+from .tables import ordered_levels, read_parquet, write_parquet
 
 __all__ = ["Results", "summary", "summary_text"]
 
@@ -57,9 +58,9 @@ class Results:
         """
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
-        write_atomic(d / "outcomes.parquet", lambda p: self.outcomes.to_parquet(p, index=False))
+        write_atomic(d / "outcomes.parquet", lambda p: write_parquet(self.outcomes, p))
         if self.history is not None:
-            write_atomic(d / "history.parquet", lambda p: self.history.to_parquet(p, index=False))
+            write_atomic(d / "history.parquet", lambda p: write_parquet(self.history, p))
         record = {**self.record, **saved_scenario(self.scenario), "command": command}
         write_atomic(d / "record.json", json.dumps(record, indent=2, default=str) + "\n")
         return d
@@ -77,13 +78,23 @@ class Results:
             raise ValueError(f"{d}: found no {' or '.join(missing)}, expected a directory written by "
                              "zopa run --out or Results.save")
         record = json.loads((d / "record.json").read_text())
-        outcomes = pd.read_parquet(d / "outcomes.parquet")
-        history = pd.read_parquet(d / "history.parquet") if (d / "history.parquet").exists() else None
+        outcomes = _with_levels(read_parquet(d / "outcomes.parquet"), record)
+        history = read_parquet(d / "history.parquet") if (d / "history.parquet").exists() else None
         scenario = scenario_from_record(record, str(d / "record.json"))
         if scenario is not None and "actors" not in record:   # written by an older version
             record = {**describe(scenario), **record}
         record.pop("scenario_text", None)
         return cls(outcomes, history, scenario, record.get("seed"), record.get("runs"), record)
+
+
+def _with_levels(outcomes: pd.DataFrame, record: dict) -> pd.DataFrame:
+    """Terms of levels issues as ordered categoricals, also in tables written before they were."""
+    for issue, meta in (record.get("issues") or {}).items():
+        for col in (f"terms.{issue}", f"partial_terms.{issue}"):
+            if meta.get("kind") == "levels" and col in outcomes and not isinstance(outcomes[col].dtype, pd.CategoricalDtype):
+                outcomes[col] = ordered_levels(outcomes[col].astype(object).where(outcomes[col].notna(), None),
+                                               meta["levels"])
+    return outcomes
 
 
 def _date(t):
@@ -108,14 +119,14 @@ def summary(results: Results) -> dict:
         value = central_term(deals[col])
         if value is not None:
             out["terms"][col[6:]] = value
-    counts = Counter(a for b in o.loc[~o["agreed"], "blocking"] for a in b.split(",") if a)
+    counts = Counter(a for b in o.loc[~o["agreed"], "blocking"] for a in b)
     if counts:
         without = max(1, int((~o["agreed"]).sum()))
         out["blocking_shares"] = {a: k / without for a, k in counts.most_common()}
         out["blocking"] = counts.most_common(1)[0][0]
         out["blocking_share"] = counts.most_common(1)[0][1] / without
     if "binding_issues" in o.columns:
-        issues = Counter(k for b in o.loc[~o["agreed"], "binding_issues"] for k in b.split(",") if k)
+        issues = Counter(k for b in o.loc[~o["agreed"], "binding_issues"] for k in b)
         without = max(1, int((~o["agreed"]).sum()))
         out["binding_issue_shares"] = {k: v / without for k, v in issues.most_common()}
     return out

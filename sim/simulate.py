@@ -13,6 +13,7 @@ from .model.ledger import STATES
 from .record import actor_colors, build_record, spawn_key_text
 from .results import Results
 from .ripeness import Tracker
+from .tables import names_list, ordered_levels
 from .why import binding_issues
 from .scenario.schema import Scenario
 
@@ -95,11 +96,11 @@ def _run(model: NegotiationModel, horizon: int, progress) -> None:
 
 
 def _names(actors: list[str], masks: np.ndarray) -> np.ndarray:
-    """Bit masks -> comma-separated actor names (only the masks that occur: 2^n of them would not fit)."""
+    """Bit masks -> tuples of actor names (only the masks that occur: 2^n of them would not fit)."""
     uniq, inverse = np.unique(masks, return_inverse=True)
-    names = np.array([",".join(a for i, a in enumerate(actors) if int(m) >> i & 1) for m in uniq] + [""],
-                     dtype=object)[:-1]
-    return names[inverse.reshape(np.shape(masks))]
+    names = np.empty(len(uniq) + 1, dtype=object)
+    names[:-1] = [tuple(a for i, a in enumerate(actors) if int(m) >> i & 1) for m in uniq]
+    return names[:-1][inverse.reshape(np.shape(masks))]
 
 
 def _nullable(rounds: np.ndarray) -> pd.arrays.IntegerArray:
@@ -138,19 +139,20 @@ def _outcomes(model: NegotiationModel, seed: int, spawn_key: str) -> pd.DataFram
         cols[f"terms.{issue}"] = deal.x[:, k]
     for k, issue in enumerate(wd.level_issues):
         names = np.array(list(wd.levels[k]) + [None], dtype=object)
-        cols[f"terms.{issue}"] = names[np.where(deal.levels[:, k] < 0, -1, deal.levels[:, k])]
+        cols[f"terms.{issue}"] = ordered_levels(names[np.where(deal.levels[:, k] < 0, -1, deal.levels[:, k])],
+                                                wd.levels[k])
     if wd.partial:
         for k, issue in enumerate(wd.range_issues):
             cols[f"partial_terms.{issue}"] = deal.partial_x[:, k]
         for k, issue in enumerate(wd.level_issues):
             names = np.array(list(wd.levels[k]) + [None], dtype=object)
-            cols[f"partial_terms.{issue}"] = names[deal.partial_levels[:, k]]
+            cols[f"partial_terms.{issue}"] = ordered_levels(names[deal.partial_levels[:, k]], wd.levels[k])
     for i, a in enumerate(wd.actors):
         cols[f"utility.{a}"] = deal.utility[:, i]
     for i, a in enumerate(wd.actors):
         cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], model.last["reservation"][:, i])
     cols["blocking"] = _names(wd.actors, model.last["blocking"])
-    cols["binding_issues"] = binding_issues(model)
+    cols["binding_issues"] = names_list(binding_issues(model))
     cols["status"] = deal.status.astype(str)
     failed = int((deal.status != "ok").sum())
     if failed:

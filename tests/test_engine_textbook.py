@@ -166,7 +166,7 @@ def test_pairwise_zopas_but_no_three_way_zopa(tmp_path):
     r = run(tmp_path, {**base, "actors": actors})
     assert r.outcomes["zopa_round"].isna().iloc[0]
     assert r.history["zopa_width"].iloc[0] == pytest.approx(-0.03861660079051388, abs=1e-9)
-    assert set(r.outcomes["blocking"].iloc[0].split(",")) == {"a", "b", "c"}
+    assert set(r.outcomes["blocking"].iloc[0]) == {"a", "b", "c"}
 
 
 def test_erosion_opens_the_zopa_on_time(tmp_path):

@@ -92,8 +92,11 @@ def test_result_files_are_readable_by_others(tmp_path, umask_022):
         assert stat.S_IMODE(f.stat().st_mode) == 0o644, f.name
     analysis.sweep(SCENARIOS / "split-the-pie.yaml", {"actors.a.erosion": [0.0]}, runs=2, executor="serial",
                    out=tmp_path / "sweep")
-    for f in (tmp_path / "sweep").iterdir():
+    files = [f for f in (tmp_path / "sweep").rglob("*") if f.is_file()]
+    assert any(f.parent.name == "chunks" for f in files)
+    for f in files:
         assert stat.S_IMODE(f.stat().st_mode) == 0o644, f.name
+    assert stat.S_IMODE((tmp_path / "sweep" / "chunks").stat().st_mode) == 0o755
 
 
 def test_a_changed_scenario_file_is_named_once_and_the_saved_copy_used(tmp_path):

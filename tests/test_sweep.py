@@ -132,7 +132,8 @@ def test_a_different_seed_gives_different_worlds(serial):
 def test_out_directory_and_load(serial, tmp_path):
     result = analysis.sweep(DEC, VARY, executor="serial", chunk_size=3, out=tmp_path, **SMALL)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["chunk-00000.parquet", "chunk-00001.parquet", "points.parquet", "sweep.json"]
+    assert names == ["chunks", "points.parquet", "sweep.json"]
+    assert sorted(p.name for p in (tmp_path / "chunks").iterdir()) == ["chunk-00000.parquet", "chunk-00001.parquet"]
     config = json.loads((tmp_path / "sweep.json").read_text())
     assert config["scenario_digest"] == sim.load_scenario(DEC).digest and config["version"] == sim.__version__
     same(serial, result)
@@ -151,7 +152,7 @@ def test_resume_after_a_failure_redoes_only_missing_chunks(serial, tmp_path, mon
     monkeypatch.setattr(sweep_module, "_run_chunk", failing)
     with pytest.raises(RuntimeError, match="worker lost"):
         analysis.sweep(DEC, VARY, executor="serial", chunk_size=1, out=tmp_path, **SMALL)
-    assert len(list(tmp_path.glob("chunk-*.parquet"))) == 2
+    assert len(list(tmp_path.glob("chunks/chunk-*.parquet"))) == 2
     calls.clear()
     monkeypatch.setattr(sweep_module, "_run_chunk", lambda *a: calls.append(a) or real(*a))
     resumed = analysis.sweep(DEC, VARY, executor="serial", out=tmp_path, **SMALL)  # chunk_size read back
@@ -172,13 +173,13 @@ def test_resume_after_kill_equals_an_uninterrupted_run(tmp_path):
     out = tmp_path / "sweep"
     proc = subprocess.Popen([sys.executable, "-c", code, str(DEC), str(out)], cwd=ROOT)
     try:
-        while proc.poll() is None and len(list(out.glob("chunk-*.parquet"))) < 2:
+        while proc.poll() is None and len(list(out.glob("chunks/chunk-*.parquet"))) < 2:
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait()
-    written = len(list(out.glob("chunk-*.parquet")))
-    assert written >= 2 and not list(out.glob("*.tmp"))
+    written = len(list(out.glob("chunks/chunk-*.parquet")))
+    assert written >= 2 and not list(out.glob("*.tmp")) and not list(out.glob("chunks/*.tmp"))
     resumed = analysis.sweep(DEC, vary, executor="serial", out=out, **SMALL)
     same(analysis.sweep(DEC, vary, executor="serial", **SMALL), resumed)
 
@@ -194,7 +195,7 @@ def test_resume_with_other_arguments_is_refused(tmp_path):
 def test_bad_paths_fail_before_any_work(tmp_path):
     with pytest.raises(sim.ScenarioError, match="actors.a.erosoin"):
         analysis.sweep(PIE, {"actors.a.erosoin": [0.0]}, runs=2, executor="serial", out=tmp_path)
-    assert not list(tmp_path.glob("chunk-*"))
+    assert not list(tmp_path.glob("chunk-*")) and not list(tmp_path.glob("chunks/chunk-*"))
 
 
 def test_a_scenario_loaded_with_overrides_is_refused():

@@ -54,7 +54,7 @@ def test_a_directory_in_use_is_refused_and_free_again_after(tmp_path, reference)
     try:
         with pytest.raises(ValueError, match=r"in use by another sweep"):
             analysis.sweep(PIE, VARY, out=tmp_path, **ARGS)
-        assert not list(tmp_path.glob("chunk-*"))
+        assert not list(tmp_path.glob("chunk-*")) and not list(tmp_path.glob("chunks/chunk-*"))
     finally:
         holder.unlock()
     same(reference, analysis.sweep(PIE, VARY, out=tmp_path, **ARGS))
@@ -101,7 +101,7 @@ def test_two_sweeps_started_at_once_one_runs_the_other_is_refused(tmp_path):
 # ------------------------------------------------------------------------------ verified chunks
 
 def test_a_truncated_chunk_is_named_and_recomputed(finished, reference):
-    chunk = finished / "chunk-00001.parquet"
+    chunk = finished / "chunks" / "chunk-00001.parquet"
     chunk.write_bytes(chunk.read_bytes()[:200])
     with pytest.raises(ValueError, match=str(chunk)):
         analysis.Sweep.load(finished).runs
@@ -112,7 +112,7 @@ def test_a_truncated_chunk_is_named_and_recomputed(finished, reference):
 
 
 def test_swapped_chunks_are_refused_by_path(finished):
-    a, b = finished / "chunk-00000.parquet", finished / "chunk-00002.parquet"
+    a, b = finished / "chunks" / "chunk-00000.parquet", finished / "chunks" / "chunk-00002.parquet"
     data_a, data_b = a.read_bytes(), b.read_bytes()
     a.write_bytes(data_b)
     b.write_bytes(data_a)
@@ -125,22 +125,22 @@ def test_swapped_chunks_are_refused_by_path(finished):
 def test_a_chunk_from_another_sweep_is_refused_by_path(finished, tmp_path):
     other = tmp_path / "other"
     analysis.sweep(PIE, VARY, out=other, **{**ARGS, "seed": 4})
-    shutil.copy(other / "chunk-00003.parquet", finished / "chunk-00003.parquet")
+    shutil.copy(other / "chunks" / "chunk-00003.parquet", finished / "chunks" / "chunk-00003.parquet")
     foreign = r"chunk-00003.parquet: found a chunk of another sweep \(seed 4 instead of 3\)"
     with pytest.raises(ValueError, match=foreign):
         analysis.sweep(PIE, VARY, out=finished, **ARGS)
 
 
 def test_a_chunk_without_identity_is_refused(finished):
-    chunk = finished / "chunk-00002.parquet"
+    chunk = finished / "chunks" / "chunk-00002.parquet"
     chunk.write_bytes(sweep_module.to_parquet_bytes(pd.read_parquet(chunk)))   # same rows, no stamp
     with pytest.raises(ValueError, match=rf"{chunk}: found a chunk without a sweep's identity"):
         analysis.sweep(PIE, VARY, out=finished, **ARGS)
 
 
 def test_a_stray_chunk_beyond_the_design_is_refused_by_path(finished):
-    stray = finished / "chunk-00099.parquet"
-    shutil.copy(finished / "chunk-00000.parquet", stray)
+    stray = finished / "chunks" / "chunk-00099.parquet"
+    shutil.copy(finished / "chunks" / "chunk-00000.parquet", stray)
     with pytest.raises(ValueError, match=rf"{stray}: found a chunk outside this sweep's design"):
         analysis.sweep(PIE, VARY, out=finished, **ARGS)
     with pytest.raises(ValueError, match=str(stray)):
@@ -148,10 +148,10 @@ def test_a_stray_chunk_beyond_the_design_is_refused_by_path(finished):
 
 
 def test_temporary_files_of_a_killed_write_are_removed(finished, reference):
-    leftovers = [finished / ".chunk-00001.parquet.abc123.tmp", finished / ".sweep.json.x1.tmp"]
+    leftovers = [finished / "chunks" / ".chunk-00001.parquet.abc123.tmp", finished / ".sweep.json.x1.tmp"]
     for path in leftovers:
         path.write_bytes(b"half a file")
-    (finished / "chunk-00001.parquet").unlink()
+    (finished / "chunks" / "chunk-00001.parquet").unlink()
     same(reference, analysis.sweep(PIE, VARY, out=finished, **ARGS))
     assert not [p for p in leftovers if p.exists()]
 
@@ -179,7 +179,7 @@ def test_a_scenario_edited_during_the_sweep_is_caught(tmp_path, monkeypatch, ref
     out = tmp_path / "sweep"
     with pytest.raises(ValueError, match=rf"{scenario}: found the scenario file changed during the sweep"):
         analysis.sweep(scenario, VARY, out=out, **ARGS)
-    assert [p.name for p in out.glob("chunk-*")] == ["chunk-00000.parquet"]
+    assert [p.name for p in out.glob("chunks/chunk-*")] == ["chunk-00000.parquet"]
     monkeypatch.setattr(sweep_module, "_tagged", real)
     resumed = analysis.sweep(scenario, VARY, out=out, **ARGS)   # a comment: the same scenario, resumed
     pd.testing.assert_frame_equal(reference.runs, resumed.runs)

@@ -30,7 +30,11 @@ class ScenarioWarning(UserWarning):
 
 
 def _split(path: str) -> list[str]:
-    return [p for p in path.split(".") if p]
+    keys = [p for p in path.split(".") if p]
+    # an event's settings are keyed by whole dotted paths: events.<i>.set.<path> sets the key <path>
+    if len(keys) > 4 and keys[0] == "events" and keys[2] == "set":
+        keys = keys[:3] + [".".join(keys[3:])]
+    return keys
 
 
 def apply_overrides(data: Any, overrides: Mapping[str, Any]) -> list[Problem]:
