@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from typing import Any, Callable, Iterator, Mapping
 
 __all__ = ["EXECUTORS", "dispatch"]
@@ -73,7 +74,14 @@ def _processes(fn: Callable, tasks: Mapping[int, Task], on_done: Done, workers: 
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_die_with_parent,
                                   initargs=(os.getpid(),))
     try:
-        _drain({pool.submit(fn, *args): i for i, args in tasks.items()}, cf.as_completed, on_done)
+        with warnings.catch_warnings():
+            # Python 3.12 warns of fork() in a process with other threads. _context forks only when no other
+            # Python thread runs; the threads it cannot see are native and fork-safe: OpenBLAS's pool and
+            # jemalloc's (pyarrow's) background thread register pthread_atfork handlers for exactly this.
+            # The pool forks every worker on the first submit (before its own manager thread starts).
+            warnings.filterwarnings("ignore", r".*use of fork\(\) may lead to deadlocks", DeprecationWarning)
+            futures = {pool.submit(fn, *args): i for i, args in tasks.items()}
+        _drain(futures, cf.as_completed, on_done)
     except BaseException:
         _stop(pool)
         raise

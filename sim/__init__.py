@@ -18,7 +18,7 @@ _HOMES = {
     "NegotiationModel": ".model", "seed_sequence": ".record", "Results": ".results",
     "Problem": ".scenario", "Scenario": ".scenario", "ScenarioError": ".scenario",
     "ScenarioWarning": ".scenario", "load_scenario": ".scenario",
-    "actor_colors": ".simulate", "simulate": ".simulate", "Why": ".why",
+    "actor_colors": ".simulate", "simulate": ".simulate", "Why": ".why", "why": ".why",
 }
 
 __all__ = [
@@ -28,9 +28,7 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    if name == "why":   # the function, which shares its name with its module
-        value = importlib.import_module(".why", __name__).why
-    elif name in _HOMES:
+    if name in _HOMES:
         value = getattr(importlib.import_module(_HOMES[name], __name__), name)
     else:
         return _submodule(name)
@@ -52,14 +50,17 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
+_SHADOWED = ("simulate", "why")   # functions named as the modules that hold them
+
+
 class _Package(types.ModuleType):
-    """Keeps ``sim.why`` the function: importing the module ``sim/why.py`` (as ``simulate`` does) would
-    otherwise bind the package attribute ``why`` to the module, as an eager ``from .why import why`` once
-    prevented by running last."""
+    """Keeps ``sim.simulate`` and ``sim.why`` the functions: importing their modules (``zopa.sim.simulate``)
+    would otherwise bind the package attribute to the module, as eager ``from .simulate import simulate``
+    lines once prevented by running last."""
 
     def __setattr__(self, name, value):
-        if name == "why" and isinstance(value, types.ModuleType):
-            value = value.why
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
         super().__setattr__(name, value)
 
 
