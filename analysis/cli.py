@@ -97,9 +97,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                    workers=args.workers, scheduler=args.scheduler, chunk_size=args.chunk_size, out=args.out)
     print(_points_text(result.points, list(vary)))
     written = write_sweep_figures(result, args.out)
-    print(f"\nSweep saved to {args.out}/ ({len(result.points)} points x {args.runs} worlds, "
-          f"{len(written)} figures)")
+    print(f"\nSweep saved to {args.out}/ ({_count(len(result.points), 'point')} x {_count(args.runs, 'world')}, "
+          f"{_count(len(written), 'figure')})")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 figure``, ``1,000 worlds``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _targets(kinds: list[str], directory: Path, out: str | None) -> dict[str, Path]:
