@@ -218,3 +218,34 @@ def test_a_process_pool_sweep_gives_no_fork_warning(tmp_path):
                            "--vary", "actors.a.reservation=0,0.1", "--runs", "2", "--workers", "2",
                            "--out", str(tmp_path / "s")], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and "fork()" not in done.stderr, done.stderr
+
+
+# --- the run summary ---------------------------------------------------------------------------------------
+
+def test_run_summary_gives_units_bases_and_intervals(capsys):
+    from zopa import sim
+    from zopa.sim.stats import date_spread, spread, wilson
+
+    assert main(["run", PIE, "--runs", "40", "--seed", "3", "--set", "actors.a.reservation={uniform: [0, 0.6]}",
+                 "--set", "protocol=alternating-offers"]) == 0
+    out = capsys.readouterr().out
+    o = sim.simulate(sim.load_scenario(PIE, {"actors.a.reservation": {"uniform": [0, 0.6]},
+                                             "protocol": "alternating-offers"}), runs=40, seed=3).outcomes
+    deals = int(o["agreed"].sum())
+    p, lo, hi = wilson(deals, 40)
+    assert f"deal struck                 {100 * p:5.1f}%  of 40 worlds [{100 * lo:.1f}%, {100 * hi:.1f}%]" in out
+    mid, first, last = date_spread(o["agreement_date"])
+    assert (f"(median date {mid.date()} over the {deals} worlds with a deal; 10-90% {first.date()} to "
+            f"{last.date()})") in out
+    m, t_lo, t_hi = spread(o.loc[o["agreed"], "terms.share"])
+    assert f"median terms of the {deals} deals [10-90% range], in each issue's unit:" in out
+    assert f"  share            {m:.3g} [{t_lo:.3g}, {t_hi:.3g}]  share" in out
+
+
+def test_date_spread_gives_dates_that_happened():
+    import pandas as pd
+    from zopa.sim.stats import date_spread
+
+    dates = pd.Series(pd.to_datetime(["2024-01-01", None, "2024-03-01", "2024-02-01", "2024-05-01"]))
+    assert [t.date().isoformat() for t in date_spread(dates)] == ["2024-02-01", "2024-01-01", "2024-03-01"]
+    assert all(pd.isna(t) for t in date_spread(pd.Series(pd.to_datetime([None]))))
