@@ -13,7 +13,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/zopa run scenarios/december-2022.yaml --runs 5000 --seed 2022 --out results/december-2022
+	$(BIN)/zopa run scenarios/december-2022.yaml --runs 5000 --seed 2022 --out results/december-2022 --force
+	@echo
+	@echo "zopa is installed in $(VENV)/. To type the zopa commands of the README and docs/tutorial.md,"
+	@echo "put it on your path first (in each new shell):"
+	@echo
+	@echo "    source $(VENV)/bin/activate"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -22,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/why.py
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) results

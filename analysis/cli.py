@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import warnings
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from .design import DESIGNS
 from .app_cli import register as register_app
+from .design import DESIGNS
 from .discovery_cli import register as register_discover
 
 __all__ = ["register", "parse_vary"]
@@ -57,6 +52,7 @@ def _one_vary(item: str, design: str):
                              "(use fewer, or a sampled design: --design lhs --samples N)")
         if design != "grid":
             raise ValueError(f"--vary {item}: found LO:HI:N, expected LO:HI for design {design!r}")
+        import numpy as np
         return key.strip(), [float(v) for v in np.linspace(lo, hi, n)]
     if len(parts) == 2:
         if design == "grid":
@@ -78,7 +74,9 @@ def parse_vary(items: list[str], design: str = "grid") -> dict:
     return out
 
 
-def _points_text(points: pd.DataFrame, varied: list[str], limit: int = 20) -> str:
+def _points_text(points, varied: list[str], limit: int = 20) -> str:
+    import pandas as pd
+
     table = pd.DataFrame({"point": points["point"]})
     for name in varied:
         table[name] = points[name].map(lambda v: f"{v:.4g}" if isinstance(v, float) else str(v))
@@ -99,9 +97,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                    workers=args.workers, scheduler=args.scheduler, chunk_size=args.chunk_size, out=args.out)
     print(_points_text(result.points, list(vary)))
     written = write_sweep_figures(result, args.out)
-    print(f"\nSweep saved to {args.out}/ ({len(result.points)} points x {args.runs} worlds, "
-          f"{len(written)} figures)")
+    print(f"\nSweep saved to {args.out}/ ({_count(len(result.points), 'point')} x {_count(args.runs, 'world')}, "
+          f"{_count(len(written), 'figure')})")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 figure``, ``1,000 worlds``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _targets(kinds: list[str], directory: Path, out: str | None) -> dict[str, Path]:
@@ -151,11 +154,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     else:
         raise ValueError(f"{directory}: found no sweep.json or record.json, expected the --out directory "
                          "of zopa run or zopa sweep")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        written = draw(directory, args)
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+    written = draw(directory, args)   # a warning prints as one line (zopa: warning: ...), through main
     for path in written:
         print(path)
     return 0

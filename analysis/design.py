@@ -14,8 +14,6 @@ import numbers
 from typing import Any, Mapping
 
 import numpy as np
-import pandas as pd
-from scipy.stats import qmc
 
 __all__ = ["DESIGNS", "normalise_vary", "design_points", "salib_problem"]
 
@@ -79,6 +77,8 @@ def _check_samples(design: str, samples: int | None) -> int:
 
 
 def _unit_sample(design: str, d: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    from scipy.stats import qmc
+
     if design == "lhs":
         return qmc.LatinHypercube(d, seed=rng).random(n)
     if design == "sobol":
@@ -106,6 +106,9 @@ def design_points(vary: Mapping[str, Any], *, design: str = "grid", samples: int
     -------
     pandas.DataFrame
     """
+    import pandas as pd               # here, not above: the zopa command reads DESIGNS at start-up
+    from scipy.stats import qmc
+
     vary = normalise_vary(vary, design)
     names = list(vary)
     if design == "grid":

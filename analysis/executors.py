@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, Mapping
 
@@ -96,7 +97,14 @@ def _processes(fn: Callable, tasks: Mapping[int, Task], on_done: Done, workers: 
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
                                   initargs=(os.getpid(),))
     try:
-        _drain({pool.submit(fn, *args): i for i, args in tasks.items()}, cf.as_completed, on_done)
+        with warnings.catch_warnings():
+            # Python 3.12 warns of fork() in a process with other threads. _context forks only when no other
+            # Python thread runs; the threads it cannot see are native and fork-safe: OpenBLAS's pool and
+            # jemalloc's (pyarrow's) background thread register pthread_atfork handlers for exactly this.
+            # The pool forks every worker on the first submit (before its own manager thread starts).
+            warnings.filterwarnings("ignore", r".*use of fork\(\) may lead to deadlocks", DeprecationWarning)
+            futures = {pool.submit(fn, *args): i for i, args in tasks.items()}
+        _drain(futures, cf.as_completed, on_done)
     except BaseException:
         _stop(pool)
         raise

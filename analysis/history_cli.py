@@ -51,7 +51,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         print("tolerances: " + ", ".join(f"{k} +/- {v:g}" for k, v in cal.tolerances.items()))
     print(f"accepted {int(cal.accepted.sum())} worlds: effective sample size {cal.ess:.0f}")
     for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+        print(f"zopa: warning: {w.message}", file=sys.stderr)
     print("\n" + table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     total = len(load_observations(args.observations).observations)
     if args.until is not None and cal.accepted.any() and len(cal.fit) < total:

@@ -14,16 +14,17 @@ import signal
 import sys
 import time
 import warnings
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Sequence
 
+from . import __version__
 from .scenario.errors import Problem, ScenarioError, printable
-from .scenario.explain import explain
-from .scenario import load_scenario
-from .scenario.yamlsource import parse_value
 
-__all__ = ["main", "parse_sets", "terminal", "Progress"]
+# Only the standard library and two small modules above: ``zopa --help`` and ``zopa --version`` start at
+# once, and a Ctrl-C during the heavy imports (Mesa, pandas, matplotlib) lands inside ``main``, where it is
+# caught. Each command imports what it needs when it runs.
+
+__all__ = ["main", "parse_sets", "terminal", "Progress", "claim_out", "warn"]
 
 
 def parse_sets(items: Sequence[str] | None) -> dict:
@@ -34,6 +35,8 @@ def parse_sets(items: Sequence[str] | None) -> dict:
     ScenarioError
         Listing every item without ``=`` and every value too long, too deep or too large.
     """
+    from .scenario.yamlsource import parse_value
+
     out, problems = {}, []
     for item in items or ():
         key, sep, value = item.partition("=")
@@ -89,6 +92,22 @@ class Progress:
             self.stream.flush()
 
 
+def warn(message) -> None:
+    """Print a warning as one line, ``zopa: warning: ...``, on standard error."""
+    _out(f"zopa: warning: {message}", file=sys.stderr)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` for the command: the message alone, never a source line."""
+    warn(message)
+
+
+def _load(path, sets):
+    from .scenario import load_scenario
+
+    return load_scenario(path, parse_sets(sets))
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     """Every file is checked, and every problem of every file reported, before the exit status."""
     status = 0
@@ -97,13 +116,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except ScenarioError as exc:   # reported, and every file still checked (without the --set values)
         _out(str(exc), file=sys.stderr)
         overrides, status = {}, 1
+    from .scenario import load_scenario
+
     for path in args.files:
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                scenario = load_scenario(path, overrides)
-            for w in caught:
-                _out(f"warning: {w.message}", file=sys.stderr)
+            scenario = load_scenario(path, overrides)
             if _hindsight(scenario, strict=args.strict):
                 status = 1
                 continue
@@ -120,54 +137,110 @@ def _hindsight(scenario, *, strict: bool) -> bool:
 
     found = hindsight(scenario)
     for problem in found:
-        _out(f"{'' if strict else 'warning: '}{problem}", file=sys.stderr)
+        if strict:
+            _out(str(problem), file=sys.stderr)
+        else:
+            warn(problem)
     return strict and bool(found)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, parse_sets(args.set))
-    _out(explain(scenario))
+    from .scenario.explain import explain
+
+    _out(explain(_load(args.scenario, args.set)))
     return 0
 
 
+_MARKERS = ("record.json", "why.json", "sweep.json", "summary.json")   # a folder zopa wrote
+_WRITTEN = (".parquet", ".json", ".png", ".svg", ".pdf")               # the files it writes there
+
+
+def claim_out(directory, *, force: bool, clear: bool = True) -> Path:
+    """Check that results may be written to ``directory``; return it as a Path.
+
+    A new or empty folder is taken as it is. A folder holding an earlier result is refused unless
+    ``force``, and then (with ``clear``) the files zopa writes there (tables, records, figures) are
+    removed, so that no stale table (a ``history.parquet`` from an earlier run with history, say) is read
+    back with the new ones. A folder of other files is never emptied. Commands call it once with
+    ``clear=False`` before they compute, to fail early, and once more just before they write.
+
+    Raises
+    ------
+    ValueError
+        If the folder is a file, holds other files, or holds an earlier result without ``force``.
+    """
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise ValueError(f"--out {d}: found a file, expected a folder for the results")
+    if not d.exists() or not any(d.iterdir()):
+        return d
+    if not any((d / m).exists() for m in _MARKERS):
+        raise ValueError(f"--out {d}: found a folder with other files, expected a new or empty folder "
+                         "(zopa replaces only its own results)")
+    if not force:
+        raise ValueError(f"--out {d}: found the results of an earlier run, expected a new folder "
+                         "(add --force to replace them)")
+    for f in d.iterdir() if clear else ():
+        if f.is_file() and f.suffix.lower() in _WRITTEN:
+            f.unlink()
+    return d
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    from importlib.metadata import entry_points
     from .results import summary_text
     from .simulate import simulate
 
-    scenario = load_scenario(args.scenario, parse_sets(args.set))
+    if args.out is not None:
+        claim_out(args.out, force=args.force, clear=False)
+    scenario = _load(args.scenario, args.set)
     command = "zopa " + " ".join(sys.argv[1:]) if sys.argv[1:] else "zopa run"
     bar = Progress(sys.stderr, force=args.progress)
     results = simulate(scenario, runs=args.runs, seed=args.seed, history=args.history, progress=bar)
     bar.close()
     _out(summary_text(results))
     if args.out is not None:
-        out = Path(args.out)
+        out = claim_out(args.out, force=args.force)   # stale files go only once the new results exist
         results.save(out, command=command)
         written = []
         for ep in entry_points(group="zopa.figures"):
             written += ep.load()(results, out)
-        _out(f"\nResults saved to {out}/" + (f" with {len(written)} figures" if written else ""))
+        _out(f"\nResults saved to {out}/" + (f" with {_count(len(written), 'figure')}" if written else ""))
     return 0
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 figure``, ``4 figures``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _cmd_why(args: argparse.Namespace) -> int:
+    from importlib.metadata import entry_points
     from .why import why
 
-    scenario = load_scenario(args.scenario, parse_sets(args.set))
-    result = why(scenario, round=args.round, date=args.date, runs=args.runs, seed=args.seed)
-    print(result.text())
     if args.out is not None:
-        out = Path(args.out)
+        claim_out(args.out, force=args.force, clear=False)
+    scenario = _load(args.scenario, args.set)
+    result = why(scenario, round=args.round, date=args.date, runs=args.runs, seed=args.seed)
+    _out(result.text())
+    if args.out is not None:
+        out = claim_out(args.out, force=args.force)
         result.save(out)
         written = []
         for ep in entry_points(group="zopa.why_figures"):
             written += ep.load()(result, out)
-        print(f"\nTables saved to {out}/" + (f" with {len(written)} figures" if written else ""))
+        _out(f"\nTables saved to {out}/" + (f" with {_count(len(written), 'figure')}" if written else ""))
     return 0
 
 
+_FORCE_HELP = "replace the results of an earlier run in --out DIR (its tables, record and figures)"
+
+
 def _parser() -> argparse.ArgumentParser:
+    from importlib.metadata import entry_points
+
     p = argparse.ArgumentParser(prog="zopa", description="Conflict-negotiation position simulator.")
+    p.add_argument("--version", action="version", version=f"zopa {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     v = sub.add_parser("validate", help="check scenario files; exit 1 with every problem if any is invalid")
     v.add_argument("files", nargs="+")
@@ -185,6 +258,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=None, help="seed; the same seed gives identical output")
     r.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a parameter")
     r.add_argument("--out", default=None, help="directory for Parquet tables, record and figures")
+    r.add_argument("--force", action="store_true", help=_FORCE_HELP)
     r.add_argument("--history", action=argparse.BooleanOptionalAction, default=True,
                    help="keep one row per world and round (default: yes); --no-history saves memory on large runs")
     r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -199,6 +273,7 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("--seed", type=int, default=None, help="seed; the same seed gives identical output")
     y.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a parameter")
     y.add_argument("--out", default=None, help="directory for the Parquet tables and the figure")
+    y.add_argument("--force", action="store_true", help=_FORCE_HELP)
     y.set_defaults(func=_cmd_why)
     for ep in entry_points(group="zopa.commands"):
         ep.load()(sub)
@@ -220,38 +295,68 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised by a subprocess 
     raise _Terminated()
 
 
+def _reader_gone() -> int:
+    """The reader of standard output (``| head``) has gone: nothing left to say, and nowhere to say it.
+
+    Standard output is pointed at the null device, so that the flush at exit does not fail again and
+    print ``Exception ignored ... Broken pipe`` (the recipe of the ``signal`` module's documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run the ``zopa`` command; return its exit status (argparse exits 2 itself on bad usage)."""
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     try:
-        return int(args.func(args) or 0)
-    except ScenarioError as exc:
-        _out(str(exc), file=sys.stderr)
-        return 1
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            args = _parser().parse_args(argv)
+            status = int(args.func(args) or 0)
+            sys.stdout.flush()   # here, where a closed pipe is caught, not at exit
+            return status
     except BrokenPipeError:
-        sys.stderr.close()   # the reader (| head) has gone: nothing left to say, and nowhere to say it
-        return 1
-    except OSError as exc:
-        _out(f"zopa: error: {_describe_os_error(exc)}", file=sys.stderr)
-        return 1
-    except (ValueError, OverflowError) as exc:
-        _out(f"zopa: error: {exc}", file=sys.stderr)
-        return 1
+        return _reader_gone()
     except KeyboardInterrupt:
-        print("zopa: interrupted", file=sys.stderr)
+        _say("zopa: interrupted")
         return 130
     except _Terminated:
-        print("zopa: terminated", file=sys.stderr)
+        _say("zopa: terminated")
         return 143
-    except Exception as exc:  # a bug, not bad input: one line, and the details on request
-        if os.environ.get("ZOPA_DEBUG"):
-            raise
-        _out(f"zopa: internal error ({type(exc).__name__}: {exc}); rerun with ZOPA_DEBUG=1 for details "
-             "and please report it", file=sys.stderr)
-        return 2
+    except Exception as exc:
+        return _report(exc)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _say(text: str) -> None:
+    """A last line on standard error, if there is still one to write to."""
+    try:
+        print(text, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _report(exc: Exception) -> int:
+    """One line for a failure: bad input and disk errors exit 1, a bug exits 2."""
+    if isinstance(exc, ScenarioError):
+        _out(str(exc), file=sys.stderr)
+        return 1
+    if isinstance(exc, OSError):
+        _out(f"zopa: error: {_describe_os_error(exc)}", file=sys.stderr)
+        return 1
+    if isinstance(exc, (ValueError, OverflowError)):
+        _out(f"zopa: error: {exc}", file=sys.stderr)
+        return 1
+    if os.environ.get("ZOPA_DEBUG"):   # a bug, not bad input: one line, and the details on request
+        raise exc
+    _out(f"zopa: internal error ({type(exc).__name__}: {exc}); rerun with ZOPA_DEBUG=1 for details "
+         "and please report it", file=sys.stderr)
+    return 2
 
 
 def _main_thread() -> bool:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .io import write_atomic
 from .record import describe, saved_scenario, scenario_from_record
-from .stats import KINDS, central_term, kinds_by_date, median_date
+from .stats import KINDS, central_term, date_spread, kinds_by_date, median_date, spread, wilson
 from .tables import ordered_levels, read_parquet, write_parquet
 
 __all__ = ["Results", "summary", "summary_text"]
@@ -133,29 +133,67 @@ def summary(results: Results) -> dict:
 
 
 def _share(p: float, n: int) -> str:
-    return f"{100 * p:5.1f}%  of {n} worlds"
+    """``36.4%  of 5,000 worlds [35.1%, 37.8%]``: the share with its 95% Wilson interval."""
+    _, lo, hi = wilson(round(p * n), n)
+    return f"{100 * p:5.1f}%  of {n:,} worlds [{100 * lo:.1f}%, {100 * hi:.1f}%]"
+
+
+def _worlds(n: int) -> str:
+    return f"{n:,} world{'' if n == 1 else 's'}"
+
+
+def _when(what: str, dates: pd.Series, base: str) -> str:
+    """``   (median opening 2026-06-06 over the 1,820 worlds where it opens; 10-90% 2024-03-06 to 2030-01-06)``."""
+    mid, lo, hi = date_spread(dates)
+    if pd.isna(mid):
+        return ""
+    n = int(pd.to_datetime(dates).notna().sum())
+    return (f"   ({what} {_date(mid)} over the {_worlds(n)} {base}; 10-90% {_date(lo)} to {_date(hi)})")
+
+
+def _terms_lines(results: Results) -> list[str]:
+    """The median terms of the deals, each with its 10-90% range and its issue's unit; for a levels issue,
+    the most common level and its share of the deals."""
+    o, sc = results.outcomes, results.scenario
+    deals = o[o["agreed"]]
+    rows = []
+    for col in [c for c in o.columns if c.startswith("terms.")]:
+        issue, value = col[6:], central_term(deals[col])
+        if value is None:
+            continue
+        unit = getattr(sc.issues.get(issue), "unit", None) if sc is not None else None
+        if isinstance(value, float):
+            mid, lo, hi = spread(deals[col])
+            rows.append(f"  {issue:16s} {mid:.3g} [{lo:.3g}, {hi:.3g}]" + (f"  {unit}" if unit else ""))
+        else:
+            share = float((deals[col].astype(str) == str(value)).mean())
+            rows.append(f"  {issue:16s} {value} (the most common level, in {100 * share:.0f}% of the deals)")
+    if not rows:
+        return []
+    return [f"median terms of the {len(deals):,} deal{'' if len(deals) == 1 else 's'} [10-90% range], "
+            "in each issue's unit:", *rows]
 
 
 def summary_text(results: Results) -> str:
-    """A short summary a person can read at a glance."""
+    """A short summary a person can read at a glance: shares with their 95% Wilson intervals, medians with
+    the worlds they are taken over and their 10-90% ranges, terms in their issues' units."""
     s = summary(results)
+    o = results.outcomes
     sc = results.scenario
     horizon = sc.horizon if sc is not None else "?"
-    end = str(results.outcomes.attrs.get("end_date", "")) or "the horizon"
+    end = str(o.attrs.get("end_date", "")) or "the horizon"
     lines = [
         f"{sc.title if sc is not None else ''}",
-        f"{s['worlds']} worlds, seed {results.seed}, {horizon} rounds to {end}, protocol "
+        f"{_worlds(s['worlds'])}, seed {results.seed}, {horizon} rounds to {end}, protocol "
         f"{sc.protocol if sc is not None else '?'}",
         "",
         f"ZOPA opens by the horizon   {_share(s['p_zopa'], s['worlds'])}"
-        + (f"   (median opening {s['median_zopa_date']})" if s["median_zopa_date"] else ""),
+        + _when("median opening", o["zopa_date"], "where it opens"),
         f"talks open                  {_share(s['p_talks'], s['worlds'])}",
         f"deal struck                 {_share(s['p_deal'], s['worlds'])}"
-        + (f"   (median date {s['median_deal_date']})" if s["median_deal_date"] else ""),
+        + _when("median date", o["agreement_date"], "with a deal"),
     ]
-    if s["terms"]:
-        lines.append("median terms of the deals   " + ", ".join(
-            f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in s["terms"].items()))
+    lines += _terms_lines(results)
     if s["blocking"]:
         shares = s["blocking_shares"]
         top = [a for a, v in shares.items() if v == s["blocking_share"]]

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["wilson", "median_date", "median_round", "central_term", "floats", "KINDS", "kinds_by_date", "spread"]
+__all__ = ["wilson", "median_date", "median_round", "central_term", "floats", "KINDS", "kinds_by_date", "spread",
+           "date_spread"]
 
 
 def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
@@ -86,3 +87,14 @@ def spread(values, lo: float = 0.1, hi: float = 0.9) -> tuple[float, float, floa
     if not len(v):
         return (np.nan, np.nan, np.nan)
     return tuple(float(x) for x in np.quantile(v, [0.5, lo, hi]))
+
+
+def date_spread(dates: pd.Series, lo: float = 0.1, hi: float = 0.9) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """:func:`median_date` and the ``lo``-``hi`` quantile range of the dates that happened, each a date that
+    happened (the lower of two neighbours, as the median); NaTs if none."""
+    d = np.asarray(pd.to_datetime(dates).to_numpy(), dtype="datetime64[ms]")
+    d = np.sort(d[~np.isnat(d)])
+    if not len(d):
+        return (pd.NaT, pd.NaT, pd.NaT)
+    at = [int(np.floor(q * (len(d) - 1))) for q in (lo, hi)]
+    return (median_date(dates), pd.Timestamp(d[at[0]]), pd.Timestamp(d[at[1]]))

@@ -28,7 +28,7 @@ def results():
 def test_scenario_repr_is_one_short_line():
     scenario = sim.load_scenario(DEC)
     text = repr(scenario)
-    assert text.startswith("Scenario('december-2022': 3 actors, 3 issues, 120 month rounds from 2022-12-06, nash")
+    assert text.startswith("Scenario('december-2022': 3 actors, 4 issues, 120 month rounds from 2022-12-06, nash")
     assert len(text) < 200 and "\n" not in text and "evidence" not in text
 
 

@@ -122,7 +122,7 @@ def test_zopa_plot_says_when_the_scenario_changed(tmp_path, capsys):
     capsys.readouterr()
     assert main(["plot", str(tmp_path / "run"), "--kind", "survival"]) == 0
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("warning: ") and "changed since" in err[0]
+    assert len(err) == 1 and err[0].startswith("zopa: warning: ") and "changed since" in err[0]
 
 
 def _pngs(directory: Path) -> dict[str, bytes]:

@@ -1,4 +1,5 @@
-"""``zopa explain``: every parameter with its value (or distribution) and its evidence."""
+"""``zopa explain``: every parameter with its value (or distribution) and its evidence, then every event
+with its date, what it sets and the evidence for it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from .params import Evidence, Param
-from .schema import LineRelative, Scenario
+from .params import Evidence, Param, parse_param
+from .schema import Event, LineRelative, Scenario
 
 __all__ = ["explain", "parameters", "scripted"]
 
@@ -64,7 +65,7 @@ def explain(scenario: Scenario) -> str:
             lines.append(f"  [{sid}] {src.title}" + (f" ({meta})" if meta else ""))
         lines.append("")
     rows = [(p, v, ev) for p, v, ev in parameters(scenario)
-            if not p.startswith(("name", "calendar", "horizon", "protocol", "concession_step"))
+            if not p.startswith(("name", "calendar", "horizon", "protocol", "concession_step", "events"))
             and not p.endswith((".description", ".unit"))
             and not (p.endswith(".observed") and v.startswith("False"))]
     missing = late = 0
@@ -77,9 +78,47 @@ def explain(scenario: Scenario) -> str:
         if (flag := _late(scenario, path, ev)) is not None:
             late += 1
             lines.append(f"      ! {flag}")
-    lines += ["", f"{len(rows)} parameters, {missing} without evidence, {late} resting on a source dated after "
-                  f"the start ({scenario.calendar.start}) outside scripted history."]
+    events = [_event_lines(scenario, i, e) for i, e in enumerate(scenario.events)]
+    if events:
+        lines += ["", "Events (from their date on, every world; observed ones are scripted history):"]
+        lines += [line for block in events for line in block]
+    bare = sum(e.evidence is None for e in scenario.events)
+    late += sum(line.lstrip().startswith("! ") for block in events for line in block)
+    lines += ["", f"{_count(len(rows), 'parameter')}, {missing} without evidence; "
+                  f"{_count(len(events), 'event')}, {bare} without evidence; {late} resting on a source dated "
+                  f"after the start ({scenario.calendar.start}) outside scripted history."]
     return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _event_lines(scenario: Scenario, index: int, event: Event) -> list[str]:
+    """One event: its date (and whether it is observed history), its note, what it sets, its evidence."""
+    head = f"  events.{index}: on {event.date}" + (" (observed)" if event.observed else "")
+    lines = [head + (f": {event.note}" if event.note else "")]
+    for key, raw in event.set.items():
+        value, own = _set_value(raw)
+        lines.append(f"      sets {key} = {value}")
+        if own is not None:
+            lines.append(f"          evidence: {_evidence(scenario, own)}")
+            if (flag := _late(scenario, f"events.{index}", own)) is not None:
+                lines.append(f"          ! {flag}")
+    lines.append(f"      evidence: {_evidence(scenario, event.evidence)}")
+    if (flag := _late(scenario, f"events.{index}", event.evidence)) is not None:
+        lines.append(f"      ! {flag}")
+    return lines
+
+
+def _set_value(raw: Any) -> tuple[str, Evidence | None]:
+    """A value an event sets, as a parameter reads (``uniform(0.05, 0.2)``), with its own evidence if any;
+    values that are not numbers (a list of levels, a condition) as written."""
+    try:
+        param = parse_param(raw)
+    except (ValueError, TypeError):
+        return _fmt(raw), None
+    return param.describe(), param.evidence
 
 
 def _evidence(scenario: Scenario, ev: Evidence | None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,18 @@ def _timestamp(loader: Any, node: yaml.ScalarNode) -> dt.date:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+# YAML 1.1 (PyYAML) reads 1e-2 and 1E5 as text: a number needs a dot there. People write them as YAML 1.2
+# and every other reader does, so such exponents are numbers here too, in files, --set and events alike.
+_EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT, list("-+0123456789"))
+
+
+class _Dumper(_SafeDumper):
+    """The safe dumper, quoting text such as '1e-2' that :class:`_Loader` would read back as a number."""
+
+
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT, list("-+0123456789"))
 
 
 def read_text(path: str | Path) -> str:
@@ -212,4 +225,4 @@ def parse_value(text: str, *, key: str = "") -> Any:
 
 def dump_yaml(data: Any) -> str:
     """Plain YAML text of scenario data that :func:`parse_yaml` reads back to equal data."""
-    return yaml.dump(data, Dumper=_SafeDumper, sort_keys=False, allow_unicode=True)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
