@@ -273,7 +273,8 @@ class Zone:
             return
         w = np.where(todo)[0]
         wd = self.worlds
-        a, b = common_box(wd.red_lo[w], wd.red_hi[w])
+        lo, hi = wd.red_lo[w], wd.red_hi[w]
+        a, b = common_box(lo, hi)
         self.box[0][w], self.box[1][w] = a, b
         allowed = [al[w] for al in wd.allowed]
         ok = fold(np.logical_and, a <= b + TOL, 1)          # combinations are a product set:
@@ -282,7 +283,7 @@ class Zone:
         self.any_feasible[w] = ok
         bad = ~ok
         if bad.any():
-            self.conflicts[w[bad]] = redline_conflicts(wd.red_lo[w[bad]], wd.red_hi[w[bad]],
+            self.conflicts[w[bad]] = redline_conflicts(lo[bad], hi[bad],
                                                        [al[bad] for al in allowed], a[bad], b[bad])
         self.conflicts[w[ok]] = 0
         if self.method == "lp":
@@ -307,8 +308,9 @@ class Zone:
     def points(self, idx) -> np.ndarray:
         """Utilities of the clipped candidate points of every range issue, worlds ``idx``: (W, kc, j, n)."""
         wd = self.worlds
-        pts = clipped_points(wd.ideal[idx], self.box[0][idx], self.box[1][idx])
-        return point_utilities(wd.w_range[idx], wd.ideal[idx], wd.span[idx], pts)
+        ideal = wd.ideal[idx]
+        pts = clipped_points(ideal, self.box[0][idx], self.box[1][idx])
+        return point_utilities(wd.w_range[idx], ideal, wd.span[idx], pts)
 
     def _widths(self, live: np.ndarray, r: np.ndarray):
         """Width, best combination and the certificate (a dual vertex, (len(live), n)) of the live worlds."""

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine import solver
+
 __all__ = ["Dynamics", "build_dynamics", "battle_odds", "scripted", "round_cost", "move_front", "follow_line"]
 
 
@@ -142,12 +144,17 @@ def follow_line(wd, where: np.ndarray, zones=()) -> None:
     and recomputes them when it next looks at them (:meth:`sim.engine.solver.Zone.refresh`)."""
     j = wd.dyn.front
     lo, hi = wd.lo[j], wd.hi[j]
-    changed = np.zeros(len(where), dtype=bool)
-    for rel, red in ((wd.rel_lo, wd.red_lo), (wd.rel_hi, wd.red_hi)):
-        on = ~np.isnan(rel[:, :, j]) & where[:, None]
-        if on.any():
-            new = np.where(on, np.clip(wd.line[:, None] + rel[:, :, j], lo, hi), red[:, :, j])
-            changed |= (new != red[:, :, j]).any(axis=1)
-            red[:, :, j] = new
+    rel = [(wd.rel_lo[:, :, j], wd.red_lo), (wd.rel_hi[:, :, j], wd.red_hi)]
+    on = [~np.isnan(r) for r, _ in rel]
+    idx = np.where(where & solver.fold(np.logical_or, on[0] | on[1], 1))[0]
+    if not len(idx):
+        return
+    line = wd.line[idx, None]
+    changed = np.zeros(len(idx), dtype=bool)
+    for (r, red), o in zip(rel, on):
+        old = red[idx, :, j]
+        new = np.where(o[idx], np.clip(line + r[idx], lo, hi), old)
+        changed |= solver.fold(np.logical_or, new != old, 1)
+        red[idx, :, j] = new
     for zone in zones:
-        zone.stale |= changed
+        zone.stale[idx[changed]] = True

@@ -156,9 +156,10 @@ class NegotiationModel(mesa.Model):
         return PROTOCOLS[self.spec.protocol](self.runs, len(self.worlds.actors), step=self.spec.concession_step)
 
     def red_lines_moved(self, where) -> None:
-        """Mark worlds whose red lines moved, for every zone (the full one and each partial deal's)."""
+        """Mark worlds whose red lines moved (a mask, indices, or True for all), for every zone (the full one
+        and each partial deal's)."""
         for zone in (self.zone, *self.partial_zones.values()):
-            zone.stale |= where
+            zone.stale[where] = True
 
     # ------------------------------------------------------------------ one round
     def step(self) -> None:
