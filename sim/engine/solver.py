@@ -222,6 +222,7 @@ class Zone:
         self.method = method or choose_method(n, kc)
         self.box = (np.zeros((W, kc)), np.zeros((W, kc)))
         self.conflicts = np.zeros(W, dtype=int)
+        self.conflicts_stale = np.zeros(W, dtype=bool)    # closed by red lines, conflicts not yet found
         self.any_feasible = np.zeros(W, dtype=bool)
         self.stale = np.ones(W, dtype=bool)
         self.dense = False
@@ -282,10 +283,8 @@ class Zone:
             ok &= fold(np.logical_or, fold(np.logical_and, al, 1), 1)
         self.any_feasible[w] = ok
         bad = ~ok
-        if bad.any():
-            self.conflicts[w[bad]] = redline_conflicts(lo[bad], hi[bad],
-                                                       [al[bad] for al in allowed], a[bad], b[bad])
-        self.conflicts[w[ok]] = 0
+        self.conflicts[w] = 0
+        self.conflicts_stale[w] = bad          # found when a verdict asks for the blocking actors
         if self.method == "lp":
             self._lp.forget(w)
         self._refresh_tables(w[ok], [al[ok] for al in allowed], a[ok], b[ok])
@@ -312,6 +311,15 @@ class Zone:
         pts = clipped_points(ideal, self.box[0][idx], self.box[1][idx])
         return point_utilities(wd.w_range[idx], ideal, wd.span[idx], pts)
 
+    def _find_conflicts(self, where: np.ndarray) -> None:
+        """The actors whose red lines conflict, in the worlds ``where`` that red lines close."""
+        w = np.flatnonzero(where & self.conflicts_stale)
+        if len(w):
+            wd = self.worlds
+            self.conflicts[w] = redline_conflicts(wd.red_lo[w], wd.red_hi[w], [al[w] for al in wd.allowed],
+                                                  self.box[0][w], self.box[1][w])
+            self.conflicts_stale[w] = False
+
     def _widths(self, live: np.ndarray, r: np.ndarray):
         """Width, best combination and the certificate (a dual vertex, (len(live), n)) of the live worlds."""
         if self.method == "lp":
@@ -329,11 +337,12 @@ class Zone:
                 o[s:s + step] = v
         return (*out, self.mu[live, out[2]])
 
-    def evaluate(self, r: np.ndarray, active: np.ndarray) -> Verdict:
+    def evaluate(self, r: np.ndarray, active: np.ndarray, *, blocking: bool = True) -> Verdict:
         """The zone for reservations ``r`` (W, n); worlds not ``active`` (settled) are left closed.
 
         Work follows the live worlds (active, with some outcome inside every red line): the others are
-        not looked at, and their LP state, if any, is freed.
+        not looked at, and their LP state, if any, is freed. With ``blocking=False`` the verdict's blocking
+        actors are left 0 (for callers that only need the width).
         """
         self.refresh(active)
         W, n = r.shape
@@ -343,12 +352,15 @@ class Zone:
         t = np.full(W, NEG)
         combo = np.zeros(W, dtype=int)
         cert = np.zeros(W, dtype=int)
-        blocking = np.where(active & ~self.any_feasible, self.conflicts, 0)
+        closed = active & ~self.any_feasible
+        if blocking:
+            self._find_conflicts(closed)
+        out = np.where(closed, self.conflicts, 0) if blocking else np.zeros(W, dtype=int)
         if len(live):
             t[live], combo[live], cert[live], mu = self._widths(live, r)
-            bits = (mu > 1e-9) @ (1 << np.arange(n))
-            blocking[live] = np.where(t[live] < 0, bits, 0)
-        return Verdict(t, t >= -1e-9, combo, cert, blocking)
+            if blocking:
+                out[live] = np.where(t[live] < 0, (mu > 1e-9) @ (1 << np.arange(n)), 0)
+        return Verdict(t, t >= -1e-9, combo, cert, out)
 
     def prepare(self, idx: np.ndarray, r: np.ndarray, protocol: str) -> None:
         """Before a deal in worlds ``idx`` under ``protocol``: with the LP method, add the facets the

@@ -305,7 +305,7 @@ class NegotiationModel(mesa.Model):
         for k, (name, p) in enumerate(self.worlds.partial.items()):
             zone = self.partial_zones[name]
             r_p = r - p.deferred_value
-            v = zone.evaluate(r_p, free)
+            v = zone.evaluate(r_p, free, blocking=False)     # only where it is open matters here
             idx = np.where(free & v.open)[0]
             zone.prepare(idx, r_p, self.spec.protocol)
             deal = self._strike(zone, idx, r_p, self.partial_protocols[name])
