@@ -19,6 +19,7 @@ candidate ``mu`` gives an upper bound (weak duality) and the best one is exact.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from .vertices import dual_candidates, point_utilities, subset_count
 __all__ = [
     "Zone", "Verdict", "NEG", "dual_candidates", "support", "level_combos", "combo_utilities", "combo_feasible",
     "common_box", "clipped_points", "point_utilities", "width", "blocking_mask", "redline_conflicts",
-    "SizeError", "choose_method", "footprint", "MAX_ACTORS", "ENUMERATE_MAX",
+    "SizeError", "choose_method", "footprint", "fold", "MAX_ACTORS", "ENUMERATE_MAX",
 ]
 
 NEG = -np.inf
@@ -78,9 +79,22 @@ def _check_size(n: int) -> None:
                         "of one 64-bit integer); merge actors that always act together")
 
 
+def fold(op, a: np.ndarray, axis: int) -> np.ndarray:
+    """``op.reduce(a, axis=axis)`` along a short axis (actors, issues, levels) as elementwise steps, for
+    ``op`` one of ``np.maximum``, ``np.minimum``, ``np.logical_and``, ``np.logical_or``: the same values,
+    while numpy's reduction along an axis of a few entries costs several times as much."""
+    parts = np.moveaxis(a, axis, 0)
+    if len(parts) < 2:
+        return op.reduce(a, axis=axis)
+    out = op(parts[0], parts[1])
+    for part in parts[2:]:
+        op(out, part, out=out)
+    return out
+
+
 def common_box(red_lo: np.ndarray, red_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Intersection of every actor's red-line interval on each range issue: (W, kc) each."""
-    return red_lo.max(axis=1), red_hi.min(axis=1)
+    return fold(np.maximum, red_lo, 1), fold(np.minimum, red_hi, 1)
 
 
 def clipped_points(ideal: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -94,7 +108,7 @@ def support(mu: np.ndarray, vc: np.ndarray) -> np.ndarray:
     if vc.shape[1] == 0:
         return np.zeros(mu.shape[:2])
     W, kc, J, n = vc.shape
-    return (mu @ np.moveaxis(vc, 3, 1).reshape(W, n, kc * J)).reshape(W, -1, kc, J).max(axis=3).sum(axis=2)
+    return fold(np.maximum, (mu @ np.moveaxis(vc, 3, 1).reshape(W, n, kc * J)).reshape(W, -1, kc, J), 3).sum(axis=2)
 
 
 def level_combos(levels: list[tuple[str, ...]]) -> np.ndarray:
@@ -119,8 +133,8 @@ def combo_feasible(allowed: list[np.ndarray], combos: np.ndarray, a: np.ndarray,
     W = a.shape[0]
     ok = np.ones((W, len(combos)), dtype=bool)
     for j, mask in enumerate(allowed):
-        ok &= mask.all(axis=1)[:, combos[:, j]]
-    box_ok = (a <= b + TOL).all(axis=1)
+        ok &= fold(np.logical_and, mask, 1)[:, combos[:, j]]
+    box_ok = fold(np.logical_and, a <= b + TOL, 1)
     return ok & box_ok[:, None]
 
 
@@ -148,12 +162,12 @@ def redline_conflicts(red_lo, red_hi, allowed, a, b) -> np.ndarray:
     """Bit mask of the actors whose red lines leave no common outcome (0 where some outcome remains)."""
     W, n, _ = red_lo.shape
     bad = a > b + TOL                                                         # (W, kc)
-    conflict = ((red_lo >= a[:, None, :] - TOL) & (red_lo > red_lo.min(axis=1, keepdims=True))) | \
-               ((red_hi <= b[:, None, :] + TOL) & (red_hi < red_hi.max(axis=1, keepdims=True)))
-    m = (conflict & bad[:, None, :]).any(axis=2)
+    conflict = ((red_lo >= a[:, None, :] - TOL) & (red_lo > fold(np.minimum, red_lo, 1)[:, None])) | \
+               ((red_hi <= b[:, None, :] + TOL) & (red_hi < fold(np.maximum, red_hi, 1)[:, None]))
+    m = fold(np.logical_or, conflict & bad[:, None, :], 2)
     for al in allowed:
-        none = ~al.all(axis=1).any(axis=1)                                     # no level allowed by all
-        m |= none[:, None] & ~al.all(axis=2)
+        none = ~fold(np.logical_or, fold(np.logical_and, al, 1), 1)            # no level allowed by all
+        m |= none[:, None] & ~fold(np.logical_and, al, 2)
     return m @ (1 << np.arange(n))
 
 
@@ -208,6 +222,7 @@ class Zone:
         self.method = method or choose_method(n, kc)
         self.box = (np.zeros((W, kc)), np.zeros((W, kc)))
         self.conflicts = np.zeros(W, dtype=int)
+        self.conflicts_stale = np.zeros(W, dtype=bool)    # closed by red lines, conflicts not yet found
         self.any_feasible = np.zeros(W, dtype=bool)
         self.stale = np.ones(W, dtype=bool)
         self.dense = False
@@ -245,35 +260,65 @@ class Zone:
         return max(1, 4_000_000 // (len(self.combos) * (C + self.worlds.ideal.shape[1])))
 
     # ---------------------------------------------------------------- the interface
-    def refresh(self) -> None:
-        """Recompute what depends on red lines for the stale worlds."""
-        if not self.stale.any():
+    def refresh(self, where=None) -> None:
+        """Recompute what depends on red lines for the stale worlds, or only for those among ``where``
+        (the others stay stale until they are looked at: a refresh is a function of the current red
+        lines alone, so when it runs does not change what it gives).
+
+        Only the values move with red lines (the common box, and the support ``H`` and feasibility it
+        gives); the dual candidates do not. Worlds whose red lines leave no outcome get their box and
+        blocking actors only: nothing else of theirs is read until their red lines move again.
+        """
+        todo = self.stale if where is None else self.stale & where
+        if not todo.any():
             return
-        w = slice(None) if self.stale.all() else np.where(self.stale)[0]
+        w = np.where(todo)[0]
         wd = self.worlds
-        a, b = common_box(wd.red_lo[w], wd.red_hi[w])
+        lo, hi = wd.red_lo[w], wd.red_hi[w]
+        a, b = common_box(lo, hi)
         self.box[0][w], self.box[1][w] = a, b
         allowed = [al[w] for al in wd.allowed]
-        self.any_feasible[w] = (a <= b + TOL).all(axis=1) & np.logical_and.reduce(
-            [al.all(axis=1).any(axis=1) for al in allowed], initial=True)   # combinations are a product set
-        self.conflicts[w] = redline_conflicts(wd.red_lo[w], wd.red_hi[w], allowed, a, b)
+        ok = fold(np.logical_and, a <= b + TOL, 1)          # combinations are a product set:
+        for al in allowed:                                  # some level allowed by all on every levels issue
+            ok &= fold(np.logical_or, fold(np.logical_and, al, 1), 1)
+        self.any_feasible[w] = ok
+        bad = ~ok
+        self.conflicts[w] = 0
+        self.conflicts_stale[w] = bad          # found when a verdict asks for the blocking actors
         if self.method == "lp":
             self._lp.forget(w)
-        elif self.dense:
+        self._refresh_tables(w[ok], [al[ok] for al in allowed], a[ok], b[ok])
+        if self.method == "enumerate" and self.dense:
+            self.feasible[w[bad]] = False
+        self.stale[w] = False
+
+    def _refresh_tables(self, w: np.ndarray, allowed, a: np.ndarray, b: np.ndarray) -> None:
+        """The method's tables for worlds ``w`` with some outcome inside every red line."""
+        if self.method == "lp" or not len(w):
+            return
+        if self.dense:
             self.B[w] = support(self.mu[w], self.points(w))[:, None, :] + self.muL[w]
             self.feasible[w] = combo_feasible(allowed, self.combos, a, b)
         else:
-            idx = np.arange(len(self.stale))[w]
-            for s in range(0, len(idx), self._chunk()):
-                part = idx[s:s + self._chunk()]
+            for s in range(0, len(w), self._chunk()):
+                part = w[s:s + self._chunk()]
                 self.H[part] = support(self.mu[part], self.points(part))
-        self.stale[:] = False
 
     def points(self, idx) -> np.ndarray:
         """Utilities of the clipped candidate points of every range issue, worlds ``idx``: (W, kc, j, n)."""
         wd = self.worlds
-        pts = clipped_points(wd.ideal[idx], self.box[0][idx], self.box[1][idx])
-        return point_utilities(wd.w_range[idx], wd.ideal[idx], wd.span[idx], pts)
+        ideal = wd.ideal[idx]
+        pts = clipped_points(ideal, self.box[0][idx], self.box[1][idx])
+        return point_utilities(wd.w_range[idx], ideal, wd.span[idx], pts)
+
+    def _find_conflicts(self, where: np.ndarray) -> None:
+        """The actors whose red lines conflict, in the worlds ``where`` that red lines close."""
+        w = np.flatnonzero(where & self.conflicts_stale)
+        if len(w):
+            wd = self.worlds
+            self.conflicts[w] = redline_conflicts(wd.red_lo[w], wd.red_hi[w], [al[w] for al in wd.allowed],
+                                                  self.box[0][w], self.box[1][w])
+            self.conflicts_stale[w] = False
 
     def _widths(self, live: np.ndarray, r: np.ndarray):
         """Width, best combination and the certificate (a dual vertex, (len(live), n)) of the live worlds."""
@@ -292,13 +337,14 @@ class Zone:
                 o[s:s + step] = v
         return (*out, self.mu[live, out[2]])
 
-    def evaluate(self, r: np.ndarray, active: np.ndarray) -> Verdict:
+    def evaluate(self, r: np.ndarray, active: np.ndarray, *, blocking: bool = True) -> Verdict:
         """The zone for reservations ``r`` (W, n); worlds not ``active`` (settled) are left closed.
 
         Work follows the live worlds (active, with some outcome inside every red line): the others are
-        not looked at, and their LP state, if any, is freed.
+        not looked at, and their LP state, if any, is freed. With ``blocking=False`` the verdict's blocking
+        actors are left 0 (for callers that only need the width).
         """
-        self.refresh()
+        self.refresh(active)
         W, n = r.shape
         live = np.where(active & self.any_feasible)[0]
         if self.method == "lp":
@@ -306,12 +352,15 @@ class Zone:
         t = np.full(W, NEG)
         combo = np.zeros(W, dtype=int)
         cert = np.zeros(W, dtype=int)
-        blocking = np.where(active & ~self.any_feasible, self.conflicts, 0)
+        closed = active & ~self.any_feasible
+        if blocking:
+            self._find_conflicts(closed)
+        out = np.where(closed, self.conflicts, 0) if blocking else np.zeros(W, dtype=int)
         if len(live):
             t[live], combo[live], cert[live], mu = self._widths(live, r)
-            bits = (mu > 1e-9) @ (1 << np.arange(n))
-            blocking[live] = np.where(t[live] < 0, bits, 0)
-        return Verdict(t, t >= -1e-9, combo, cert, blocking)
+            if blocking:
+                out[live] = np.where(t[live] < 0, (mu > 1e-9) @ (1 << np.arange(n)), 0)
+        return Verdict(t, t >= -1e-9, combo, cert, out)
 
     def prepare(self, idx: np.ndarray, r: np.ndarray, protocol: str) -> None:
         """Before a deal in worlds ``idx`` under ``protocol``: with the LP method, add the facets the

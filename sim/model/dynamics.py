@@ -135,37 +135,26 @@ def move_front(model, net_a_wins: np.ndarray) -> None:
     moved = (new != wd.line) & model.active      # settled worlds keep the red lines of their deal
     wd.line = new
     if moved.any():
-        follow_line(wd, moved, model.zone)
-        for zone in model.partial_zones.values():     # partial deals' zones see the same red lines
-            zone.stale |= moved
+        follow_line(wd, moved, (model.zone, *model.partial_zones.values()))
 
 
-def follow_line(wd, where: np.ndarray, zone=None) -> None:
-    """Red lines written relative to the line follow it in worlds ``where``; the zone is told which worlds
-    to recompute (see :func:`_still_empty` for the ones it need not)."""
+def follow_line(wd, where: np.ndarray, zones=()) -> None:
+    """Red lines written relative to the line follow it in worlds ``where``; each of ``zones`` (the full
+    zone and the partial deals', which see the same red lines) is told the worlds whose red lines changed,
+    and recomputes them when it next looks at them (:meth:`sim.engine.solver.Zone.refresh`)."""
     j = wd.dyn.front
     lo, hi = wd.lo[j], wd.hi[j]
-    changed = np.zeros(len(where), dtype=bool)
-    for rel, red in ((wd.rel_lo, wd.red_lo), (wd.rel_hi, wd.red_hi)):
-        on = ~np.isnan(rel[:, :, j]) & where[:, None]
-        if on.any():
-            red[:, :, j] = np.where(on, np.clip(wd.line[:, None] + rel[:, :, j], lo, hi), red[:, :, j])
-            changed |= on.any(axis=1)
-    if zone is not None and changed.any():
-        closed = ~zone.feasible.any(axis=1)
-        zone.stale |= changed & ~closed
-        idx = np.where(changed & closed & ~zone.stale)[0]
-        zone.stale[idx[~_still_empty(wd, zone, idx)]] = True
-
-
-def _still_empty(wd, zone, idx: np.ndarray) -> np.ndarray:
-    """Worlds whose red lines left no common outcome before the line moved and still leave none, with the same
-    actors in conflict: the zone's verdict there (closed, blocked by those actors) does not change, so only
-    its common box is updated, exactly as a full refresh would, and the rest is recomputed when something
-    makes an outcome possible again (any such change marks the world stale)."""
-    a, b = solver.common_box(wd.red_lo[idx], wd.red_hi[idx])
-    allowed = [al[idx] for al in wd.allowed]
-    conflicts = solver.redline_conflicts(wd.red_lo[idx], wd.red_hi[idx], allowed, a, b)
-    keep = ~solver.combo_feasible(allowed, zone.combos, a, b).any(axis=1) & (conflicts == zone.conflicts[idx])
-    zone.box[0][idx[keep]], zone.box[1][idx[keep]] = a[keep], b[keep]
-    return keep
+    rel = [(wd.rel_lo[:, :, j], wd.red_lo), (wd.rel_hi[:, :, j], wd.red_hi)]
+    on = [~np.isnan(r) for r, _ in rel]
+    idx = np.where(where & solver.fold(np.logical_or, on[0] | on[1], 1))[0]
+    if not len(idx):
+        return
+    line = wd.line[idx, None]
+    changed = np.zeros(len(idx), dtype=bool)
+    for (r, red), o in zip(rel, on):
+        old = red[idx, :, j]
+        new = np.where(o[idx], np.clip(line + r[idx], lo, hi), old)
+        changed |= solver.fold(np.logical_or, new != old, 1)
+        red[idx, :, j] = new
+    for zone in zones:
+        zone.stale[idx[changed]] = True

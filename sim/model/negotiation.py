@@ -156,9 +156,10 @@ class NegotiationModel(mesa.Model):
         return PROTOCOLS[self.spec.protocol](self.runs, len(self.worlds.actors), step=self.spec.concession_step)
 
     def red_lines_moved(self, where) -> None:
-        """Mark worlds whose red lines moved, for every zone (the full one and each partial deal's)."""
+        """Mark worlds whose red lines moved (a mask, indices, or True for all), for every zone (the full one
+        and each partial deal's)."""
         for zone in (self.zone, *self.partial_zones.values()):
-            zone.stale |= where
+            zone.stale[where] = True
 
     # ------------------------------------------------------------------ one round
     def step(self) -> None:
@@ -304,7 +305,7 @@ class NegotiationModel(mesa.Model):
         for k, (name, p) in enumerate(self.worlds.partial.items()):
             zone = self.partial_zones[name]
             r_p = r - p.deferred_value
-            v = zone.evaluate(r_p, free)
+            v = zone.evaluate(r_p, free, blocking=False)     # only where it is open matters here
             idx = np.where(free & v.open)[0]
             zone.prepare(idx, r_p, self.spec.protocol)
             deal = self._strike(zone, idx, r_p, self.partial_protocols[name])

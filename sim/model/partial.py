@@ -21,13 +21,15 @@ class IssueSubset:
 
     def __init__(self, worlds, range_idx: list[int], level_idx: list[int]):
         self.worlds, self.r_idx, self.l_idx = worlds, list(range_idx), list(level_idx)
+        r = self.r_idx           # consecutive issues are taken as a slice: a view, not a copy every round
+        self._take = slice(r[0], r[-1] + 1) if r and r == list(range(r[0], r[-1] + 1)) else r
 
     def __getattr__(self, name: str):
         # what does not depend on the issues (discount, actors, runs...) is the worlds' own
         return getattr(self.worlds, name)
 
     def _range(self, a: np.ndarray) -> np.ndarray:
-        return a[:, :, self.r_idx]
+        return a[:, :, self._take]
 
     @property
     def w_range(self):

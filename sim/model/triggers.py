@@ -63,7 +63,7 @@ def red_line_floor(wd, i: int) -> np.ndarray:
     v = (wd.w_range[:, i] * (1.0 - worst / span)).sum(axis=1)
     for j, allowed in enumerate(wd.allowed):
         values = wd.w_level[:, i, j, None] * wd.level_vals[j][i]
-        v = v + np.where(allowed[:, i], values, np.inf).min(axis=1)
+        v = v + solver.fold(np.minimum, np.where(allowed[:, i], values, np.inf), 1)
     return v
 
 
@@ -127,22 +127,23 @@ class Book:
         from .worlds import apply_red_lines
 
         b, wd = self.bound[t], model.worlds
+        idx = np.flatnonzero(where)        # the few worlds a trigger fires in: indices, not a mask of all
         if b.revert_after is not None:
-            self._save(wd, i, t, where)
+            self._save(wd, i, t, idx)
         if b.red_lines:
-            apply_red_lines(wd, i, b.red_lines, where=where)
-            model.red_lines_moved(where)
+            apply_red_lines(wd, i, b.red_lines, where=idx)
+            model.red_lines_moved(idx)
         if b.reservation_shift is not None:
-            self.res_shift = np.where(where, self.res_shift + b.reservation_shift, self.res_shift)
+            self.res_shift[idx] += b.reservation_shift[idx]
         for patron, level in b.aid.items():
-            wd.aid[patron][where] = level[where]
+            wd.aid[patron][idx] = level[idx]
         if b.weights:
             for issue, value in b.weights.items():
-                wd.w_raw[where, i, wd.issue_ids.index(issue)] = value[where]
+                wd.w_raw[idx, i, wd.issue_ids.index(issue)] = value[idx]
             _renormalise(model, where)
-        self.on[t] |= where
+        self.on[t][idx] = True
 
-    def _save(self, wd, i: int, t: int, where: np.ndarray) -> None:
+    def _save(self, wd, i: int, t: int, idx: np.ndarray) -> None:
         s, b = self.saved[t], self.bound[t]
         now = {f"aid.{p}": wd.aid[p] for p in b.aid}
         if b.red_lines:
@@ -152,29 +153,30 @@ class Book:
             now["w_raw"] = wd.w_raw[:, i]
         for key, value in now.items():
             if key in s:
-                s[key][where] = value[where]
+                s[key][idx] = value[idx]
             else:
                 s[key] = value.copy()
 
     def _revert(self, model, i: int, t: int, where: np.ndarray) -> None:
         b, wd, s = self.bound[t], model.worlds, self.saved[t]
+        idx = np.flatnonzero(where)
         if b.red_lines:
-            wd.red_lo[where, i], wd.red_hi[where, i] = s["red_lo"][where], s["red_hi"][where]
-            wd.rel_lo[where, i], wd.rel_hi[where, i] = s["rel_lo"][where], s["rel_hi"][where]
+            wd.red_lo[idx, i], wd.red_hi[idx, i] = s["red_lo"][idx], s["red_hi"][idx]
+            wd.rel_lo[idx, i], wd.rel_hi[idx, i] = s["rel_lo"][idx], s["rel_hi"][idx]
             if wd.dyn.front is not None:
                 follow_line(wd, where)
             for j, al in enumerate(wd.allowed):
-                al[where, i] = s[f"allowed.{j}"][where]
-            model.red_lines_moved(where)
+                al[idx, i] = s[f"allowed.{j}"][idx]
+            model.red_lines_moved(idx)
         if b.reservation_shift is not None:
-            self.res_shift = np.where(where, self.res_shift - b.reservation_shift, self.res_shift)
+            self.res_shift[idx] -= b.reservation_shift[idx]
         for patron in b.aid:
-            wd.aid[patron][where] = s[f"aid.{patron}"][where]
+            wd.aid[patron][idx] = s[f"aid.{patron}"][idx]
         if b.weights:
-            wd.w_raw[where, i] = s["w_raw"][where]
+            wd.w_raw[idx, i] = s["w_raw"][idx]
             _renormalise(model, where)
-        self.on[t] &= ~where
-        self.off[t][where] = 0
+        self.on[t][idx] = False
+        self.off[t][idx] = 0
 
 
 def _renormalise(model, where: np.ndarray) -> None:
