@@ -85,10 +85,12 @@ def test_every_input_column_is_a_valid_set_path_that_sets_its_value(path):
 
 
 def test_an_event_setting_is_set_by_its_column_name():
+    events = sim.load_scenario(OBSERVED).events
+    k = next(i for i, e in enumerate(events) if "battlefield.p_a" in e.set)
     o = sim.simulate(sim.load_scenario(OBSERVED), runs=2, seed=1, history=False).outcomes
-    assert "events.1.set.battlefield.p_a" in o.columns
-    scenario = sim.load_scenario(OBSERVED, {"events.1.set.battlefield.p_a": 0.25})
-    assert scenario.events[1].set == {"battlefield.p_a": 0.25}
+    assert f"events.{k}.set.battlefield.p_a" in o.columns
+    scenario = sim.load_scenario(OBSERVED, {f"events.{k}.set.battlefield.p_a": 0.25})
+    assert scenario.events[k].set == {"battlefield.p_a": 0.25}
 
 
 def _documented(column: str) -> bool:
