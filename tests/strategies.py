@@ -509,11 +509,11 @@ def _best(data: dict, actor_id: str) -> float:
 def extreme_scenarios(draw, *, protocol: str = "nash", exponents: st.SearchStrategy | None = None) -> dict:
     """A valid scenario with extreme but valid numbers, every value fixed (one world says it all).
 
-    2-4 actors, 1-3 range issues and maybe a levels issue; weights log-uniform over 1e-9..1e9 (18 orders
-    of magnitude); red lines that all keep one meeting point acceptable, some meeting exactly there (a
-    single-point zone on that issue); reservations equal to the utility of the meeting point, to the
-    actor's best outcome inside the red lines, or lower. The meeting point is stored as ``_point`` (drop it
-    before writing the file).
+    2-4 actors, 1-3 range issues and maybe a levels issue (or a levels issue alone); weights log-uniform
+    over 1e-9..1e9 (18 orders of magnitude); red lines that all keep one meeting point acceptable, some
+    meeting exactly there (a single-point zone on that issue); reservations equal to the utility of the
+    meeting point, to the actor's best outcome inside the red lines, or lower. The meeting point is stored
+    as ``_point`` (drop it before writing the file).
     """
     issues: dict = {}
     levels = draw(st.booleans())

@@ -130,7 +130,7 @@ def test_single_point_zone_deal_sits_on_the_reservations(tmp_path, protocol):
     _assert_deal_keeps_its_promises(data, o)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(extreme_scenarios())
 def test_every_protocol_keeps_red_lines_and_reservations_on_extreme_numbers(tmp_path_factory, data):
     """Weights over 18 orders of magnitude, single-point zones, reservations equal to the best outcome:
