@@ -434,3 +434,116 @@ def mutations(draw, kinds: tuple[str, ...] = MUTATION_KINDS, marker: str = "/non
         dumped = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
         text = dumped.replace("__TAG__", _TAG.format(marker=marker))
     return Mutation(kind, data, path, present, text, suggest)
+
+
+# ---------------------------------------------------------------------------- extreme but valid numbers
+
+def _value(issue: dict, ideal: Any, x: Any) -> float:
+    """An actor's unweighted value of outcome ``x`` on one issue (the documented formula)."""
+    if "levels" in issue:
+        levels = issue["levels"]
+        i, j = levels.index(ideal), levels.index(x)
+        return 1.0 - abs(j - i) / max(i, len(levels) - 1 - i)
+    lo, hi = issue["range"]
+    return 1.0 - abs(x - ideal) / max(ideal - lo, hi - ideal)
+
+
+def utility(data: dict, actor_id: str, terms: dict) -> float:
+    """An actor's utility of ``terms`` (issue -> number or level), by the formula of the scenario format:
+    weights normalised to sum 1, linear loss from the ideal over the distance to the range's far end."""
+    a = data["actors"][actor_id]
+    total = sum(a["weights"].values())
+    return sum(w / total * _value(data["issues"][k], a["ideal"][k], terms[k]) for k, w in a["weights"].items())
+
+
+@st.composite
+def _meeting_point(draw, issue: dict) -> Any:
+    if "levels" in issue:
+        return draw(st.sampled_from(issue["levels"]))
+    lo, hi = issue["range"]
+    return draw(st.sampled_from([lo, hi]) | st.floats(lo, hi, **_FINITE))
+
+
+@st.composite
+def _extreme_red_line(draw, issue: dict, point: Any, pinned: str | None) -> dict | None:
+    """A red line that keeps ``point`` acceptable; ``pinned`` ("min" or "max") makes it end there."""
+    if "levels" in issue:
+        if pinned:
+            return {"allowed": [point]}
+        return draw(st.none() | st.lists(st.sampled_from(issue["levels"]), unique=True)
+                    .map(lambda v: {"allowed": sorted(set(v) | {point}, key=issue["levels"].index)}))
+    lo, hi = issue["range"]
+    if pinned:
+        return {pinned: point}
+    kind = draw(st.sampled_from([None, "min", "max", "both"]))
+    if kind is None:
+        return None
+    rl = {}
+    if kind in ("min", "both"):
+        rl["min"] = draw(st.floats(lo, point, **_FINITE))
+    if kind in ("max", "both"):
+        rl["max"] = draw(st.floats(point, hi, **_FINITE))
+    return rl
+
+
+def _best(data: dict, actor_id: str) -> float:
+    """The actor's largest utility inside every red line (issue by issue: utilities are separable)."""
+    a = data["actors"][actor_id]
+    terms = {}
+    for k, issue in data["issues"].items():
+        if k not in a["weights"]:
+            continue
+        rls = [b.get("red_lines", {}).get(k) for b in data["actors"].values()]
+        rls = [r for r in rls if r]
+        if "levels" in issue:
+            ok = [lv for lv in issue["levels"] if all(lv in r["allowed"] for r in rls)]
+            terms[k] = max(ok, key=lambda lv: _value(issue, a["ideal"][k], lv))
+        else:
+            lo = max([issue["range"][0]] + [r["min"] for r in rls if "min" in r])
+            hi = min([issue["range"][1]] + [r["max"] for r in rls if "max" in r])
+            terms[k] = min(max(a["ideal"][k], lo), hi)
+    return utility(data, actor_id, terms)
+
+
+@st.composite
+def extreme_scenarios(draw, *, protocol: str = "nash", exponents: st.SearchStrategy | None = None) -> dict:
+    """A valid scenario with extreme but valid numbers, every value fixed (one world says it all).
+
+    2-4 actors, 1-3 range issues and maybe a levels issue (or a levels issue alone); weights log-uniform
+    over 1e-9..1e9 (18 orders of magnitude); red lines that all keep one meeting point acceptable, some
+    meeting exactly there (a single-point zone on that issue); reservations equal to the utility of the
+    meeting point, to the actor's best outcome inside the red lines, or lower. The meeting point is stored
+    as ``_point`` (drop it before writing the file).
+    """
+    issues: dict = {}
+    levels = draw(st.booleans())
+    for k in _ids("iss_", draw(st.integers(0 if levels else 1, 3))):
+        lo = draw(st.sampled_from([0.0, -1.0]) | st.floats(-100, 100, **_FINITE))
+        issues[k] = {"range": [lo, lo + draw(st.sampled_from([1.0]) | st.floats(0.5, 100, **_FINITE))]}
+    if levels:
+        issues["iss_levels"] = {"levels": [f"lvl{w}" for w in _WORDS[:draw(st.integers(2, 4))]]}
+    point = {k: draw(_meeting_point(v)) for k, v in issues.items()}
+    ids = _ids("act_", draw(st.integers(2, 4)))
+    pins = {k: draw(st.sampled_from([None, *[(i, j) for i in ids for j in ids if i != j]])) for k in issues}
+    actors: dict = {}
+    for a in ids:
+        weighted = draw(st.lists(st.sampled_from(list(issues)), min_size=1, unique=True))
+        weights = {k: 10.0 ** draw(exponents or st.floats(-9, 9, **_FINITE)) for k in weighted}
+        ideal = {k: draw(_meeting_point(issues[k])) for k in weighted}
+        red_lines = {}
+        for k, issue in issues.items():
+            pinned = None if pins[k] is None else {pins[k][0]: "min", pins[k][1]: "max"}.get(a)
+            rl = draw(_extreme_red_line(issue, point[k], pinned))
+            if rl:
+                red_lines[k] = rl
+        actors[a] = {"weights": weights, "ideal": ideal, "discount": draw(st.sampled_from([0.5, 0.9, 0.999])),
+                     **({"red_lines": red_lines} if red_lines else {})}
+    data = {"name": "extreme", "title": "Extreme but valid numbers",
+            "calendar": {"start": "2024-01-01", "step": "month"}, "horizon": 8, "protocol": protocol,
+            "issues": issues, "actors": actors, "_point": point}
+    for a in ids:
+        kind = draw(st.sampled_from(["point", "best", "below"]))
+        at_point = utility(data, a, point)
+        r = {"point": at_point, "best": _best(data, a)}.get(kind)
+        actors[a]["reservation"] = r if r is not None else draw(st.floats(-1.0, at_point, **_FINITE))
+    return data

@@ -61,17 +61,17 @@ def kalai_smorodinsky(mu, B, feasible, r, **_):
     ideal point, the ideal taken over the ZOPA (all levels combinations with a non-empty ZOPA)."""
     T = combo_widths(mu, B, feasible, r)
     W, L, C = B.shape
-    ideal = np.full(r.shape, -np.inf)
+    zone = T >= np.minimum(-EPS, T.max(axis=1, keepdims=True))    # the widest, if open only to the solver's
+    ideal = np.full(r.shape, -np.inf)                               # tolerance
     for l in range(L):
-        ok = T[:, l] >= -EPS
-        ideal = np.where(ok[:, None], np.maximum(ideal, ideal_gains(mu, B[:, l], r)), ideal)
+        ideal = np.where(zone[:, l, None], np.maximum(ideal, ideal_gains(mu, B[:, l], r)), ideal)
     lam = np.full((W, L), -np.inf)
     for l in range(L):
         denom = _mv(mu, ideal)
         s = B[:, l] - _mv(mu, r)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(denom > EPS, s / denom, np.inf)
-        lam[:, l] = np.where(T[:, l] >= -EPS, ratio.min(axis=1), -np.inf)
+        lam[:, l] = np.where(zone[:, l], ratio.min(axis=1), -np.inf)
     combo = lam.argmax(axis=1)
     best = lam[np.arange(W), combo]
     best = np.where(np.isfinite(best), best, 0.0)
@@ -159,6 +159,8 @@ def _nash_on_segments(vc, L_l, r, *, vertices_only=False):
     V = len(tuples)
     pairs = np.array([(p, p) for p in range(V)] if vertices_only else
                      [(p, q) for p in range(V) for q in range(p + 1, V)], dtype=int).reshape(-1, 2)
+    if not len(pairs):                                   # a single vertex has no segments
+        return np.full((W, n), np.nan)
     a = verts[:, pairs[:, 0]] - r[:, None, :]                                     # (W, P, n)
     d = verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -183,7 +185,8 @@ def _nash_on_segments(vc, L_l, r, *, vertices_only=False):
     sigma = sum((mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2) for k in range(kc)) if kc else 0.0
     sigma = sigma + (mu * L_l[:, None, :]).sum(axis=2)
     value = (mu * y).sum(axis=2)
-    good = np.isfinite(value) & (sigma <= value + 1e-10 * np.abs(value))
+    scale = np.abs(value) + (mu * (np.abs(g) + np.abs(r[:, None, :]))).sum(axis=2)   # y = g + r rounds
+    good = np.isfinite(value) & (sigma <= value + 1e-10 * scale)
     pick = good.argmax(axis=1)
     out = g[np.arange(W), pick]
     return np.where(good.any(axis=1)[:, None], out, np.nan)

@@ -17,10 +17,11 @@ from .vertices import point_utilities
 __all__ = ["terms_for", "settle", "utilities_at"]
 
 VERTEX_LIMIT = 20_000      # planes meeting in a point, per world, above which one LP per world is faster
+FLOOR_TOL = 1e-12          # a deal's utility below a reservation by at most this is rounding of an exact point
 
 
-def _one(w, ideal, span, lo, hi, L, y, tol):
-    """Terms giving every actor at least y (less a hair), the sum of utilities as large as possible."""
+def _one(w, ideal, span, lo, hi, L, lower):
+    """Terms giving every actor at least ``lower``, the sum of utilities as large as possible (HiGHS)."""
     n, kc = w.shape
     nv = kc + n * kc
     c = np.zeros(nv)
@@ -30,7 +31,7 @@ def _one(w, ideal, span, lo, hi, L, y, tol):
         row = np.zeros(nv)
         row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
         A.append(row)
-        b.append(L[i] - y[i] + tol)
+        b.append(L[i] - lower[i])
         for k in range(kc):
             for sign in (1.0, -1.0):
                 row = np.zeros(nv)
@@ -44,8 +45,9 @@ def _one(w, ideal, span, lo, hi, L, y, tol):
     return res.x[:kc] if res.status == 0 else np.full(kc, np.nan)
 
 
-def _single_issue(w, ideal, span, a, b, L, y, tol):
-    """Vectorised for one divisible issue: scan the segments between clipped ideals."""
+def _single_issue(w, ideal, span, a, b, L, lower, accept):
+    """Vectorised for one divisible issue: scan the segments between clipped ideals for the points where
+    utilities reach ``lower``, keeping those where every actor gets at least ``accept``."""
     W, n, _ = w.shape
     pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)
     best = np.full(W, np.nan)
@@ -56,7 +58,7 @@ def _single_issue(w, ideal, span, a, b, L, y, tol):
         u1 = utilities_at(x1[:, None], w, ideal, span, L)
         d = u1 - u0
         with np.errstate(divide="ignore", invalid="ignore"):
-            bound = np.where(np.abs(d) > 1e-15, (y - tol - u0) / d, np.where(u0 >= y - tol, -np.inf, np.nan))
+            bound = np.where(np.abs(d) > 1e-15, (lower - u0) / d, np.where(u0 >= accept, -np.inf, np.nan))
         lo_s = np.where(d > 1e-15, bound, -np.inf).max(axis=1)
         hi_s = np.where(d < -1e-15, bound, np.inf).min(axis=1)
         bad = np.isnan(bound).any(axis=1)
@@ -65,8 +67,9 @@ def _single_issue(w, ideal, span, a, b, L, y, tol):
         for s in (lo_s, hi_s):
             s = np.clip(s, 0.0, 1.0)
             x = x0 + s * (x1 - x0)
-            tot = utilities_at(x[:, None], w, ideal, span, L).sum(axis=1)
-            take = ok & (tot > best_sum + 1e-15)
+            u = utilities_at(x[:, None], w, ideal, span, L)
+            tot = u.sum(axis=1)
+            take = ok & (u >= accept).all(axis=1) & (tot > best_sum + 1e-15)
             best = np.where(take, x, best)
             best_sum = np.where(take, tot, best_sum)
     return best[:, None]
@@ -112,8 +115,9 @@ def _planes(y, L, w, ideal, span, a, b):
     return G, h
 
 
-def _vertex_terms(y, L, w, ideal, span, a, b, tol):
-    """Vectorised and exact: the terms of largest total utility in {x in box : u_i(x) >= y_i - tol}.
+def _vertex_terms(y, L, w, ideal, span, a, b, accept, tol):
+    """Vectorised and exact: the terms of largest total utility in {x in box : u_i(x) >= y_i}, each vertex
+    kept where every actor gets at least ``accept`` (rounding).
 
     The total utility is concave and linear between the actors' ideals on each issue, so its maximum over
     the polytope lies at a vertex of the polytope cut by the planes ``x_k = ideal_ik``: kc planes taken
@@ -126,11 +130,11 @@ def _vertex_terms(y, L, w, ideal, span, a, b, tol):
     step = max(1, 2_000_000 // (len(subsets) * n * kc))
     for lo in range(0, W, step):
         r = slice(lo, lo + step)
-        out[r] = _best_vertex(G[r], h[r], subsets, y[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol)
+        out[r] = _best_vertex(G[r], h[r], subsets, accept[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol)
     return out
 
 
-def _best_vertex(G, h, subsets, y, L, w, ideal, span, a, b, tol):
+def _best_vertex(G, h, subsets, accept, L, w, ideal, span, a, b, tol):
     W = G.shape[0]
     x, ok = _solve_small(G[:, subsets], h[:, subsets])                                 # (W, S, kc)
     slope = w / span
@@ -140,14 +144,14 @@ def _best_vertex(G, h, subsets, y, L, w, ideal, span, a, b, tol):
         xk = x[:, :, k]
         u -= slope[:, None, :, k] * np.abs(xk[:, :, None] - ideal[:, None, :, k])
         feas = feas & (xk >= a[:, None, k] - tol) & (xk <= np.maximum(a, b)[:, None, k] + tol)
-    feas &= (u >= y[:, None] - 2 * tol).all(axis=2)
+    feas &= (u >= accept[:, None]).all(axis=2)
     total = np.where(feas, u.sum(axis=2), -np.inf)
     best = total.argmax(axis=1)
     out = x[np.arange(W), best]
     return np.where(feas.any(axis=1)[:, None], out, np.nan)
 
 
-def _lp_terms(y, L, w, ideal, span, a, b, tol):
+def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
     """Batched and certified: the terms of largest total utility in {x in box : u_i(x) >= y_i - tol}.
 
     On each issue every outcome is dominated by one between two neighbouring clipped ideals, where the
@@ -157,12 +161,14 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol):
     the terms are ``x_k = sum_j lam_kj p_kj`` (concavity: every utility at x is at least its value in lam,
     so x delivers y and is optimal). Each answer is certified by the Lagrangian bound
     ``sum_k max_j (s_kj + pi.v_kj) + pi.(L - y + tol)`` at the final prices ``pi >= 0`` (weak duality);
-    worlds not certified, or infeasible, are nan.
+    worlds not certified, or infeasible, are nan. With ``floor`` (W, n; the reservations) the bound is
+    never below it, and terms count only where every utility reaches it to rounding, as in :func:`terms_for`.
     """
     W, n, kc = w.shape
     p = np.clip(np.swapaxes(ideal, 1, 2), a[:, :, None], np.maximum(a, b)[:, :, None])          # (W, kc, J)
     vc = point_utilities(w, ideal, span, p)                              # (W, kc, J, n)
-    lr = L - y + tol
+    lower, accept = _bounds(y, tol, floor)
+    lr = L - lower
     tab = simplex.build(vc, lr)
     its = 20 * (n + kc) + 100
     done = simplex.primal(tab, maxit=its) & simplex.unshift(tab)
@@ -181,51 +187,67 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol):
     pi = np.clip(tab.T[:, m, tab.nu], 0.0, None)
     upper = (s + (vc @ pi[:, None, :, None])[..., 0]).max(axis=2).sum(axis=1) + (pi * lr).sum(axis=1)
     total = (u - L).sum(axis=1)
-    good = done & (u >= y - 2 * tol).all(axis=1) & (upper - total <= simplex.GAP * (1.0 + np.abs(upper)))
+    good = done & (u >= accept).all(axis=1) & (upper - total <= simplex.GAP * (1.0 + np.abs(upper)))
     return np.where(good[:, None], x, np.nan)
 
 
-def _lp_chunked(y, L, w, ideal, span, a, b, tol):
+def _lp_chunked(y, L, w, ideal, span, a, b, tol, floor):
     """:func:`_lp_terms` in chunks of worlds whose tableaux take about 16 MB."""
     W, n, kc = w.shape
     step = max(1, 2_000_000 // ((n + kc + 1) * (kc * n + n + 2)))
     out = np.empty((W, kc))
     for lo in range(0, W, step):
         r = slice(lo, lo + step)
-        out[r] = _lp_terms(y[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol)
+        out[r] = _lp_terms(y[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol, floor[r])
     return out
 
 
-def terms_for(y, L, w_range, ideal, span, a, b):
+def _bounds(y, tol, floor):
+    """``(lower, accept)``: what the terms aim at (y less the hair, never below the floor) and what they
+    must reach to count (y less two hairs, the floor to rounding)."""
+    if floor is None:
+        return y - tol, y - 2 * tol
+    return np.maximum(y - tol, floor), np.maximum(y - 2 * tol, floor - min(tol / 10, FLOOR_TOL))
+
+
+def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
     """Range-issue terms (W, kc) delivering utilities y with the largest total utility, given the levels
     part L (W, n); nan where no terms deliver y.
 
     Utilities may fall short of y by a hair: first 1e-13, then, where no terms do that (y itself
-    computed with rounding), 1e-11 and 1e-9. One issue is scanned segment by segment, two by the
-    vectorised vertex search, more by a batched simplex (:func:`_lp_terms`); worlds where these find or
-    certify nothing go to one exact LP each (HiGHS).
+    computed with rounding), 1e-11 and 1e-9. Never so below ``floor`` (W, n; the reservations): the
+    search aims at the floor itself wherever y less the hair would fall under it, and keeps terms only
+    where every utility reaches the floor to rounding (1e-14 at the first step, then 1e-12). One issue is
+    scanned segment by segment, two by the vectorised vertex search, more by a batched simplex
+    (:func:`_lp_terms`); worlds where these find or certify nothing go to one exact LP each (HiGHS).
     """
     W, n, kc = w_range.shape
     x = np.full((W, kc), np.nan)
     if kc == 0:
         return x
+    f = np.full((W, n), -np.inf) if floor is None else floor
+    hi = np.maximum(a, b)
     for tol in (1e-13, 1e-11, 1e-9):
         todo = np.where(np.isnan(x).any(axis=1))[0]
         if not len(todo):
             break
-        args = (y[todo], L[todo], w_range[todo], ideal[todo], span[todo], a[todo], b[todo], tol)
+        yt, ft, Lt, wt, it, st, at, bt = (v[todo] for v in (y, f, L, w_range, ideal, span, a, b))
+        lower, accept = _bounds(yt, tol, ft)
         if kc == 1:
-            x[todo] = _single_issue(w_range[todo], ideal[todo], span[todo], a[todo], b[todo], L[todo], y[todo], tol)
+            x[todo] = _single_issue(wt, it, st, at, bt, Lt, lower, accept)
         elif kc == 2 and _vectorised(n, kc):
-            x[todo] = _vertex_terms(*args)
+            x[todo] = _vertex_terms(np.maximum(yt, ft), Lt, wt, it, st, at, bt, accept, tol)
         else:
-            x[todo] = _lp_chunked(*args)
-        for i in todo[np.isnan(x[todo]).any(axis=1)]:
-            x[i] = _one(w_range[i], ideal[i], span[i], a[i], b[i], L[i], y[i], tol)
-    return np.clip(x, a, np.maximum(a, b))
+            x[todo] = _lp_chunked(yt, Lt, wt, it, st, at, bt, tol, ft)
+        for j, i in enumerate(todo):
+            if np.isnan(x[i]).any():
+                x[i] = _one(wt[j], it[j], st[j], at[j], bt[j], Lt[j], lower[j])
+        u = utilities_at(np.clip(x[todo], at, hi[todo]), wt, it, st, Lt)
+        x[todo[~(u >= accept).all(axis=1)]] = np.nan
+    return np.clip(x, a, hi)
 
 
-def settle(y, candidates, level_utils, w_range, ideal, span, a, b):
+def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None):
     """Terms for agreed utilities y (W, n), on the best of the levels combinations that can deliver them.
 
     ``candidates`` (W, combos) marks the combinations whose feasible set holds y (the protocol's own
@@ -233,16 +255,19 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b):
     with the largest total wins. Whatever the protocol, the deal is then Pareto optimal: an outcome at
     least as good for everyone lies in a candidate combination and cannot have a larger total.
 
+    With ``floor`` (W, n; the reservations), no deal leaves an actor below its floor: terms must reach it
+    to rounding (``FLOOR_TOL``; a zone of a single point is met exactly only up to the last bit), and the
+    utility reported is then the floor itself; where no terms do, the world has no deal.
+
     Returns terms (W, kc), combination (W,), utilities (W, n) and status (W,) ("ok" or the reason no
     terms were found; those rows are nan / -1).
     """
     W, n, kc = w_range.shape
+    f = np.full((W, n), -np.inf) if floor is None else floor
     finite = np.isfinite(y).all(axis=1)
     rows, cols = np.nonzero(candidates & finite[:, None])
-    L = level_utils[rows, cols]
-    x = terms_for(y[rows], L, w_range[rows], ideal[rows], span[rows], a[rows], b[rows])
-    u = utilities_at(x, w_range[rows], ideal[rows], span[rows], L)
-    found = ~np.isnan(u).any(axis=1) & (u >= y[rows] - 2e-9).all(axis=1)
+    x, u, found = _on_combos(y[rows], f[rows], level_utils[rows, cols], w_range[rows], ideal[rows], span[rows],
+                             a[rows], b[rows])
     total = np.where(found, u.sum(axis=1), -np.inf)
     order = np.lexsort((-total, rows))                       # per world, the largest total first
     first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
@@ -252,4 +277,19 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b):
     out_x[rows[first]], out_u[rows[first]], combo[rows[first]] = x[first], u[first], cols[first]
     status = np.where(combo >= 0, "ok", np.where(finite, "no terms deliver the agreed utilities",
                                                    "the protocol found no deal point")).astype(object)
-    return out_x, combo, out_u, status
+    short = (combo < 0) & finite & (f > -np.inf).any(axis=1)
+    if short.any():                                          # would the agreed utilities alone be met?
+        rows, cols = np.nonzero(candidates & short[:, None])
+        met = _on_combos(y[rows], np.full((len(rows), n), -np.inf), level_utils[rows, cols], w_range[rows],
+                         ideal[rows], span[rows], a[rows], b[rows])[2]
+        status[np.unique(rows[met])] = "no terms give every actor its reservation"
+    return out_x, combo, np.maximum(out_u, f), status
+
+
+def _on_combos(y, f, L, w_range, ideal, span, a, b):
+    """Terms, utilities and whether they deliver y (to 2e-9) and the floor f (to ``FLOOR_TOL``), one row
+    per (world, levels combination)."""
+    x = terms_for(y, L, w_range, ideal, span, a, b, floor=f)
+    u = utilities_at(x, w_range, ideal, span, L)
+    found = ~np.isnan(u).any(axis=1) & (u >= y - 2e-9).all(axis=1) & (u >= f - FLOOR_TOL).all(axis=1)
+    return x, u, found

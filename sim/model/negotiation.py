@@ -284,7 +284,7 @@ class NegotiationModel(mesa.Model):
         sub = z.worlds
         cand = holding(z.mu[idx], z.B[idx], z.feasible[idx], y, combo)
         x, combo, u, status = settle(y, cand, z.L[idx], sub.w_range[idx], sub.ideal[idx], sub.span[idx],
-                                     z.box[0][idx], z.box[1][idx])
+                                     z.box[0][idx], z.box[1][idx], floor=r[idx])
         return idx, x, combo, u, status
 
     def _record(self, struck) -> None:
