@@ -74,7 +74,7 @@ class Ledger:
 
 
 def moving_red_lines(spec) -> list[tuple[str, str, str]]:
-    """The (actor, issue, bound) red lines the scenario sets, as written, by a trigger or by an event; the
+    """The (actor, issue, bound) red lines the scenario sets: as written, by a shift or trigger, or by an event; the
     bound is ``min`` or ``max`` on a range issue, ``allowed`` on a levels issue (however it is written)."""
     found = set()
 
@@ -84,7 +84,7 @@ def moving_red_lines(spec) -> list[tuple[str, str, str]]:
         found.update((a_id, k, b) for b in ("min", "max") if getattr(rl, b, None) is not None)
 
     for a_id, actor in spec.actors.items():
-        for source in (actor.red_lines, *(t.red_lines for t in actor.triggers)):
+        for source in (actor.red_lines, *(t.red_lines for t in (*actor.shifts, *actor.triggers))):
             for k, rl in source.items():
                 add(a_id, k, rl)
     for event in spec.events:
