@@ -200,4 +200,5 @@ def _history(model: NegotiationModel) -> pd.DataFrame:
     cols["agreed"] = order(stack["agreed"])
     cols["state"] = pd.Categorical.from_codes(order(stack["state"]), categories=list(STATES))
     cols["blocking"] = _names(wd.actors, order(stack["blocking"]))
+    cols |= model.positions.columns(order, R)
     return pd.DataFrame(cols)

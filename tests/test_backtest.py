@@ -121,7 +121,9 @@ def test_december_2022_on_what_followed_small_ensemble():
     late = backtest([DEC], DEC_OBS, runs=40, seed=1, after=dt.date(2024, 12, 31))
     assert set(late.table["observation"]) == {"direct-talks-by-mid-2025", "no-zone-by-march-2026",
                                               "no-deal-by-march-2026", "first-direct-talks", "first-settlement",
-                                              "settlement-by-mid-2026", "settlement-by-end-2026"}
+                                              "settlement-by-mid-2026", "settlement-by-end-2026",
+                                              "russia-narrows-by-august-2025", "ukraine-drops-nato-bid-2025",
+                                              "ukraine-first-territorial-concession-2025"}
 
 
 def test_bad_command_input_is_one_line(tmp_path, capsys):
@@ -134,11 +136,14 @@ def test_held_out_scores_of_accepted_worlds(tmp_path):
     from zopa.analysis.calibrate import calibrate
 
     cal = calibrate(DEC, DEC_OBS, runs=60, seed=2, until=dt.date(2024, 12, 31), min_ess=0)
-    assert cal.fit == ["no-zone-at-start", "no-direct-talks-2023-2024", "no-deal-by-end-2024"]
+    assert cal.fit == ["no-zone-at-start", "no-direct-talks-2023-2024", "no-deal-by-end-2024",
+                       "russia-demand-unchanged-june-2024"]
     result = score_held_out(cal, after=dt.date(2024, 12, 31))
     assert set(result.table["observation"]) == {"direct-talks-by-mid-2025", "no-zone-by-march-2026",
                                                 "no-deal-by-march-2026", "first-direct-talks", "first-settlement",
-                                                "settlement-by-mid-2026", "settlement-by-end-2026"}
+                                                "settlement-by-mid-2026", "settlement-by-end-2026",
+                                                "russia-narrows-by-august-2025", "ukraine-drops-nato-bid-2025",
+                                                "ukraine-first-territorial-concession-2025"}
     deal = cal.results.outcomes["agreement_date"] <= pd.Timestamp("2026-03-05")
     for label, mask in (("prior worlds", np.ones(60, dtype=bool)), ("accepted worlds", cal.accepted)):
         row = result.table.query("scenario.str.endswith(@label + ')') and observation == 'no-deal-by-march-2026' "

@@ -96,7 +96,7 @@ def test_an_event_setting_is_set_by_its_column_name():
 def _documented(column: str) -> bool:
     if is_input(column):
         return True
-    generic = re.sub(r"^(terms|partial_terms|utility|reservation|front)\..+$", r"\1.<", column)
+    generic = re.sub(r"^(terms|partial_terms|utility|reservation|front|red_lines|trigger)\..+$", r"\1.<", column)
     return f"`{column}`" in DOC or f"`{generic}" in DOC
 
 

@@ -1,10 +1,11 @@
-"""What happened in every world, and when: talks, partial deals, settlements and relapses."""
+"""What happened in every world, and when: talks, partial deals, settlements and relapses; and, for the
+history, every actor's red lines and triggers in force at every round (:class:`PositionLog`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Ledger", "STATES"]
+__all__ = ["Ledger", "PositionLog", "STATES"]
 
 # What a world is doing in a round, in order of precedence (the history's ``state`` column).
 STATES = ("fighting", "talks", "partial", "settlement", "relapse")
@@ -70,3 +71,75 @@ class Ledger:
     def record_relapse(self, broke: np.ndarray, rnd: int) -> None:
         self.relapse_round = self._first(self.relapse_round, broke, rnd)
         self.relapses += broke
+
+
+def moving_red_lines(spec) -> list[tuple[str, str, str]]:
+    """The (actor, issue, bound) red lines the scenario sets: as written, by a shift or trigger, or by an event; the
+    bound is ``min`` or ``max`` on a range issue, ``allowed`` on a levels issue (however it is written)."""
+    found = set()
+
+    def add(a_id, k, rl):
+        if spec.issues[k].is_levels:
+            found.add((a_id, k, "allowed"))
+        found.update((a_id, k, b) for b in ("min", "max") if getattr(rl, b, None) is not None)
+
+    for a_id, actor in spec.actors.items():
+        for source in (actor.red_lines, *(t.red_lines for t in (*actor.shifts, *actor.triggers))):
+            for k, rl in source.items():
+                add(a_id, k, rl)
+    for event in spec.events:
+        for path in event.set:
+            parts = str(path).split(".")
+            if len(parts) == 5 and parts[0] == "actors" and parts[2] == "red_lines" and parts[3] in spec.issues:
+                found.add((parts[1], parts[3], "allowed" if spec.issues[parts[3]].is_levels else parts[4]))
+    return [(a, k, b) for a in spec.actors for k in spec.issues for b in ("min", "max", "allowed")
+            if (a, k, b) in found]
+
+
+class PositionLog:
+    """Every round's red lines in force for the (actor, issue) pairs the scenario sets, and every trigger's
+    worlds in force, kept only when a history is asked for; :meth:`columns` lays them out as history columns.
+
+    A range issue's bounds are kept as the worlds hold them (``red_lo``, ``red_hi``); a bound at the issue's
+    own end constrains nothing and reads NaN. A levels issue's allowed levels are kept as a mask.
+    """
+
+    def __init__(self, spec, wd):
+        lines = moving_red_lines(spec)
+        self.ranges = [(a, k, b, wd.actors.index(a), wd.range_issues.index(k))
+                       for a, k, b in lines if b != "allowed"]
+        self.levels = [(a, k, wd.actors.index(a), wd.level_issues.index(k))
+                       for a, k, b in lines if b == "allowed"]
+        self.level_names = [spec.issues[k].levels for _, k, _, _ in self.levels]
+        self.lo, self.hi = wd.lo, wd.hi
+        self.rounds: list[dict] = []
+
+    def note(self, model) -> None:
+        """Keep this round's red lines and triggers in force (copies: the worlds' arrays move on)."""
+        wd = model.worlds
+        row = {(b, a, k): (wd.red_lo if b == "min" else wd.red_hi)[:, i, j].copy() for a, k, b, i, j in self.ranges}
+        row |= {("allowed", a, k): wd.allowed[j][:, i, :].copy() for a, k, i, j in self.levels}
+        row |= {("trigger", name): on.copy() for name, on in model.moved().items()}
+        self.rounds.append(row)
+
+    def columns(self, order, R: int) -> dict[str, np.ndarray]:
+        """The history columns for the first ``R`` rounds; ``order`` turns an (R, W) array into the history's
+        rows (world-major, rounds after a world's deal dropped)."""
+        if not self.rounds:
+            return {}
+        rows = self.rounds[:R]
+        stack = lambda key: np.stack([r[key] for r in rows])
+        cols = {}
+        for a, k, b, _, j in self.ranges:
+            v = stack((b, a, k))
+            inside = v > self.lo[j] if b == "min" else v < self.hi[j]
+            cols[f"red_lines.{a}.{k}.{b}"] = order(np.where(inside, v, np.nan))
+        for (a, k, _, _), names in zip(self.levels, self.level_names):
+            mask = stack(("allowed", a, k))                                                    # (R, W, L)
+            cols[f"red_lines.{a}.{k}.allowed"] = order(mask.sum(axis=2).astype(np.int8))
+            for m, level in enumerate(names):
+                cols[f"red_lines.{a}.{k}.allowed.{level}"] = order(mask[:, :, m])
+        for key in rows[0]:
+            if key[0] == "trigger":
+                cols[f"trigger.{key[1]}"] = order(stack(key))
+        return cols

@@ -24,7 +24,7 @@ from ..engine.protocols import PROTOCOLS, Problem, holding
 from ..engine.terms import settle
 from ..scenario.schema import Scenario
 from .agents import ActorAgent
-from .ledger import STATES, Ledger
+from .ledger import STATES, Ledger, PositionLog
 from .partial import IssueSubset
 from .worlds import build_worlds, round_dates, stream_seed
 
@@ -41,7 +41,7 @@ def memory_estimate(spec: Scenario, runs: int, *, history: bool) -> int:
     per = 8 * n * (5 * kc + kl + 12) + n * sum(levels) + 400
     zone = solver.footprint(runs, n, kc, combos, solver.choose_method(n, kc))
     rounds = spec.horizon + 1
-    hist = rounds * (8 * n + 40) * 4 if history else 0
+    hist = rounds * (8 * n + 40 + 9 * n * (2 * kc + sum(levels) + 4)) * 4 if history else 0  # + red lines
     return 2 * (runs * per + zone) + runs * hist + 200 * 2 ** 20
 
 
@@ -135,6 +135,7 @@ class NegotiationModel(mesa.Model):
         self.relapsed_now = np.zeros(self.runs, dtype=bool)
         self.history: list[dict] = []
         self.keep_history = history
+        self.positions = PositionLog(self.spec, wd) if history else None    # red lines, triggers per round
         self.observers: list = []       # objects whose observe(model) is called after every step
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -259,6 +260,7 @@ class NegotiationModel(mesa.Model):
         self.last["state"] = self.states(talks)
         if self.keep_history:
             self.history.append({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.last.items()})
+            self.positions.note(self)
         self.datacollector.collect(self)
 
     def states(self, talks: np.ndarray) -> np.ndarray:
