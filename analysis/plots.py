@@ -253,8 +253,9 @@ def zopa_timeline(results, *, world: int | None = None, ax=None) -> Figure:
     for a in axes[:-1]:                           # shared dates: named on each axis, shown once
         a.xaxis.label.set_visible(False)
     _draw_marks(axes, _marks(results, outcomes, single))
-    which = f"world {world}" if world is not None else \
-        f"median and 10-90% of all {len(outcomes)} worlds; a world with a deal is held at its values at the deal"
+    held = ("a settled world follows its own history (deals can relapse)" if results.scenario.relapse is not None
+            else "a world with a deal is held at its values at the deal")
+    which = f"world {world}" if world is not None else f"median and 10-90% of all {len(outcomes)} worlds; {held}"
     ax.set_title(_title(results, "reservations and the ZOPA") + "\n" + textwrap.fill(f"({which})", 95),
                  fontsize=10)
     for a in axes:
