@@ -13,21 +13,26 @@ import math
 import numbers
 from typing import Any, Mapping
 
-import numpy as np
-
 __all__ = ["DESIGNS", "normalise_vary", "design_points", "salib_problem"]
 
 DESIGNS = ("grid", "lhs", "sobol", "random", "saltelli")
-_SCALAR = (numbers.Number, str, bool, np.bool_)
+
+# numpy (like pandas and scipy) is imported inside the functions: the zopa command reads DESIGNS at start-up.
+def _scalar_types() -> tuple:
+    import numpy as np
+
+    return numbers.Number, str, bool, np.bool_
 
 
 def _as_grid_values(path: str, values: Any) -> list:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise ValueError(f"vary[{path!r}]: found {values!r}, expected a list of values for design 'grid'")
+    import numpy as np
+
     out = [v.item() if isinstance(v, np.generic) else v for v in values]
     if not out:
         raise ValueError(f"vary[{path!r}]: found an empty list, expected at least one value")
-    bad = [v for v in out if not isinstance(v, _SCALAR)]
+    bad = [v for v in out if not isinstance(v, _scalar_types())]
     if bad:
         raise ValueError(f"vary[{path!r}]: found {bad[0]!r}, expected numbers, strings or booleans")
     return out
@@ -106,7 +111,8 @@ def design_points(vary: Mapping[str, Any], *, design: str = "grid", samples: int
     -------
     pandas.DataFrame
     """
-    import pandas as pd               # here, not above: the zopa command reads DESIGNS at start-up
+    import numpy as np
+    import pandas as pd
     from scipy.stats import qmc
 
     vary = normalise_vary(vary, design)
