@@ -43,14 +43,20 @@ def _drain(futures: dict, completed: Callable, on_done: Done) -> None:
         raise
 
 
+def forkable() -> bool:
+    """Whether workers can be forked from this process: on Linux, with no other Python thread running
+    (forking a threaded process, such as a Jupyter kernel, can deadlock)."""
+    return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() \
+        and threading.active_count() == 1
+
+
 def _context(module: str) -> mp.context.BaseContext:
     """Fork where the platform has it and no other thread runs (forking a threaded process can
     deadlock): workers start at once with every module already imported, and scripts need no
     ``if __name__ == "__main__"`` guard. Otherwise (in a Jupyter kernel, whose threads rule out
     fork) a fork server that imports ``module`` once and forks each worker from it, so workers do
     not each import zopa again as spawned ones would; where there is none, the default."""
-    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() \
-            and threading.active_count() == 1:
+    if forkable():
         return mp.get_context("fork")
     if "forkserver" in mp.get_all_start_methods():
         context = mp.get_context("forkserver")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import sys
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -23,7 +24,7 @@ from ..sim.record import describe, provenance, saved_scenario, scenario_from_rec
 from ..sim.scenario import load_scenario_text, scenario_text
 
 from .design import design_points, normalise_vary
-from .executors import dispatch
+from .executors import dispatch, forkable
 from .stats import join_points, points_table
 from .store import SweepStore, from_parquet_bytes, runs_table, to_parquet_bytes
 
@@ -250,6 +251,19 @@ def _check_ints(runs: Any, seed: Any) -> None:
         raise ValueError(f"found seed={seed!r}, expected a non-negative integer or None")
 
 
+def _default_executor(points: int, workers: int | None) -> str:
+    """Worker processes where they can be forked; in a Jupyter kernel (or any process running threads)
+    the points run one after another in this process, and a one-line note says so: starting workers
+    from a fork server there measured slower than serial on a small, busy machine, so the default
+    never is. ``executor="processes"`` asks for the fork server all the same."""
+    if forkable() or points < 2 or workers == 1:
+        return "processes"
+    print("zopa: this sweep runs its points one after another in this process (a kernel's threads rule "
+          "out forking workers); pass executor='processes' or 'dask' to use worker processes",
+          file=sys.stderr)
+    return "serial"
+
+
 def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int | None = 0,
           design: str = "grid", samples: int | None = None, executor: Any = None,
           workers: int | None = None, scheduler: str | None = None, chunk_size: int | None = None,
@@ -270,8 +284,10 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
     design, samples
         The design and, except for grids, its number of points (base samples for ``saltelli``).
     executor : {"processes", "serial", "dask"}, dask.distributed.Client or Executor, optional
-        Default ``"processes"``: a process pool of ``workers`` (default: all cores). ``"dask"``
-        connects to ``scheduler`` (``"tcp://host:8786"``) or starts a local cluster.
+        Default: ``"processes"``, a process pool of ``workers`` (default: all cores), where workers can be
+        forked; in a Jupyter kernel ``"serial"``, with a one-line note (ask for ``"processes"`` to get
+        workers from a fork server there). ``"dask"`` connects to ``scheduler`` (``"tcp://host:8786"``)
+        or starts a local cluster.
     chunk_size : int, optional
         Points per task (and per file in ``out``); by default about 32 tasks per worker.
     out : path, optional
@@ -307,7 +323,8 @@ def sweep(scenario: Any, vary: Mapping[str, Any], *, runs: int = 1000, seed: int
         if store is not None:
             store.open(config)   # one sweep at a time: refused here if another one owns the directory
         chunks = _run_all(scenario.file, points, seeds, int(runs), chunk_size, store,
-                          dict(executor=executor or "processes", workers=workers, scheduler=scheduler), progress,
+                          dict(executor=executor or _default_executor(len(points), workers), workers=workers,
+                               scheduler=scheduler), progress,
                           scenario.horizon, config)
         data = [chunks[i][0] for i in sorted(chunks)]
         # through Parquet, so the tables returned equal those Sweep.load reads back, dtypes included

@@ -134,3 +134,16 @@ def test_sweep_tables_do_not_depend_on_threads(another_thread):
     serial = analysis.sweep(PIE, vary, runs=20, seed=3, executor="serial")
     pd.testing.assert_frame_equal(shared.runs, serial.runs)
     pd.testing.assert_frame_equal(shared.points, serial.points)
+
+
+def test_in_a_kernel_the_default_sweep_is_serial_and_says_so(another_thread, capsys, monkeypatch):
+    """Where workers cannot be forked the default never starts a pool (never slower than serial)."""
+    used = []
+    real = executors.dispatch
+    monkeypatch.setattr(analysis.sweeps, "dispatch", lambda *a, **k: used.append(k["executor"]) or real(*a, **k))
+    vary = {"actors.a.erosion": [0.0, 0.01, 0.02]}
+    swept = analysis.sweep(PIE, vary, runs=10, seed=3, chunk_size=1, progress=False)
+    assert used == ["serial"]
+    assert "runs its points one after another" in capsys.readouterr().err
+    serial = analysis.sweep(PIE, vary, runs=10, seed=3, executor="serial", progress=False)
+    pd.testing.assert_frame_equal(swept.points, serial.points)
