@@ -1,9 +1,11 @@
 """A sweep in a Jupyter kernel against the same sweep run serially in that kernel.
 
 Starts a real kernel from this interpreter (a kernelspec in a temporary directory), then, in it, runs
-a grid over Russia's erosion (december-2022) with the default executor and with ``executor="serial"``,
-back to back, ``--repeat`` times. The first round includes the fork server's start (it imports zopa
-once per kernel); later rounds use the running server. Prints one line per round with the ratio.
+a grid over Russia's erosion (december-2022) with ``executor="serial"``, the default executor (serial
+in a kernel, with a note) and ``executor="processes"`` (a fork-server pool sharing the chunks with the
+kernel), back to back, ``--repeat`` times. The first round includes the fork server's start (it imports
+zopa once per kernel); later rounds use the running server. Prints one line per round with the ratios
+to serial.
 
     python benchmarks/kernel_sweep.py [--points 6] [--runs 200] [--repeat 3]
 """
@@ -27,12 +29,16 @@ CELL = '''
 import time, zopa
 VARY = {{"actors.russia.erosion": [round(0.01 * (i + 1), 3) for i in range({points})]}}
 for rep in range({repeat}):
-    t = time.perf_counter(); a = zopa.sweep("scenarios/december-2022.yaml", VARY, runs={runs}, seed=1, progress=False)
-    a_s = time.perf_counter() - t
-    t = time.perf_counter(); b = zopa.sweep("scenarios/december-2022.yaml", VARY, runs={runs}, seed=1, executor="serial", progress=False)
-    b_s = time.perf_counter() - t
-    assert a.points.equals(b.points)
-    print(f"round {{rep + 1}}: default executor {{a_s:.2f}} s, serial {{b_s:.2f}} s, ratio {{a_s / b_s:.2f}}")
+    secs = {{}}
+    for name, kw in (("serial", dict(executor="serial")), ("default", {{}}), ("processes", dict(executor="processes"))):
+        t = time.perf_counter()
+        got = zopa.sweep("scenarios/december-2022.yaml", VARY, runs={runs}, seed=1, progress=False, **kw)
+        secs[name] = time.perf_counter() - t
+        assert got.points.equals(got.points if name == "serial" else base.points)
+        base = got if name == "serial" else base
+    print(f"round {{rep + 1}}: serial {{secs['serial']:.2f}} s; default {{secs['default']:.2f}} s "
+          f"(ratio {{secs['default'] / secs['serial']:.2f}}); processes {{secs['processes']:.2f}} s "
+          f"(ratio {{secs['processes'] / secs['serial']:.2f}})")
 '''
 
 
