@@ -24,12 +24,15 @@ def _command() -> str:
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from .backtest import backtest, save, summary_text
+    from ..sim.cli import claim_out
 
+    if args.out is not None:
+        claim_out(args.out, force=args.force, clear=False)     # fail before the work, not after it
     result = backtest(args.scenarios, args.observations, runs=args.runs, seed=args.seed, after=args.after,
                       before=args.before)
     print(summary_text(result))
     if args.out is not None:
-        save(result, args.out, command=_command())
+        save(result, claim_out(args.out, force=args.force), command=_command())
         print(f"\nScores saved to {args.out}/ (scores.parquet, summary.parquet, reliability.png)")
     return 0
 
@@ -38,8 +41,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .backtest_plots import pair_figure, posterior_figure
     from .calibrate import calibrate, strongest, write_posterior
     from .figures import save
+    from ..sim.cli import claim_out
     from ..sim.scenario.observations import load_observations
 
+    if args.out is not None:
+        claim_out(args.out, force=args.force, clear=False)     # fail before the work, not after it
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         cal = calibrate(args.scenario, args.observations, runs=args.runs, seed=args.seed, until=args.until,
@@ -60,7 +66,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         print(summary_text(score_held_out(cal, after=args.until)))
     if args.out is None or not cal.accepted.any():
         return 0
-    out = Path(args.out)
+    out = claim_out(args.out, force=args.force)
     out.mkdir(parents=True, exist_ok=True)
     columns = list(table["parameter"])
     save(posterior_figure(cal.prior, cal.posterior, columns), out / "posterior.png")
@@ -84,6 +90,7 @@ def register(subparsers) -> None:
     b.add_argument("--after", type=_date, default=None, help="score only observations known after this date")
     b.add_argument("--before", type=_date, default=None, help="score only observations known by this date")
     b.add_argument("--out", default=None, help="directory for scores.parquet, summary and reliability.png")
+    b.add_argument("--force", action="store_true", help="replace the results of an earlier run in --out")
     b.set_defaults(func=_cmd_backtest)
     c = subparsers.add_parser("calibrate", help="fit a scenario's uncertain parameters to dated observations")
     c.add_argument("scenario")
@@ -98,4 +105,5 @@ def register(subparsers) -> None:
     c.add_argument("--min-ess", type=int, default=100, help="warn below this effective sample size")
     c.add_argument("--draws", type=int, default=200, help="accepted worlds resampled into the posterior scenario")
     c.add_argument("--out", default=None, help="directory for plots, accepted.parquet and posterior.yaml")
+    c.add_argument("--force", action="store_true", help="replace the results of an earlier run in --out")
     c.set_defaults(func=_cmd_calibrate)

@@ -151,8 +151,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-_MARKERS = ("record.json", "why.json", "sweep.json", "summary.json")   # a folder zopa wrote
-_WRITTEN = (".parquet", ".json", ".png", ".svg", ".pdf")               # the files it writes there
+_MARKERS = ("record.json", "why.json", "sweep.json", "summary.json",   # a folder zopa wrote
+            "scores.parquet", "accepted.parquet")
+_WRITTEN = (".parquet", ".json", ".png", ".svg", ".pdf", ".yaml")      # the files it writes there
 
 
 def claim_out(directory, *, force: bool, clear: bool = True) -> Path:

@@ -252,3 +252,17 @@ def test_date_spread_gives_dates_that_happened():
     dates = pd.Series(pd.to_datetime(["2024-01-01", None, "2024-03-01", "2024-02-01", "2024-05-01"]))
     assert [t.date().isoformat() for t in date_spread(dates)] == ["2024-02-01", "2024-01-01", "2024-03-01"]
     assert all(pd.isna(t) for t in date_spread(pd.Series(pd.to_datetime([None]))))
+
+
+@pytest.mark.parametrize("command", ["backtest", "calibrate"])
+def test_backtest_and_calibrate_refuse_an_earlier_result_without_force(command, tmp_path, capsys):
+    data = ROOT / "tests" / "data"
+    argv = [command, str(data / "beta-battles.yaml"), "--observations", str(data / "beta-battles-observations.yaml"),
+            "--runs", "200", "--seed", "1", "--out", str(tmp_path / "out")]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(argv) != 0
+    assert "add --force to replace them" in capsys.readouterr().err
+    stale = tmp_path / "out" / "stale.png"
+    stale.write_bytes(b"")
+    assert main(argv + ["--force"]) == 0 and not stale.exists()
