@@ -3,9 +3,11 @@ cannot fit are refused up front with the limit (speed is measured by benchmarks/
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -150,3 +152,35 @@ def test_separation_agrees_between_methods(tmp_path):
     for scale in (0.5, 1.0, 1.5):
         y = r[idx] + scale * va.t[idx, None] + np.linspace(-0.05, 0.05, 4)
         assert np.array_equal(a.separate(idx, y, va.combo[idx]), b.separate(idx, y, vb.combo[idx]))
+
+
+@pytest.mark.parametrize("scenario", ["december-2022", "synthetic"])
+def test_streamed_history_is_the_history_in_memory(tmp_path, monkeypatch, scenario):
+    """History written to Parquet in row groups as rounds complete holds the rows of the in-memory table,
+    round by round; loaded back it is that table (december-2022 has a front line and relapses)."""
+    import pyarrow.parquet as pq
+    simulate_module = importlib.import_module("zopa.sim.simulate")
+    from zopa.sim.tables import read_parquet
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "december-2022.yaml"
+    s = sim.load_scenario(path) if scenario == "december-2022" else load(tmp_path, synthetic(3, 2, 1))
+    kept = sim.simulate(s, runs=30, seed=4, history=True)
+    monkeypatch.setattr(simulate_module, "HISTORY_ROWS", 10)
+    streamed = sim.simulate(s, runs=30, seed=4, history_path=tmp_path / "h.parquet")
+    assert streamed.history is None and streamed.history_file == tmp_path / "h.parquet"
+    assert pq.ParquetFile(tmp_path / "h.parquet").num_row_groups > 1
+    rows = read_parquet(tmp_path / "h.parquet")
+    assert (np.diff(rows["round"].to_numpy()) >= 0).all()
+    expected = read_parquet(sim.tables.parquet_bytes(kept.history))
+    pd.testing.assert_frame_equal(rows.sort_values(["world", "round"], kind="stable", ignore_index=True), expected)
+    pd.testing.assert_frame_equal(streamed.outcomes, kept.outcomes)
+    streamed.save(tmp_path / "out")
+    assert not (tmp_path / "h.parquet").exists()
+    pd.testing.assert_frame_equal(sim.Results.load(tmp_path / "out").history, expected)
+
+
+def test_no_history_keeps_no_round_by_round_state(tmp_path):
+    s = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "december-2022.yaml")
+    model = sim.NegotiationModel(s, runs=10, rng=1, history=False)
+    model.run_model()
+    assert model.history == [] and model.front_history == []

@@ -122,7 +122,7 @@ class NegotiationModel(mesa.Model):
         self.open_streak = np.zeros(self.runs, dtype=int)
         self.active = np.ones(self.runs, dtype=bool)
         self.zone = solver.Zone(wd)
-        self.front_history = [] if wd.line is None else [wd.line.copy()]   # the line at every round
+        self.front_history = [] if wd.line is None or not history else [wd.line.copy()]   # with history
         self.actor_agents = [ActorAgent(self, a, i) for i, a in enumerate(wd.actors)]
         self.deal = Ledger(self.runs, len(wd.actors), len(wd.range_issues), len(wd.level_issues))
         self.protocol = self._protocol()
@@ -199,7 +199,7 @@ class NegotiationModel(mesa.Model):
             self.net_a_losses += net
             self.net_by_round[self.round] = net
         dynamics.move_front(self, -net)
-        if wd.line is not None:
+        if wd.line is not None and self.keep_history:
             self.front_history.append(wd.line.copy())
 
     def moved(self) -> dict[str, np.ndarray]:
