@@ -92,6 +92,7 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
 
 
 HISTORY_ROWS = 1_000_000     # rows buffered per Parquet row group when the history is streamed
+STREAM_ROWS = 2_000_000      # rows of history beyond which ``zopa run --out`` streams it (about 0.5 GB held)
 
 
 class HistoryWriter:

@@ -184,3 +184,26 @@ def test_no_history_keeps_no_round_by_round_state(tmp_path):
     model = sim.NegotiationModel(s, runs=10, rng=1, history=False)
     model.run_model()
     assert model.history == [] and model.front_history == []
+
+
+def test_cli_streams_the_history_of_large_runs(tmp_path, monkeypatch):
+    """Past STREAM_ROWS rows, zopa run --out writes the history as rounds complete and moves it into the
+    folder: the same table as a run that holds it, and no file is left beside the folder."""
+    module = importlib.import_module("zopa.sim.simulate")
+    monkeypatch.setattr(module, "STREAM_ROWS", 0)
+    writers = []
+
+    class Spy(module.HistoryWriter):
+        def close(self):
+            writers.append(self.path)
+            super().close()
+
+    monkeypatch.setattr(module, "HistoryWriter", Spy)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(synthetic(3, 2)))
+    assert main(["run", str(path), "--runs", "20", "--seed", "1", "--out", str(tmp_path / "o")]) == 0
+    assert len(writers) == 1 and writers[0].parent == tmp_path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "s.yaml"]
+    held = sim.simulate(sim.load_scenario(path), runs=20, seed=1, history=True).history
+    pd.testing.assert_frame_equal(sim.Results.load(tmp_path / "o").history,
+                                  sim.tables.read_parquet(sim.tables.parquet_bytes(held)))
