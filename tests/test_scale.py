@@ -43,10 +43,18 @@ def load(tmp_path: Path, data: dict):
     return sim.load_scenario(path)
 
 
-@pytest.mark.parametrize("n, kc, method", [(3, 3, "enumerate"), (5, 2, "enumerate"), (12, 2, "lp"),
-                                           (30, 12, "lp"), (40, 0, "enumerate")])
+@pytest.mark.parametrize("n, kc, method", [(3, 3, "enumerate"), (3, 2, "enumerate"), (3, 5, "enumerate"),
+                                           (3, 6, "lp"), (3, 8, "lp"), (5, 2, "lp"), (12, 2, "lp"),
+                                           (30, 12, "lp"), (40, 0, "enumerate"), (2, 12, "enumerate")])
 def test_method_is_chosen_by_size(n, kc, method):
+    """Enumeration up to ENUMERATE_MAX subsets (where it measured cheaper), one LP per world beyond."""
     assert solver.choose_method(n, kc) == method
+
+
+def test_december_2022_keeps_the_enumeration():
+    s = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "december-2022.yaml")
+    model = sim.NegotiationModel(s, runs=4, rng=1, history=False)
+    assert model.zone.method == "enumerate"
 
 
 @pytest.mark.parametrize("protocol", ["nash", "kalai-smorodinsky", "egalitarian", "alternating-offers"])
