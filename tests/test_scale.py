@@ -43,7 +43,7 @@ def load(tmp_path: Path, data: dict):
     return sim.load_scenario(path)
 
 
-@pytest.mark.parametrize("n, kc, method", [(3, 3, "enumerate"), (3, 2, "enumerate"), (3, 5, "enumerate"),
+@pytest.mark.parametrize("n, kc, method", [(3, 3, "enumerate"), (3, 2, "enumerate"), (3, 4, "enumerate"), (3, 5, "lp"), (4, 1, "enumerate"), (4, 2, "lp"),
                                            (3, 6, "lp"), (3, 8, "lp"), (5, 2, "lp"), (12, 2, "lp"),
                                            (30, 12, "lp"), (40, 0, "enumerate"), (2, 12, "enumerate")])
 def test_method_is_chosen_by_size(n, kc, method):

@@ -40,13 +40,12 @@ NEG = -np.inf
 TOL = 1e-12
 MAX_ACTORS = 62            # blocking actors are reported as bits of one int64
 # Subsets per world beyond which one LP per live world is cheaper. Measured by benchmarks/scale.py
-# --methods (both methods back to back, processor time after a warm-up, 1,000 worlds): building the dual
-# vertices costs about 3 microseconds a subset and world, a first LP about 0.2 ms a world, so the methods
-# cross near 70-85 subsets (3 actors and 6 range issues, 105 subsets: 0.22 s against 0.17 s; 4 actors and
-# 2 issues, 84: 0.28 s against 0.24 s; 3 actors and 4 issues, 55: 0.12 s against 0.2 s). Levels
-# combinations do not move the crossing: each round both methods bound every combination, and
-# december-2022 (21 subsets, 9 combinations) runs 1.5-1.9x faster enumerated.
-ENUMERATE_MAX = 80
+# --methods (both methods back to back, processor seconds after a warm-up, 1,000 worlds): building the
+# dual vertices costs about 3 microseconds a subset and world, a first LP about 0.2 ms a world, and the
+# methods cross between 55 subsets (3 actors, 4 range issues: 0.14 s enumerated against 0.18 s) and 78
+# (3 actors, 5 issues: 0.22 s against 0.18 s). Levels combinations do not move the crossing (each round
+# both methods bound every combination): december-2022 (21 subsets, 9 combinations) runs faster enumerated.
+ENUMERATE_MAX = 64
 DENSE_MAX = 2 ** 30        # bytes of per-world tables beyond which they are built only for the worlds asked
 
 
@@ -56,8 +55,8 @@ class SizeError(ValueError):
 
 def choose_method(n: int, kc: int) -> str:
     """``"enumerate"`` the dual vertices while there are at most ``ENUMERATE_MAX`` subsets to solve per
-    world (:func:`subset_count`: 3 actors with up to 5 range issues, 4 with 1, any number with none,
-    2 with up to 78), else ``"lp"``: the cheaper of the two, as measured (see ``ENUMERATE_MAX``)."""
+    world (:func:`subset_count`: 3 actors with up to 4 range issues, 4 with 1, any number with none,
+    2 with up to 62), else ``"lp"``: the cheaper of the two, as measured (see ``ENUMERATE_MAX``)."""
     return "enumerate" if kc == 0 or subset_count(n, kc) <= ENUMERATE_MAX else "lp"
 
 
