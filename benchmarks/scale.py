@@ -7,7 +7,10 @@ weights either the same in every world or drawn per world. A bare numpy kernel o
 arithmetic (state updates and the width for every world) is timed in the same run, and zopa's throughput
 on december-2022 is printed as a ratio of it.
 
-    python benchmarks/scale.py [--quick] [--budget SECONDS]
+    python benchmarks/scale.py [--quick] [--timeout SECONDS] [--methods]
+
+``--methods`` times both exact methods back to back on each problem size, in processor seconds after a
+warm-up, which is what ``sim.engine.solver.ENUMERATE_MAX`` is set from.
 """
 
 from __future__ import annotations
@@ -59,6 +62,10 @@ def _case(spec: dict) -> dict:
 
     sys.path.insert(0, str(ROOT))
     from zopa import sim
+    from zopa.sim.engine import solver
+
+    if spec.get("method"):                                      # force one method (for the cost model)
+        solver.choose_method = lambda *a, **k: spec["method"]
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s.yaml"
@@ -67,15 +74,15 @@ def _case(spec: dict) -> dict:
         else:
             path.write_text(yaml.safe_dump(synthetic(**spec["make"])))
         s = sim.load_scenario(path)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         m = sim.NegotiationModel(s, runs=spec["worlds"], rng=1, history=False)
         rounds = 0
         while m.running:
             rounds += int(m.active.sum())
             m.step()
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"seconds": seconds, "world_rounds": spec["worlds"] * (s.horizon + 1), "live_rounds": rounds,
+    return {"seconds": seconds, "cpu": cpu, "world_rounds": spec["worlds"] * (s.horizon + 1), "live_rounds": rounds,
             "peak": peak, "method": m.zone.method, "agreed": float(m.deal.agreed.mean())}
 
 
@@ -147,11 +154,70 @@ def _row(label: str, worlds: int, res: dict | None, timeout: float) -> str:
             f"{res['peak'] / 2 ** 20:,.0f} MB |")
 
 
+METHOD_CASES = [(3, 2), (3, 3), (3, 4), (3, 5), (3, 6), (3, 8), (3, 12), (4, 1), (4, 2), (4, 3), (5, 2)]
+
+
+def _engine_seconds(s, method: str | None, worlds: int) -> tuple[float, str]:
+    """Processor seconds to build and run ``worlds`` worlds with one method (None: the engine's choice)."""
+    from zopa.sim.engine import solver
+
+    choose = solver.choose_method
+    if method:
+        solver.choose_method = lambda *a, **k: method
+    try:
+        t0 = time.process_time()
+        m = sim_model(s, worlds)
+        while m.running:
+            m.step()
+        return time.process_time() - t0, m.zone.method
+    finally:
+        solver.choose_method = choose
+
+
+def sim_model(s, worlds: int):
+    from zopa import sim
+    return sim.NegotiationModel(s, runs=worlds, rng=1, history=False)
+
+
+def methods(worlds: int = 1000, repeat: int = 2) -> None:
+    """Both exact methods back to back on each size, in one process after a warm-up, in processor seconds
+    (robust to other jobs on a shared machine), then the engine's own choice: 3 actors and 8 range issues
+    against 2 (the scale target: within 4x)."""
+    sys.path.insert(0, str(ROOT))
+    from zopa import sim
+    from zopa.sim.engine.vertices import subset_count
+
+    def scenario(n, kc):
+        path = Path(tempfile.mkdtemp()) / "s.yaml"
+        path.write_text(yaml.safe_dump(synthetic(n, kc, drawn=True, protocol="egalitarian")))
+        return sim.load_scenario(path)
+
+    cases = [(f"{n} actors, {kc} issues", subset_count(n, kc), 1, scenario(n, kc), worlds) for n, kc in METHOD_CASES]
+    cases.append(("december-2022", 21, 9, sim.load_scenario(ROOT / "scenarios" / "december-2022.yaml"), 300))
+    for *_, s, _w in cases:                                                  # warm-up: imports, caches
+        _engine_seconds(s, "enumerate", 5), _engine_seconds(s, "lp", 5)
+    print("| case | subsets | combinations | worlds | enumerate | lp | chosen |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for label, subsets, combos, s, w in cases:
+        e = min(_engine_seconds(s, "enumerate", w)[0] for _ in range(repeat))
+        lp = min(_engine_seconds(s, "lp", w)[0] for _ in range(repeat))
+        chosen = _engine_seconds(s, None, 2)[1]
+        print(f"| {label} | {subsets:,} | {combos} | {w:,} | {e:.2f} s | {lp:.2f} s | {chosen} |", flush=True)
+    two, eight = scenario(3, 2), scenario(3, 8)
+    t2 = min(_engine_seconds(two, None, worlds)[0] for _ in range(repeat))
+    t8 = min(_engine_seconds(eight, None, worlds)[0] for _ in range(repeat))
+    print(f"\nengine's choice, 3 actors, {worlds:,} worlds: 2 issues {t2:.2f} s, 8 issues {t8:.2f} s: {t8 / t2:.1f}x")
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="a few small cases only")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per case")
+    p.add_argument("--methods", action="store_true", help="both exact methods back to back by size (the threshold)")
     args = p.parse_args(argv)
+    if args.methods:
+        methods()
+        return
     cases = CASES[:3] if args.quick else CASES
     dec_worlds = DEC[1][:2] if args.quick else DEC[1]
     print("| case | worlds | method | time | world-rounds/s | peak memory |")

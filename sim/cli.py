@@ -188,8 +188,6 @@ def claim_out(directory, *, force: bool, clear: bool = True) -> Path:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from importlib.metadata import entry_points
-    from .results import summary_text
     from .simulate import simulate
 
     if args.out is not None:
@@ -197,8 +195,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario, args.set)
     command = "zopa " + " ".join(sys.argv[1:]) if sys.argv[1:] else "zopa run"
     bar = Progress(sys.stderr, force=args.progress)
-    results = simulate(scenario, runs=args.runs, seed=args.seed, history=args.history, progress=bar)
-    bar.close()
+    stream = _history_stream(args, scenario)
+    try:
+        results = simulate(scenario, runs=args.runs, seed=args.seed, history=args.history, history_path=stream,
+                           progress=bar)
+        bar.close()
+        _run_out(args, results, command)
+    finally:
+        if stream is not None:
+            stream.unlink(missing_ok=True)      # moved into --out when the results were saved
+    return 0
+
+
+def _history_stream(args: argparse.Namespace, scenario) -> Path | None:
+    """Where a large run's history is streamed as rounds complete (beside --out, moved in when saved):
+    past ``STREAM_ROWS`` rows of history it is not held in memory; None otherwise."""
+    from .simulate import STREAM_ROWS
+
+    if args.out is None or not args.history or args.runs * (scenario.horizon + 1) <= STREAM_ROWS:
+        return None
+    out = Path(args.out).absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out.parent / f".{out.name}.history.{os.getpid()}.parquet"
+
+
+def _run_out(args: argparse.Namespace, results, command: str) -> None:
+    """Print the summary and save the results (and figures) into --out."""
+    from importlib.metadata import entry_points
+    from .results import summary_text
+
     _out(summary_text(results))
     if args.out is not None:
         out = claim_out(args.out, force=args.force)   # stale files go only once the new results exist
@@ -207,7 +232,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for ep in entry_points(group="zopa.figures"):
             written += ep.load()(results, out)
         _out(f"\nResults saved to {out}/" + (f" with {_count(len(written), 'figure')}" if written else ""))
-    return 0
 
 
 def _count(n: int, noun: str) -> str:

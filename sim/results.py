@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ class Results:
     seed: int
     runs: int
     record: dict = field(default_factory=dict)
+    history_file: Path | None = None       # the history streamed to Parquet (then ``history`` is None)
 
     def __repr__(self) -> str:
         from .display import results_repr
@@ -61,6 +63,9 @@ class Results:
         write_atomic(d / "outcomes.parquet", lambda p: write_parquet(self.outcomes, p))
         if self.history is not None:
             write_atomic(d / "history.parquet", lambda p: write_parquet(self.history, p))
+        elif self.history_file is not None and self.history_file.resolve() != (d / "history.parquet").resolve():
+            write_atomic(d / "history.parquet", lambda p: os.replace(self.history_file, p))
+            self.history_file = d / "history.parquet"
         record = {**self.record, **saved_scenario(self.scenario), "command": command}
         write_atomic(d / "record.json", json.dumps(record, indent=2, default=str) + "\n")
         return d
@@ -80,11 +85,19 @@ class Results:
         record = json.loads((d / "record.json").read_text())
         outcomes = _with_levels(read_parquet(d / "outcomes.parquet"), record)
         history = read_parquet(d / "history.parquet") if (d / "history.parquet").exists() else None
+        if history is not None and not _world_major(history):      # streamed: written in round order
+            history = history.sort_values(["world", "round"], kind="stable", ignore_index=True)
         scenario = scenario_from_record(record, str(d / "record.json"))
         if scenario is not None and "actors" not in record:   # written by an older version
             record = {**describe(scenario), **record}
         record.pop("scenario_text", None)
         return cls(outcomes, history, scenario, record.get("seed"), record.get("runs"), record)
+
+
+def _world_major(history: pd.DataFrame) -> bool:
+    """Whether the history's rows go world by world, round by round within a world."""
+    w, r = history["world"].to_numpy(), history["round"].to_numpy()
+    return bool(((w[1:] > w[:-1]) | ((w[1:] == w[:-1]) & (r[1:] > r[:-1]))).all())
 
 
 def _with_levels(outcomes: pd.DataFrame, record: dict) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from .model.ledger import STATES
 from .record import actor_colors, build_record, spawn_key_text
 from .results import Results
 from .ripeness import Tracker
-from .tables import names_list, ordered_levels
+from .tables import names_list, ordered_levels, to_arrow
 from .why import binding_issues
 from .scenario.schema import Scenario
 
@@ -35,7 +36,8 @@ def _root(seed) -> tuple[np.random.SeedSequence, int]:
     return np.random.SeedSequence(int(seed)), int(seed)
 
 
-def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = True, progress=None) -> Results:
+def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = True, history_path=None,
+             progress=None) -> Results:
     """Simulate ``runs`` worlds of ``scenario`` round by round to its horizon.
 
     Parameters
@@ -52,6 +54,11 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
     history : bool, keyword-only
         Also return one row per world and round, with the ripeness marks of :mod:`sim.ripeness`
         (per-round state is kept only then).
+    history_path : str, Path or None, keyword-only
+        Write the history to this Parquet file as rounds complete, in row groups of about
+        ``HISTORY_ROWS`` rows, instead of keeping it in memory: ``results.history`` is then None and
+        ``results.history_file`` the file (moved into place by :meth:`Results.save`). Its rows are
+        those of the in-memory table in round order (:meth:`Results.load` puts them world by world).
     progress : bool, callable or None, keyword-only
         A progress bar of rounds: ``True`` always, ``False`` never; by default (``None``) on a
         terminal or in a Jupyter notebook once the run has taken a second, and gone when it ends.
@@ -59,18 +66,82 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
     """
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
         raise ValueError(f"runs: found {runs!r}, expected a whole number >= 1")
+    if history_path is not None and not history:
+        raise ValueError("history_path: found a path with history=False, expected history=True or no path")
     root, seed_value = _root(seed)
-    model = NegotiationModel(scenario, runs=int(runs), rng=root, history=history)
+    streamed = history_path is not None
+    model = NegotiationModel(scenario, runs=int(runs), rng=root,
+                             history="stream" if streamed else history)
     ripeness = Tracker(model) if history else None
     if ripeness is not None:
         model.observers.append(ripeness)
-    _run(model, scenario.horizon, progress)
+    writer = HistoryWriter(model, history_path, ripeness) if streamed else None
+    try:
+        if writer is not None:
+            model.observers.append(writer)
+        _run(model, scenario.horizon, progress)
+    finally:
+        if writer is not None:
+            writer.close()
     key = spawn_key_text(root.spawn_key)
     outcomes = _outcomes(model, seed_value, key)
-    hist = _with_ripeness(_history(model), ripeness.table()) if history else None
+    hist = _with_ripeness(_history(model), ripeness.table()) if history and not streamed else None
     record = build_record(scenario, seed=seed_value, spawn_key=key, runs=int(runs))
     record["calendar"]["end"] = outcomes.attrs["end_date"]
-    return Results(outcomes, hist, scenario, seed_value, int(runs), record)
+    return Results(outcomes, hist, scenario, seed_value, int(runs), record,
+                   history_file=Path(history_path) if streamed else None)
+
+
+HISTORY_ROWS = 1_000_000     # rows buffered per Parquet row group when the history is streamed
+STREAM_ROWS = 2_000_000      # rows of history beyond which ``zopa run --out`` streams it (about 0.5 GB held)
+
+
+class HistoryWriter:
+    """Writes the history to a Parquet file round by round, holding at most about ``HISTORY_ROWS``
+    rows: an observer of the model, after the ripeness :class:`Tracker`, whose marks it takes and drops."""
+
+    def __init__(self, model: NegotiationModel, path, ripeness: Tracker):
+        import pyarrow.parquet as pq
+
+        self.path, self.ripeness = Path(path), ripeness
+        self.parts: list[pd.DataFrame] = []
+        self.rows = 0
+        self.schema = None
+        self._pq, self._writer = pq, None
+        self.observe(model)                 # round 0, which the tracker has marked already
+
+    def observe(self, model: NegotiationModel) -> None:
+        """Add the rows of the round just evaluated, and write a row group once enough are held."""
+        ripe = self.ripeness.parts.pop()
+        rows = round_rows(model)
+        if not np.array_equal(rows["world"].to_numpy(), ripe["world"]):
+            raise RuntimeError("ripeness rows do not match the history rows")
+        for col in ("mutually_hurting_stalemate", "way_out", "ripe"):
+            rows[col] = ripe[col]
+        self.parts.append(rows)
+        self.rows += len(rows)
+        if self.rows >= HISTORY_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        parts = [p for p in self.parts if len(p)]
+        self.parts, self.rows = [], 0
+        if not parts:
+            return
+        table = to_arrow(pd.concat(parts, ignore_index=True))
+        if self._writer is None:
+            self.schema = table.schema
+            self._writer = self._pq.ParquetWriter(str(self.path), self.schema)
+        self._writer.write_table(table.cast(self.schema))
+
+    def close(self) -> None:
+        """Write what is held and close the file (a history of no rows is never asked for: round 0 has all)."""
+        try:
+            self._flush()
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
 
 def _run(model: NegotiationModel, horizon: int, progress) -> None:
@@ -176,6 +247,7 @@ def _with_ripeness(hist: pd.DataFrame, ripe: pd.DataFrame) -> pd.DataFrame:
 
 
 def _history(model: NegotiationModel) -> pd.DataFrame:
+    """The history kept in memory: every round's rows (see :func:`round_rows`), world by world."""
     h, wd = model.history, model.worlds
     R, W = len(h), model.runs
     # a world's rows end with its settlement, unless settlements can relapse: then every round is kept
@@ -189,16 +261,38 @@ def _history(model: NegotiationModel) -> pd.DataFrame:
         "world": order(np.broadcast_to(np.arange(W), (R, W))),
         "round": order(np.broadcast_to(np.arange(R)[:, None], (R, W))),
     }
-    cols["date"] = model.dates[:R].astype(DATE_UNIT)[cols["round"]]
-    cols["zopa_open"] = order(stack["zopa_open"])
-    cols["zopa_width"] = order(stack["zopa_width"])
+    front = np.stack(model.front_history[:R]) if model.front_history else None
+    return _table(model, cols, {k: order(v) for k, v in stack.items()}, [order(res[:, :, i]) for i in range(res.shape[2])],
+                  None if front is None else order(front))
+
+
+def _table(model, cols: dict, snap: dict, res: list, front, positions: dict) -> pd.DataFrame:
+    """History rows from per-row arrays: ``cols`` holds world and round; ``snap`` the round's state;
+    ``positions`` the red lines and triggers in force (:class:`sim.model.ledger.PositionLog`)."""
+    wd = model.worlds
+    cols["date"] = model.dates.astype(DATE_UNIT)[cols["round"]]
+    cols["zopa_open"] = snap["zopa_open"]
+    cols["zopa_width"] = snap["zopa_width"]
     for i, a in enumerate(wd.actors):
-        cols[f"reservation.{a}"] = order(res[:, :, i])
-    if model.front_history:     # territory held: the front line at every round
-        cols[f"front.{wd.range_issues[wd.dyn.front]}"] = order(np.stack(model.front_history[:R]))
-    cols["talks"] = order(stack["talks"])
-    cols["agreed"] = order(stack["agreed"])
-    cols["state"] = pd.Categorical.from_codes(order(stack["state"]), categories=list(STATES))
-    cols["blocking"] = _names(wd.actors, order(stack["blocking"]))
-    cols |= model.positions.columns(order, R)
+        cols[f"reservation.{a}"] = res[i]
+    if front is not None:     # territory held: the front line at every round
+        cols[f"front.{wd.range_issues[wd.dyn.front]}"] = front
+    cols["talks"] = snap["talks"]
+    cols["agreed"] = snap["agreed"]
+    cols["state"] = pd.Categorical.from_codes(snap["state"], categories=list(STATES))
+    cols["blocking"] = _names(wd.actors, snap["blocking"])
+    cols |= positions
     return pd.DataFrame(cols)
+
+
+def round_rows(model: NegotiationModel) -> pd.DataFrame:
+    """The history rows of the round the model has just evaluated: every world without a deal in an
+    earlier round (every world where settlements can relapse), as :func:`_history` keeps them."""
+    wd, deal, last = model.worlds, model.deal, model.last
+    keep = (deal.round < 0) | (deal.round >= model.round) | (wd.relapse is not None)
+    w = np.flatnonzero(keep)
+    cols = {"world": w, "round": np.full(len(w), model.round)}
+    snap = {k: np.asarray(last[k])[w] for k in ("zopa_open", "zopa_width", "talks", "agreed", "blocking", "state")}
+    front = None if wd.line is None else wd.line[w]
+    positions = model.positions.columns(lambda a: a[-1][w], 1, last=True) if model.positions is not None else {}
+    return _table(model, cols, snap, [last["reservation"][w, i] for i in range(len(wd.actors))], front, positions)

@@ -3,9 +3,11 @@ cannot fit are refused up front with the limit (speed is measured by benchmarks/
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -41,10 +43,18 @@ def load(tmp_path: Path, data: dict):
     return sim.load_scenario(path)
 
 
-@pytest.mark.parametrize("n, kc, method", [(3, 3, "enumerate"), (5, 2, "enumerate"), (12, 2, "lp"),
-                                           (30, 12, "lp"), (40, 0, "enumerate")])
+@pytest.mark.parametrize("n, kc, method", [(3, 3, "enumerate"), (3, 2, "enumerate"), (3, 4, "enumerate"), (3, 5, "lp"), (4, 1, "enumerate"), (4, 2, "lp"),
+                                           (3, 6, "lp"), (3, 8, "lp"), (5, 2, "lp"), (12, 2, "lp"),
+                                           (30, 12, "lp"), (40, 0, "enumerate"), (2, 12, "enumerate")])
 def test_method_is_chosen_by_size(n, kc, method):
+    """Enumeration up to ENUMERATE_MAX subsets (where it measured cheaper), one LP per world beyond."""
     assert solver.choose_method(n, kc) == method
+
+
+def test_december_2022_keeps_the_enumeration():
+    s = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "december-2022.yaml")
+    model = sim.NegotiationModel(s, runs=4, rng=1, history=False)
+    assert model.zone.method == "enumerate"
 
 
 @pytest.mark.parametrize("protocol", ["nash", "kalai-smorodinsky", "egalitarian", "alternating-offers"])
@@ -150,3 +160,58 @@ def test_separation_agrees_between_methods(tmp_path):
     for scale in (0.5, 1.0, 1.5):
         y = r[idx] + scale * va.t[idx, None] + np.linspace(-0.05, 0.05, 4)
         assert np.array_equal(a.separate(idx, y, va.combo[idx]), b.separate(idx, y, vb.combo[idx]))
+
+
+@pytest.mark.parametrize("scenario", ["december-2022", "synthetic"])
+def test_streamed_history_is_the_history_in_memory(tmp_path, monkeypatch, scenario):
+    """History written to Parquet in row groups as rounds complete holds the rows of the in-memory table,
+    round by round; loaded back it is that table (december-2022 has a front line and relapses)."""
+    import pyarrow.parquet as pq
+    simulate_module = importlib.import_module("zopa.sim.simulate")
+    from zopa.sim.tables import read_parquet
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "december-2022.yaml"
+    s = sim.load_scenario(path) if scenario == "december-2022" else load(tmp_path, synthetic(3, 2, 1))
+    kept = sim.simulate(s, runs=30, seed=4, history=True)
+    monkeypatch.setattr(simulate_module, "HISTORY_ROWS", 10)
+    streamed = sim.simulate(s, runs=30, seed=4, history_path=tmp_path / "h.parquet")
+    assert streamed.history is None and streamed.history_file == tmp_path / "h.parquet"
+    assert pq.ParquetFile(tmp_path / "h.parquet").num_row_groups > 1
+    rows = read_parquet(tmp_path / "h.parquet")
+    assert (np.diff(rows["round"].to_numpy()) >= 0).all()
+    expected = read_parquet(sim.tables.parquet_bytes(kept.history))
+    pd.testing.assert_frame_equal(rows.sort_values(["world", "round"], kind="stable", ignore_index=True), expected)
+    pd.testing.assert_frame_equal(streamed.outcomes, kept.outcomes)
+    streamed.save(tmp_path / "out")
+    assert not (tmp_path / "h.parquet").exists()
+    pd.testing.assert_frame_equal(sim.Results.load(tmp_path / "out").history, expected)
+
+
+def test_no_history_keeps_no_round_by_round_state(tmp_path):
+    s = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "december-2022.yaml")
+    model = sim.NegotiationModel(s, runs=10, rng=1, history=False)
+    model.run_model()
+    assert model.history == [] and model.front_history == []
+
+
+def test_cli_streams_the_history_of_large_runs(tmp_path, monkeypatch):
+    """Past STREAM_ROWS rows, zopa run --out writes the history as rounds complete and moves it into the
+    folder: the same table as a run that holds it, and no file is left beside the folder."""
+    module = importlib.import_module("zopa.sim.simulate")
+    monkeypatch.setattr(module, "STREAM_ROWS", 0)
+    writers = []
+
+    class Spy(module.HistoryWriter):
+        def close(self):
+            writers.append(self.path)
+            super().close()
+
+    monkeypatch.setattr(module, "HistoryWriter", Spy)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(synthetic(3, 2)))
+    assert main(["run", str(path), "--runs", "20", "--seed", "1", "--out", str(tmp_path / "o")]) == 0
+    assert len(writers) == 1 and writers[0].parent == tmp_path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "s.yaml"]
+    held = sim.simulate(sim.load_scenario(path), runs=20, seed=1, history=True).history
+    pd.testing.assert_frame_equal(sim.Results.load(tmp_path / "o").history,
+                                  sim.tables.read_parquet(sim.tables.parquet_bytes(held)))

@@ -39,7 +39,13 @@ __all__ = [
 NEG = -np.inf
 TOL = 1e-12
 MAX_ACTORS = 62            # blocking actors are reported as bits of one int64
-ENUMERATE_MAX = 20_000     # subsets per world beyond which one LP per live world is cheaper
+# Subsets per world beyond which one LP per live world is cheaper. Measured by benchmarks/scale.py
+# --methods (both methods back to back, processor seconds after a warm-up, 1,000 worlds): building the
+# dual vertices costs about 3 microseconds a subset and world, a first LP about 0.2 ms a world, and the
+# methods cross between 55 subsets (3 actors, 4 range issues: 0.14 s enumerated against 0.18 s) and 78
+# (3 actors, 5 issues: 0.22 s against 0.18 s). Levels combinations do not move the crossing (each round
+# both methods bound every combination): december-2022 (21 subsets, 9 combinations) runs faster enumerated.
+ENUMERATE_MAX = 64
 DENSE_MAX = 2 ** 30        # bytes of per-world tables beyond which they are built only for the worlds asked
 
 
@@ -48,7 +54,9 @@ class SizeError(ValueError):
 
 
 def choose_method(n: int, kc: int) -> str:
-    """``"enumerate"`` the dual vertices while there are few subsets to solve, else ``"lp"``."""
+    """``"enumerate"`` the dual vertices while there are at most ``ENUMERATE_MAX`` subsets to solve per
+    world (:func:`subset_count`: 3 actors with up to 4 range issues, 4 with 1, any number with none,
+    2 with up to 62), else ``"lp"``: the cheaper of the two, as measured (see ``ENUMERATE_MAX``)."""
     return "enumerate" if kc == 0 or subset_count(n, kc) <= ENUMERATE_MAX else "lp"
 
 

@@ -104,7 +104,8 @@ class PositionLog:
     own end constrains nothing and reads NaN. A levels issue's allowed levels are kept as a mask.
     """
 
-    def __init__(self, spec, wd):
+    def __init__(self, spec, wd, *, keep: int | None = None):
+        self.keep = keep            # rounds held: all (None), or the last ``keep`` when the history is streamed
         lines = moving_red_lines(spec)
         self.ranges = [(a, k, b, wd.actors.index(a), wd.range_issues.index(k))
                        for a, k, b in lines if b != "allowed"]
@@ -121,13 +122,15 @@ class PositionLog:
         row |= {("allowed", a, k): wd.allowed[j][:, i, :].copy() for a, k, i, j in self.levels}
         row |= {("trigger", name): on.copy() for name, on in model.moved().items()}
         self.rounds.append(row)
+        if self.keep is not None:
+            del self.rounds[:-self.keep]
 
-    def columns(self, order, R: int) -> dict[str, np.ndarray]:
-        """The history columns for the first ``R`` rounds; ``order`` turns an (R, W) array into the history's
-        rows (world-major, rounds after a world's deal dropped)."""
+    def columns(self, order, R: int, *, last: bool = False) -> dict[str, np.ndarray]:
+        """The history columns for the first ``R`` rounds (with ``last``, the last ``R`` kept); ``order``
+        turns an (R, W) array into the history's rows (world-major, rounds after a world's deal dropped)."""
         if not self.rounds:
             return {}
-        rows = self.rounds[:R]
+        rows = self.rounds[-R:] if last else self.rounds[:R]
         stack = lambda key: np.stack([r[key] for r in rows])
         cols = {}
         for a, k, b, _, j in self.ranges:

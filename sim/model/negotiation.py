@@ -111,7 +111,7 @@ class NegotiationModel(mesa.Model):
         # the scenario is ``spec``: mesa 3.5 reserves ``Model.scenario`` for its own scenario objects
         self.spec = _scenario(scenario, overrides)
         self.runs, self.root, self.overrides = int(runs), root, dict(overrides)
-        check_memory(self.spec, self.runs, history=history)
+        check_memory(self.spec, self.runs, history=history is True)
         self.worlds = wd = build_worlds(self.spec, self.runs, root)
         self.dates = round_dates(self.spec.calendar.start, self.spec.calendar.step, self.spec.horizon + 1)
         self.round = 0
@@ -122,7 +122,7 @@ class NegotiationModel(mesa.Model):
         self.open_streak = np.zeros(self.runs, dtype=int)
         self.active = np.ones(self.runs, dtype=bool)
         self.zone = solver.Zone(wd)
-        self.front_history = [] if wd.line is None else [wd.line.copy()]   # the line at every round
+        self.front_history = [] if wd.line is None or not history else [wd.line.copy()]   # with history
         self.actor_agents = [ActorAgent(self, a, i) for i, a in enumerate(wd.actors)]
         self.deal = Ledger(self.runs, len(wd.actors), len(wd.range_issues), len(wd.level_issues))
         self.protocol = self._protocol()
@@ -134,8 +134,10 @@ class NegotiationModel(mesa.Model):
         self.relapse_rng = np.random.default_rng(stream_seed(root, "relapse.draws"))
         self.relapsed_now = np.zeros(self.runs, dtype=bool)
         self.history: list[dict] = []
-        self.keep_history = history
-        self.positions = PositionLog(self.spec, wd) if history else None    # red lines, triggers per round
+        self.keep_history = history is True
+        # red lines and triggers in force per round: every round with a history, the last one where the
+        # history is streamed (history="stream": rows are taken round by round by an observer)
+        self.positions = PositionLog(self.spec, wd, keep=1 if history == "stream" else None) if history else None
         self.observers: list = []       # objects whose observe(model) is called after every step
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -200,7 +202,7 @@ class NegotiationModel(mesa.Model):
             self.net_a_losses += net
             self.net_by_round[self.round] = net
         dynamics.move_front(self, -net)
-        if wd.line is not None:
+        if wd.line is not None and self.keep_history:
             self.front_history.append(wd.line.copy())
 
     def moved(self) -> dict[str, np.ndarray]:
@@ -260,6 +262,7 @@ class NegotiationModel(mesa.Model):
         self.last["state"] = self.states(talks)
         if self.keep_history:
             self.history.append({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.last.items()})
+        if self.positions is not None:
             self.positions.note(self)
         self.datacollector.collect(self)
 
