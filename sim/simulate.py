@@ -262,8 +262,9 @@ def _history(model: NegotiationModel) -> pd.DataFrame:
         "round": order(np.broadcast_to(np.arange(R)[:, None], (R, W))),
     }
     front = np.stack(model.front_history[:R]) if model.front_history else None
+    positions = model.positions.columns(order, R) if model.positions is not None else {}
     return _table(model, cols, {k: order(v) for k, v in stack.items()}, [order(res[:, :, i]) for i in range(res.shape[2])],
-                  None if front is None else order(front))
+                  None if front is None else order(front), positions)
 
 
 def _table(model, cols: dict, snap: dict, res: list, front, positions: dict) -> pd.DataFrame:
