@@ -145,3 +145,48 @@ def test_bad_triggers_are_reported_with_their_line(tmp_path, trigger, expected):
     message = str(err.value)
     assert expected in message
     assert "case.yaml:" in message and "actors.a.triggers.0" in message
+
+
+def partial_case(weights_a: dict, trigger: dict | None = None) -> dict:
+    """Three actors, two range issues and a levels one; a partial deal settles x and the levels issue and
+    defers y at its status quo. Ideals and red lines are drawn per world; nobody talks, so nothing settles."""
+    def actor(w, res):
+        return {"weights": w, "ideal": {"x": {"uniform": [0, 1]}, "y": {"uniform": [0, 1]}, "g": "mid"},
+                "red_lines": {"x": {"min": {"uniform": [0, 0.3]}}}, "reservation": res, "talks_when": "never"}
+    data = {
+        "name": "p", "title": "p", "calendar": {"start": "2024-01-01"}, "horizon": 3,
+        "issues": {"x": {"range": [0, 1]}, "y": {"range": [0, 1], "status_quo": 0.4},
+                   "g": {"levels": ["lo", "mid", "hi"]}},
+        "actors": {"a": actor(weights_a, 0.75), "b": actor({"x": 2, "y": 1, "g": 1}, 0.75),
+                   "c": actor({"x": 1, "y": 3, "g": 1}, 0.7)},
+        "partial_deals": {"line": {"issues": ["x", "g"]}},
+    }
+    if trigger is not None:
+        data["actors"]["a"]["triggers"] = [trigger]
+    return data
+
+
+def partial_verdicts(m: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:
+    """Width and openness of the partial deal's zone in every world, as the model evaluates it."""
+    r = m.reservations() - m.worlds.partial["line"].deferred_value
+    v = m.partial_zones["line"].evaluate(r, m.active, blocking=False)
+    return v.t, v.open
+
+
+def test_a_weights_trigger_moves_every_partial_deals_zone_exactly(tmp_path):
+    # A's weights change at round 1 in every world; from then on each partial-deal verdict (its zone, and
+    # the deferred issue's status quo valued with the new weights) is that of A holding them from the start
+    new = {"x": 1, "y": 4, "g": 0.5}
+    moved = NegotiationModel(sim.load_scenario(write(tmp_path, partial_case(
+        {"x": 4, "y": 1, "g": 2}, {"when": "always", "weights": new}), "moved.yaml")), runs=300, rng=7)
+    fresh = NegotiationModel(sim.load_scenario(write(tmp_path, partial_case(new), "fresh.yaml")), runs=300, rng=7)
+    before = partial_verdicts(moved)[0]
+    for _ in range(2):
+        moved.step()
+        fresh.step()
+        t_moved, open_moved = partial_verdicts(moved)
+        t_fresh, open_fresh = partial_verdicts(fresh)
+        np.testing.assert_allclose(t_moved, t_fresh, atol=1e-12, rtol=0)
+        np.testing.assert_array_equal(open_moved, open_fresh)
+    assert np.abs(before - t_fresh).max() > 0.05        # the weights do matter to the partial zone
+    assert 0 < open_fresh.sum() < 300

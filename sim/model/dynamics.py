@@ -21,7 +21,8 @@ import numpy as np
 
 from ..engine import solver
 
-__all__ = ["Dynamics", "build_dynamics", "battle_odds", "scripted", "round_cost", "move_front", "follow_line"]
+__all__ = ["Dynamics", "build_dynamics", "battle_odds", "scripted", "round_cost", "move_front", "follow_line",
+           "follow_ideals", "reweigh", "preferences_moved"]
 
 
 @dataclass
@@ -158,3 +159,47 @@ def follow_line(wd, where: np.ndarray, zones=()) -> None:
         red[idx, :, j] = new
     for zone in zones:
         zone.stale[idx[changed]] = True
+
+
+def reweigh(zone, idx: np.ndarray) -> None:
+    """Recompute what depends on weights and ideals in worlds ``idx`` of ``zone`` (the full zone or a partial
+    deal's, reading its own worlds' arrays): the dual candidates, padded as the solver does (any point of
+    the simplex is a valid dual bound, so extra rows repeat a world's first vertex), and the levels'
+    utilities; the worlds are then stale, so the support and feasibility are rebuilt when next looked at.
+    The LP method builds everything from the current arrays on demand: its kept vertices stay valid bounds,
+    and a stale world's tableau is dropped (:meth:`sim.engine.solver.Zone.refresh`)."""
+    if zone.method != "lp" and len(idx):
+        sub = zone.worlds
+        mu = solver.dual_candidates(sub.w_range[idx], sub.ideal[idx], sub.span[idx])
+        grow = mu.shape[1] - zone.mu.shape[1]
+        if grow > 0:
+            zone.mu = _pad(zone.mu, grow, 1)
+            if zone.dense:
+                zone.B, zone.muL = _pad(zone.B, grow, 2), _pad(zone.muL, grow, 2)
+            else:
+                zone.H = _pad(zone.H, grow, 1)
+        elif grow < 0:
+            mu = _pad(mu, -grow, 1)
+        zone.mu[idx] = mu
+        if zone.dense:
+            zone.L[idx] = solver.combo_utilities(sub.w_level[idx], sub.level_vals, zone.combos)
+            zone.muL[idx] = zone.L[idx] @ np.swapaxes(mu, 1, 2)
+    zone.stale[idx] = True
+
+
+def _pad(a: np.ndarray, k: int, axis: int) -> np.ndarray:
+    """``a`` with ``k`` more entries along ``axis``, each a copy of the first."""
+    first = np.take(a, [0], axis=axis)
+    return np.concatenate([a, np.repeat(first, k, axis=axis)], axis=axis)
+
+
+def preferences_moved(model, idx: np.ndarray) -> None:
+    """Weights or ideals moved in worlds ``idx``: every zone (the full one and each partial deal's) is
+    recomputed there, and so is what each partial deal's deferred issues are worth at their status quo."""
+    from .worlds import status_quo_value
+
+    wd = model.worlds
+    for zone in (model.zone, *model.partial_zones.values()):
+        reweigh(zone, idx)
+    for p in wd.partial.values():
+        p.deferred_value[idx] = status_quo_value(wd, p.deferred, idx)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..conditions import Condition, State, bind, holds, parse_condition
 from ..engine import solver
-from .dynamics import follow_line
+from .dynamics import follow_line, preferences_moved, reweigh
 
 __all__ = ["Bound", "bind_triggers", "Book", "red_line_floor", "reweigh"]
 
@@ -65,22 +65,6 @@ def red_line_floor(wd, i: int) -> np.ndarray:
         values = wd.w_level[:, i, j, None] * wd.level_vals[j][i]
         v = v + solver.fold(np.minimum, np.where(allowed[:, i], values, np.inf), 1)
     return v
-
-
-def reweigh(zone, wd, idx: np.ndarray) -> None:
-    """Recompute the dual candidates of worlds ``idx`` after their weights changed (padding as the solver
-    does: any point of the simplex is a valid dual bound, so extra rows repeat a world's first vertex)."""
-    mu = solver.dual_candidates(wd.w_range[idx], wd.ideal[idx], wd.span[idx])
-    grow = mu.shape[1] - zone.mu.shape[1]
-    if grow > 0:
-        zone.mu = np.concatenate([zone.mu, np.repeat(zone.mu[:, :1], grow, axis=1)], axis=1)
-        zone.B = np.concatenate([zone.B, np.repeat(zone.B[:, :, :1], grow, axis=2)], axis=2)
-    elif grow < 0:
-        mu = np.concatenate([mu, np.repeat(mu[:, :1], -grow, axis=1)], axis=1)
-    zone.mu[idx] = mu
-    zone.L[idx] = solver.combo_utilities(wd.w_level[idx], wd.level_vals, zone.combos)
-    zone.muL = zone.L @ np.swapaxes(zone.mu, 1, 2)
-    zone.stale[idx] = True
 
 
 class Book:
@@ -184,4 +168,4 @@ def _renormalise(model, where: np.ndarray) -> None:
     kc = len(wd.range_issues)
     w = wd.w_raw[where] / wd.w_raw[where].sum(axis=2, keepdims=True)
     wd.w_range[where], wd.w_level[where] = w[:, :, :kc], w[:, :, kc:]
-    reweigh(model.zone, wd, np.where(where)[0])
+    preferences_moved(model, np.where(where)[0])
