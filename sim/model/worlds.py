@@ -167,7 +167,9 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
             if k in a.weights:
                 w[:, i, j] = sample(a.weights[k], f"actors.{a_id}.weights.{k}")
         for j, k in enumerate(rng_ids):
-            ideal[:, i, j] = sample(a.ideal[k], f"actors.{a_id}.ideal.{k}") if k in a.ideal else lo[j]
+            v = a.ideal.get(k)         # an ideal relative to the line is set with the line (build_dynamics)
+            absolute = v is not None and not isinstance(v, LineRelative)
+            ideal[:, i, j] = sample(v, f"actors.{a_id}.ideal.{k}") if absolute else lo[j]
     w_raw = w.copy()
     w /= w.sum(axis=2, keepdims=True)
     span = np.maximum(ideal - lo, hi - ideal)
