@@ -45,6 +45,7 @@ class Dynamics:
     observed: dict = field(default_factory=dict)        # round -> ObservedRound
     until_round: int = 0            # rounds 1..until_round are scripted
     ideal_rel: np.ndarray | None = None   # (W, n) ideals on the front's issue relative to the line (nan: absolute)
+    layers: object = None           # which trigger's setting is in force on each target (sim.model.triggers)
 
 
 def build_dynamics(s, wd, sample, root, dates: np.ndarray) -> Dynamics:
@@ -61,8 +62,10 @@ def build_dynamics(s, wd, sample, root, dates: np.ndarray) -> Dynamics:
         for k in arrays:
             arrays[k][:, i] = sample(getattr(c, k), f"actors.{a_id}.costs.{k}")
         memory[:, i] = sample(c.memory, f"actors.{a_id}.costs.memory")
+    from .triggers import Layers
+
     dyn = Dynamics(arrays["per_round"], arrays["per_battle"], arrays["growth"], memory,
-                   has_costs=any(s.actors[a].costs is not None for a in wd.actors))
+                   has_costs=any(s.actors[a].costs is not None for a in wd.actors), layers=Layers())
     f = s.battlefield.front if s.battlefield is not None else None
     if f is not None:
         dyn.front, dyn.front_sign, dyn.front_step = wd.range_issues.index(f.issue), \
