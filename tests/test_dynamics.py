@@ -10,6 +10,21 @@ from zopa.sim.model import NegotiationModel
 from zopa.sim.model import dynamics
 from tests.cases import two_party, write
 
+METHODS = ["enumerate", "enumerate-chunked", "lp"]
+
+
+def use_method(monkeypatch, method: str) -> None:
+    """Make every zone the models build use ``method``: the dense enumeration, the enumeration whose tables
+    are built in chunks on demand, or one LP per world."""
+    import functools
+
+    from zopa.sim.engine import solver
+
+    if method == "enumerate-chunked":
+        monkeypatch.setattr(solver, "DENSE_MAX", 0)
+    monkeypatch.setattr(solver.Zone, "__init__",
+                        functools.partialmethod(solver.Zone.__init__, method=method.split("-")[0]))
+
 LOSES = {"side_a": ["a"], "side_b": ["b"], "p_a": 0.0, "battles_per_round": 1}
 
 
@@ -186,10 +201,14 @@ def line_case(b_ideal, start: float) -> dict:
     return data
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("offset", [-0.45, 0.05, 0.3])
-def test_an_ideal_that_follows_the_line_gives_the_zone_of_that_ideal_written_as_a_number(tmp_path, offset):
+def test_an_ideal_that_follows_the_line_gives_the_zone_of_that_ideal_written_as_a_number(tmp_path, monkeypatch,
+                                                                                      offset, method):
     # after two battles the line is at 0.7 and B's ideal at clip(0.7 + offset): every verdict, full and
-    # partial (whose deferred issue is the front's), is that of a model starting at 0.7 with that ideal fixed
+    # partial (whose deferred issue is the front's), is that of a model starting at 0.7 with that ideal fixed,
+    # whichever method the zone uses
+    use_method(monkeypatch, method)
     moved = model(tmp_path, line_case({"line": offset}, 0.5), runs=200, seed=4)
     fixed = model(tmp_path, line_case(float(np.clip(0.7 + offset, 0, 1)), 0.7), runs=200, seed=4)
     before = moved.zone.evaluate(moved.reservations(), moved.active).t
@@ -203,6 +222,7 @@ def test_an_ideal_that_follows_the_line_gives_the_zone_of_that_ideal_written_as_
         if shift:
             r_m = r_m - moved.worlds.partial[shift].deferred_value
             r_f = r_f - fixed.worlds.partial[shift].deferred_value
+        assert m_zone.method == f_zone.method == method.split("-")[0]
         v_m, v_f = m_zone.evaluate(r_m, moved.active), f_zone.evaluate(r_f, fixed.active)
         np.testing.assert_allclose(v_m.t, v_f.t, atol=1e-12, rtol=0)
         np.testing.assert_array_equal(v_m.open, v_f.open)

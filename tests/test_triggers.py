@@ -8,6 +8,7 @@ import pytest
 from zopa import sim
 from zopa.sim.model import NegotiationModel
 from tests.cases import two_party, write
+from tests.test_dynamics import METHODS, use_method
 
 LOSES = {"side_a": ["a"], "side_b": ["b"], "p_a": 0.0, "battles_per_round": 1}
 
@@ -173,13 +174,17 @@ def partial_verdicts(m: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:
     return v.t, v.open
 
 
-def test_a_weights_trigger_moves_every_partial_deals_zone_exactly(tmp_path):
+@pytest.mark.parametrize("method", METHODS)
+def test_a_weights_trigger_moves_every_partial_deals_zone_exactly(tmp_path, monkeypatch, method):
     # A's weights change at round 1 in every world; from then on each partial-deal verdict (its zone, and
-    # the deferred issue's status quo valued with the new weights) is that of A holding them from the start
+    # the deferred issue's status quo valued with the new weights) is that of A holding them from the start,
+    # whichever method the zone uses
+    use_method(monkeypatch, method)
     new = {"x": 1, "y": 4, "g": 0.5}
     moved = NegotiationModel(sim.load_scenario(write(tmp_path, partial_case(
         {"x": 4, "y": 1, "g": 2}, {"when": "always", "weights": new}), "moved.yaml")), runs=300, rng=7)
     fresh = NegotiationModel(sim.load_scenario(write(tmp_path, partial_case(new), "fresh.yaml")), runs=300, rng=7)
+    assert moved.partial_zones["line"].method == method.split("-")[0]
     before = partial_verdicts(moved)[0]
     for _ in range(2):
         moved.step()
