@@ -10,6 +10,21 @@ from zopa.sim.model import NegotiationModel
 from zopa.sim.model import dynamics
 from tests.cases import two_party, write
 
+METHODS = ["enumerate", "enumerate-chunked", "lp"]
+
+
+def use_method(monkeypatch, method: str) -> None:
+    """Make every zone the models build use ``method``: the dense enumeration, the enumeration whose tables
+    are built in chunks on demand, or one LP per world."""
+    import functools
+
+    from zopa.sim.engine import solver
+
+    if method == "enumerate-chunked":
+        monkeypatch.setattr(solver, "DENSE_MAX", 0)
+    monkeypatch.setattr(solver.Zone, "__init__",
+                        functools.partialmethod(solver.Zone.__init__, method=method.split("-")[0]))
+
 LOSES = {"side_a": ["a"], "side_b": ["b"], "p_a": 0.0, "battles_per_round": 1}
 
 
@@ -146,4 +161,78 @@ def test_relative_red_line_needs_a_front(tmp_path):
     data = two_party()
     data["actors"]["b"]["red_lines"] = {"share": {"max": {"line": 0.0}}}
     with pytest.raises(sim.ScenarioError, match=r"case.yaml:\d+: actors.b.red_lines.share.max: .*front"):
+        sim.load_scenario(write(tmp_path, data))
+
+
+def test_an_ideal_relative_to_the_line_moves_the_deal_with_it(tmp_path):
+    # A wants the whole unit; B's ideal is the line + 0.1. A wins the one battle of round 1, so the line goes
+    # from 0.5 to 0.6 and B's ideal from 0.6 to 0.7. With no reservations Nash's point is B's ideal c for
+    # c >= 1/2 (A's utility x, B's 1 - (x - c)/c for x >= c: the product x (2c - x)/c peaks at x = c), so the
+    # deal struck in round 1 is 0.7; had the ideal stayed where it started, it would be 0.6
+    data = front_case(1.0)
+    data["actors"]["b"]["ideal"] = {"share": {"line": 0.1}}
+    data["actors"]["a"]["talks_when"] = {"from": "2024-02-01"}
+    r = sim.simulate(sim.load_scenario(write(tmp_path, data)), runs=1, seed=0)
+    assert r.outcomes["agreement_round"].iloc[0] == 1
+    assert r.outcomes["terms.share"].iloc[0] == pytest.approx(0.7, abs=1e-9)
+    data["actors"]["b"]["ideal"] = {"share": 0.6}
+    r = sim.simulate(sim.load_scenario(write(tmp_path, data)), runs=1, seed=0)
+    assert r.outcomes["terms.share"].iloc[0] == pytest.approx(0.6, abs=1e-9)
+
+
+def line_case(b_ideal, start: float) -> dict:
+    """Three actors on the front's issue x and a second issue y, with a partial deal on y that defers x at
+    its status quo; A wins every battle, so the line moves 0.1 a round; weights, A's and C's ideals,
+    offsets and reservations are drawn per world. Nobody talks: nothing settles."""
+    def actor(ideal_x, w, res):
+        return {"weights": {"x": w, "y": 1}, "ideal": {"x": ideal_x, "y": {"uniform": [0, 1]}},
+                "reservation": {"uniform": res}, "talks_when": "never"}
+    data = {
+        "name": "l", "title": "l", "calendar": {"start": "2024-01-01"}, "horizon": 3,
+        "issues": {"x": {"range": [0, 1], "status_quo": 0.5}, "y": {"range": [0, 1]}},
+        "actors": {"a": actor(1, {"uniform": [0.5, 2]}, [0.2, 0.6]),
+                   "b": actor(b_ideal, 2, [0.2, 0.6]),
+                   "c": actor({"uniform": [0, 1]}, {"uniform": [0.5, 2]}, [0.1, 0.5])},
+        "battlefield": {"side_a": ["a"], "side_b": ["b"], "p_a": 1.0,
+                        "front": {"issue": "x", "start": start, "per_battle": 0.1, "a_wins_toward": "hi"}},
+        "partial_deals": {"truce": {"issues": ["y"]}},
+    }
+    data["actors"]["a"]["red_lines"] = {"x": {"min": {"line": -0.1}}}
+    return data
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("offset", [-0.45, 0.05, 0.3])
+def test_an_ideal_that_follows_the_line_gives_the_zone_of_that_ideal_written_as_a_number(tmp_path, monkeypatch,
+                                                                                      offset, method):
+    # after two battles the line is at 0.7 and B's ideal at clip(0.7 + offset): every verdict, full and
+    # partial (whose deferred issue is the front's), is that of a model starting at 0.7 with that ideal fixed,
+    # whichever method the zone uses
+    use_method(monkeypatch, method)
+    moved = model(tmp_path, line_case({"line": offset}, 0.5), runs=200, seed=4)
+    fixed = model(tmp_path, line_case(float(np.clip(0.7 + offset, 0, 1)), 0.7), runs=200, seed=4)
+    before = moved.zone.evaluate(moved.reservations(), moved.active).t
+    moved.step()
+    moved.step()
+    np.testing.assert_allclose(moved.worlds.line, 0.7)
+    np.testing.assert_allclose(moved.worlds.ideal[:, 1, 0], np.clip(0.7 + offset, 0, 1))
+    for m_zone, f_zone, shift in [(moved.zone, fixed.zone, None),
+                                  (moved.partial_zones["truce"], fixed.partial_zones["truce"], "truce")]:
+        r_m, r_f = moved.reservations(), fixed.reservations()
+        if shift:
+            r_m = r_m - moved.worlds.partial[shift].deferred_value
+            r_f = r_f - fixed.worlds.partial[shift].deferred_value
+        assert m_zone.method == f_zone.method == method.split("-")[0]
+        v_m, v_f = m_zone.evaluate(r_m, moved.active), f_zone.evaluate(r_f, fixed.active)
+        np.testing.assert_allclose(v_m.t, v_f.t, atol=1e-12, rtol=0)
+        np.testing.assert_array_equal(v_m.open, v_f.open)
+        np.testing.assert_array_equal(v_m.blocking, v_f.blocking)
+    assert np.abs(before - fixed.zone.evaluate(fixed.reservations(), fixed.active).t).max() > 1e-3
+
+
+def test_an_ideal_relative_to_the_line_needs_the_front(tmp_path):
+    data = two_party()
+    data["actors"]["b"]["ideal"] = {"share": {"line": 0.0}}
+    with pytest.raises(sim.ScenarioError, match=r"case.yaml:\d+: actors.b.ideal.share: found an ideal relative "
+                                                r"to the line on 'share', expected battlefield.front.issue"):
         sim.load_scenario(write(tmp_path, data))

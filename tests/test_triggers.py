@@ -8,6 +8,7 @@ import pytest
 from zopa import sim
 from zopa.sim.model import NegotiationModel
 from tests.cases import two_party, write
+from tests.test_dynamics import METHODS, use_method
 
 LOSES = {"side_a": ["a"], "side_b": ["b"], "p_a": 0.0, "battles_per_round": 1}
 
@@ -145,3 +146,109 @@ def test_bad_triggers_are_reported_with_their_line(tmp_path, trigger, expected):
     message = str(err.value)
     assert expected in message
     assert "case.yaml:" in message and "actors.a.triggers.0" in message
+
+
+def partial_case(weights_a: dict, trigger: dict | None = None) -> dict:
+    """Three actors, two range issues and a levels one; a partial deal settles x and the levels issue and
+    defers y at its status quo. Ideals and red lines are drawn per world; nobody talks, so nothing settles."""
+    def actor(w, res):
+        return {"weights": w, "ideal": {"x": {"uniform": [0, 1]}, "y": {"uniform": [0, 1]}, "g": "mid"},
+                "red_lines": {"x": {"min": {"uniform": [0, 0.3]}}}, "reservation": res, "talks_when": "never"}
+    data = {
+        "name": "p", "title": "p", "calendar": {"start": "2024-01-01"}, "horizon": 3,
+        "issues": {"x": {"range": [0, 1]}, "y": {"range": [0, 1], "status_quo": 0.4},
+                   "g": {"levels": ["lo", "mid", "hi"]}},
+        "actors": {"a": actor(weights_a, 0.75), "b": actor({"x": 2, "y": 1, "g": 1}, 0.75),
+                   "c": actor({"x": 1, "y": 3, "g": 1}, 0.7)},
+        "partial_deals": {"line": {"issues": ["x", "g"]}},
+    }
+    if trigger is not None:
+        data["actors"]["a"]["triggers"] = [trigger]
+    return data
+
+
+def partial_verdicts(m: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:
+    """Width and openness of the partial deal's zone in every world, as the model evaluates it."""
+    r = m.reservations() - m.worlds.partial["line"].deferred_value
+    v = m.partial_zones["line"].evaluate(r, m.active, blocking=False)
+    return v.t, v.open
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_weights_trigger_moves_every_partial_deals_zone_exactly(tmp_path, monkeypatch, method):
+    # A's weights change at round 1 in every world; from then on each partial-deal verdict (its zone, and
+    # the deferred issue's status quo valued with the new weights) is that of A holding them from the start,
+    # whichever method the zone uses
+    use_method(monkeypatch, method)
+    new = {"x": 1, "y": 4, "g": 0.5}
+    moved = NegotiationModel(sim.load_scenario(write(tmp_path, partial_case(
+        {"x": 4, "y": 1, "g": 2}, {"when": "always", "weights": new}), "moved.yaml")), runs=300, rng=7)
+    fresh = NegotiationModel(sim.load_scenario(write(tmp_path, partial_case(new), "fresh.yaml")), runs=300, rng=7)
+    assert moved.partial_zones["line"].method == method.split("-")[0]
+    before = partial_verdicts(moved)[0]
+    for _ in range(2):
+        moved.step()
+        fresh.step()
+        t_moved, open_moved = partial_verdicts(moved)
+        t_fresh, open_fresh = partial_verdicts(fresh)
+        np.testing.assert_allclose(t_moved, t_fresh, atol=1e-12, rtol=0)
+        np.testing.assert_array_equal(open_moved, open_fresh)
+    assert np.abs(before - t_fresh).max() > 0.05        # the weights do matter to the partial zone
+    assert 0 < open_fresh.sum() < 300
+
+
+def while_dates(start: str, end: str) -> dict:
+    """A condition that holds from ``start`` until the day before ``end``."""
+    return {"all": [{"from": start}, {"not": {"from": end}}]}
+
+
+def red_lo_by_round(tmp_path, data) -> list[float]:
+    """A's lowest acceptable share, round 0 to the horizon (A never talks, so every round is read)."""
+    m = NegotiationModel(sim.load_scenario(write(tmp_path, data)), runs=1, rng=0)
+    rows = [float(m.worlds.red_lo[0, 0, 0])]
+    while m.running:
+        m.step()
+        rows.append(float(m.worlds.red_lo[0, 0, 0]))
+    return rows
+
+
+def test_overlapping_triggers_the_last_fired_is_in_force_and_reverts_give_back_the_right_one(tmp_path):
+    # A's own red line is 0.8 (monthly from 2024-01-01: round t is the first of month t + 1). "early" holds
+    # in rounds 1-3 and sets 0.3; "late" holds in rounds 2-5 and sets 0.6; each reverts after one round
+    # without its condition. Round 2: late fired last, 0.6. Round 4: early reverts but late is still in force,
+    # so 0.6 stays. Round 6: late reverts and nothing is in force: A's own 0.8 comes back (not early's 0.3)
+    data = blocked()
+    data["actors"]["a"]["triggers"] = [
+        {"name": "early", "when": while_dates("2024-02-01", "2024-05-01"), "red_lines": {"share": {"min": 0.3}},
+         "revert_after": 1},
+        {"name": "late", "when": while_dates("2024-03-01", "2024-07-01"), "red_lines": {"share": {"min": 0.6}},
+         "revert_after": 1}]
+    assert red_lo_by_round(tmp_path, data) == [0.8, 0.3, 0.6, 0.6, 0.6, 0.6, 0.8, 0.8, 0.8]
+    # declared the other way round, the same firings give the same answer: firing order decides, not the file
+    data["actors"]["a"]["triggers"].reverse()
+    assert red_lo_by_round(tmp_path, data) == [0.8, 0.3, 0.6, 0.6, 0.6, 0.6, 0.8, 0.8, 0.8]
+
+
+def test_overlapping_triggers_fired_in_one_round_the_later_declared_wins(tmp_path):
+    # both fire in round 1: the one declared later (0.6) is in force; it reverts first (its condition fails
+    # in round 2), giving back the other's 0.3, which reverts in round 4, giving back A's own 0.8
+    data = blocked()
+    data["actors"]["a"]["triggers"] = [
+        {"when": while_dates("2024-02-01", "2024-05-01"), "red_lines": {"share": {"min": 0.3}}, "revert_after": 1},
+        {"when": while_dates("2024-02-01", "2024-03-01"), "red_lines": {"share": {"min": 0.6}}, "revert_after": 1}]
+    assert red_lo_by_round(tmp_path, data) == [0.8, 0.6, 0.3, 0.3, 0.8, 0.8, 0.8, 0.8, 0.8]
+
+
+def test_a_revert_leaves_the_targets_it_does_not_set_alone(tmp_path):
+    # "floor" sets A's min only; "cap" (fired later, one-way) sets A's max. When floor reverts, A's min goes
+    # back to 0.8 and the cap's max stays: a revert gives back only what the trigger itself set
+    data = blocked()
+    data["actors"]["a"]["triggers"] = [
+        {"when": while_dates("2024-02-01", "2024-04-01"), "red_lines": {"share": {"min": 0.3}}, "revert_after": 1},
+        {"when": {"from": "2024-03-01"}, "red_lines": {"share": {"max": 0.9}}}]
+    m = NegotiationModel(sim.load_scenario(write(tmp_path, data)), runs=1, rng=0)
+    bounds = []
+    while m.running:
+        m.step()
+        bounds.append((float(m.worlds.red_lo[0, 0, 0]), float(m.worlds.red_hi[0, 0, 0])))
+    assert bounds[:4] == [(0.3, 1.0), (0.3, 0.9), (0.8, 0.9), (0.8, 0.9)]

@@ -35,7 +35,7 @@ class ActorAgent(mesa.Agent):
         self.belief = np.full(model.runs, np.nan if np.isnan(a) else a / (a + b))
         self.cum_erosion = np.zeros(model.runs)
         self.costs = np.zeros(model.runs)
-        self.book = Book(wd.triggers[index], model.runs)
+        self.book = Book(wd.triggers[index], model.runs, layers=wd.dyn.layers)
         self.reservation = self.reserve()
 
     @property

@@ -7,7 +7,8 @@
   on at the current rate (Powell 2006's cost of continuing a war), so the hurt of a long war approaches what
   a forward-looking actor would count; with ``memory = 1`` every cost stays counted.
 - **The front** (a range issue tied to the battlefield): each net battle won by side A moves the line by a
-  step drawn each round; red lines written ``{line: offset}`` follow it.
+  step drawn each round; red lines and ideals written ``{line: offset}`` follow it (an ideal moves the
+  actor's utility, so the zone's dual candidates are recomputed where it moves: :func:`preferences_moved`).
 - **Patrons**: aid level ``a`` (1 as at the start) moves the backed side's chance of winning a battle by
   ``e_odds (a - 1)`` (clipped to [0, 1]) and multiplies its actors' costs by ``1 + e_cost (1 - a)``.
 - **Scripted history**: up to ``observed.until`` the battles, the line and aid levels are those observed.
@@ -21,7 +22,8 @@ import numpy as np
 
 from ..engine import solver
 
-__all__ = ["Dynamics", "build_dynamics", "battle_odds", "scripted", "round_cost", "move_front", "follow_line"]
+__all__ = ["Dynamics", "build_dynamics", "battle_odds", "scripted", "round_cost", "move_front", "follow_line",
+           "follow_ideals", "reweigh", "preferences_moved"]
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Dynamics:
     cost_e: dict = field(default_factory=dict)
     observed: dict = field(default_factory=dict)        # round -> ObservedRound
     until_round: int = 0            # rounds 1..until_round are scripted
+    ideal_rel: np.ndarray | None = None   # (W, n) ideals on the front's issue relative to the line (nan: absolute)
+    layers: object = None           # which trigger's setting is in force on each target (sim.model.triggers)
 
 
 def build_dynamics(s, wd, sample, root, dates: np.ndarray) -> Dynamics:
@@ -58,14 +62,19 @@ def build_dynamics(s, wd, sample, root, dates: np.ndarray) -> Dynamics:
         for k in arrays:
             arrays[k][:, i] = sample(getattr(c, k), f"actors.{a_id}.costs.{k}")
         memory[:, i] = sample(c.memory, f"actors.{a_id}.costs.memory")
+    from .triggers import Layers
+
     dyn = Dynamics(arrays["per_round"], arrays["per_battle"], arrays["growth"], memory,
-                   has_costs=any(s.actors[a].costs is not None for a in wd.actors))
+                   has_costs=any(s.actors[a].costs is not None for a in wd.actors), layers=Layers())
     f = s.battlefield.front if s.battlefield is not None else None
     if f is not None:
         dyn.front, dyn.front_sign, dyn.front_step = wd.range_issues.index(f.issue), \
             (1.0 if f.a_wins_toward == "hi" else -1.0), f.per_battle
         dyn.front_rng = stream(root, "battlefield.front.per_battle")
         wd.line = np.clip(sample(f.start, "battlefield.front.start"), wd.lo[dyn.front], wd.hi[dyn.front])
+        dyn.ideal_rel = _ideal_offsets(s, wd, f.issue, sample)
+        wd.dyn = dyn
+        follow_ideals(wd, np.ones(W, dtype=bool))
     for p_id, p in s.patrons.items():
         dyn.patron_side[p_id] = 1.0 if p.side == "a" else -1.0
         wd.aid[p_id] = sample(p.aid, f"patrons.{p_id}.aid")
@@ -76,6 +85,18 @@ def build_dynamics(s, wd, sample, root, dates: np.ndarray) -> Dynamics:
             dyn.observed[int(np.searchsorted(dates, np.datetime64(entry.date, "D")))] = entry
         dyn.until_round = int(np.searchsorted(dates, np.datetime64(s.observed.until, "D"), side="right")) - 1
     return dyn
+
+
+def _ideal_offsets(s, wd, issue: str, sample) -> np.ndarray:
+    """Each actor's ideal on the front's issue relative to the line, per world (nan where absolute)."""
+    from ..scenario.schema import LineRelative
+
+    out = np.full((wd.runs, len(wd.actors)), np.nan)
+    for i, a_id in enumerate(wd.actors):
+        v = s.actors[a_id].ideal.get(issue)
+        if isinstance(v, LineRelative):
+            out[:, i] = sample(v.offset, f"actors.{a_id}.ideal.{issue}.line")
+    return out
 
 
 def battle_odds(wd) -> np.ndarray:
@@ -136,6 +157,9 @@ def move_front(model, net_a_wins: np.ndarray) -> None:
     wd.line = new
     if moved.any():
         follow_line(wd, moved, (model.zone, *model.partial_zones.values()))
+        changed = follow_ideals(wd, moved)
+        if len(changed):
+            preferences_moved(model, changed)
 
 
 def follow_line(wd, where: np.ndarray, zones=()) -> None:
@@ -158,3 +182,65 @@ def follow_line(wd, where: np.ndarray, zones=()) -> None:
         red[idx, :, j] = new
     for zone in zones:
         zone.stale[idx[changed]] = True
+
+
+def follow_ideals(wd, where: np.ndarray) -> np.ndarray:
+    """Ideals written relative to the line follow it in worlds ``where`` (``line + offset``, clipped to the
+    issue's range), and so does the span that scales their utility; returns the worlds whose ideals moved,
+    for :func:`preferences_moved`."""
+    dyn, j = wd.dyn, wd.dyn.front
+    rel = dyn.ideal_rel
+    on = ~np.isnan(rel)
+    idx = np.flatnonzero(where & solver.fold(np.logical_or, on, 1))
+    if not len(idx):
+        return idx
+    lo, hi = wd.lo[j], wd.hi[j]
+    old = wd.ideal[idx, :, j]
+    new = np.where(on[idx], np.clip(wd.line[idx, None] + rel[idx], lo, hi), old)
+    wd.ideal[idx, :, j] = new
+    wd.span[idx, :, j] = np.maximum(new - lo, hi - new)
+    return idx[solver.fold(np.logical_or, new != old, 1)]
+
+
+def reweigh(zone, idx: np.ndarray) -> None:
+    """Recompute what depends on weights and ideals in worlds ``idx`` of ``zone`` (the full zone or a partial
+    deal's, reading its own worlds' arrays): the dual candidates, padded as the solver does (any point of
+    the simplex is a valid dual bound, so extra rows repeat a world's first vertex), and the levels'
+    utilities; the worlds are then stale, so the support and feasibility are rebuilt when next looked at.
+    The LP method builds everything from the current arrays on demand: its kept vertices stay valid bounds,
+    and a stale world's tableau is dropped (:meth:`sim.engine.solver.Zone.refresh`)."""
+    if zone.method != "lp" and len(idx):
+        sub = zone.worlds
+        mu = solver.dual_candidates(sub.w_range[idx], sub.ideal[idx], sub.span[idx])
+        grow = mu.shape[1] - zone.mu.shape[1]
+        if grow > 0:
+            zone.mu = _pad(zone.mu, grow, 1)
+            if zone.dense:
+                zone.B, zone.muL = _pad(zone.B, grow, 2), _pad(zone.muL, grow, 2)
+            else:
+                zone.H = _pad(zone.H, grow, 1)
+        elif grow < 0:
+            mu = _pad(mu, -grow, 1)
+        zone.mu[idx] = mu
+        if zone.dense:
+            zone.L[idx] = solver.combo_utilities(sub.w_level[idx], sub.level_vals, zone.combos)
+            zone.muL[idx] = zone.L[idx] @ np.swapaxes(mu, 1, 2)
+    zone.stale[idx] = True
+
+
+def _pad(a: np.ndarray, k: int, axis: int) -> np.ndarray:
+    """``a`` with ``k`` more entries along ``axis``, each a copy of the first."""
+    first = np.take(a, [0], axis=axis)
+    return np.concatenate([a, np.repeat(first, k, axis=axis)], axis=axis)
+
+
+def preferences_moved(model, idx: np.ndarray) -> None:
+    """Weights or ideals moved in worlds ``idx``: every zone (the full one and each partial deal's) is
+    recomputed there, and so is what each partial deal's deferred issues are worth at their status quo."""
+    from .worlds import status_quo_value
+
+    wd = model.worlds
+    for zone in (model.zone, *model.partial_zones.values()):
+        reweigh(zone, idx)
+    for p in wd.partial.values():
+        p.deferred_value[idx] = status_quo_value(wd, p.deferred, idx)

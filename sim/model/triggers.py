@@ -2,9 +2,16 @@
 
 A trigger fires in the worlds where its condition first holds and puts its changes in force there: new
 red lines, a shift of the reservation, new weights, a talks stance, a patron's aid level. A one-way trigger
-stays in force; one with ``revert_after: k`` is undone (what it replaced is restored) in the worlds where its
-condition has failed k rounds in a row, and may fire again later. ``shifts`` are one-way triggers on
-``setbacks_at_least``. Thresholds are drawn per world (:func:`sim.conditions.bind`).
+stays in force; one with ``revert_after: k`` is undone in the worlds where its condition has failed k rounds
+in a row, and may fire again later. ``shifts`` are one-way triggers on ``setbacks_at_least``. Thresholds are
+drawn per world (:func:`sim.conditions.bind`).
+
+Triggers that set the same target (an actor's bound or allowed levels on an issue, its weight on an issue, a
+patron's aid) overlap by one rule (:class:`Layers`): in force is the setting of the trigger in force that
+fired last, and among those that fired in the same round the one applied last (actors in their order in the
+file, each actor's shifts then triggers in the order written). A trigger that reverts gives the target back
+to the one that fired last among those still in force, or, where none is, to what was there before the first
+of them fired; targets it does not set are left alone.
 """
 
 from __future__ import annotations
@@ -15,9 +22,9 @@ import numpy as np
 
 from ..conditions import Condition, State, bind, holds, parse_condition
 from ..engine import solver
-from .dynamics import follow_line
+from .dynamics import preferences_moved, reweigh
 
-__all__ = ["Bound", "bind_triggers", "Book", "red_line_floor", "reweigh"]
+__all__ = ["Bound", "bind_triggers", "Book", "Layers", "red_line_floor", "reweigh"]
 
 
 @dataclass
@@ -67,30 +74,118 @@ def red_line_floor(wd, i: int) -> np.ndarray:
     return v
 
 
-def reweigh(zone, wd, idx: np.ndarray) -> None:
-    """Recompute the dual candidates of worlds ``idx`` after their weights changed (padding as the solver
-    does: any point of the simplex is a valid dual bound, so extra rows repeat a world's first vertex)."""
-    mu = solver.dual_candidates(wd.w_range[idx], wd.ideal[idx], wd.span[idx])
-    grow = mu.shape[1] - zone.mu.shape[1]
-    if grow > 0:
-        zone.mu = np.concatenate([zone.mu, np.repeat(zone.mu[:, :1], grow, axis=1)], axis=1)
-        zone.B = np.concatenate([zone.B, np.repeat(zone.B[:, :, :1], grow, axis=2)], axis=2)
-    elif grow < 0:
-        mu = np.concatenate([mu, np.repeat(mu[:, :1], -grow, axis=1)], axis=1)
-    zone.mu[idx] = mu
-    zone.L[idx] = solver.combo_utilities(wd.w_level[idx], wd.level_vals, zone.combos)
-    zone.muL = zone.L @ np.swapaxes(zone.mu, 1, 2)
-    zone.stale[idx] = True
+def _keys(b: Bound, i: int) -> list[tuple]:
+    """The targets trigger ``b`` of actor ``i`` sets."""
+    out = []
+    for issue, v in b.red_lines.items():
+        if v[0] == "range":
+            out += [(side, i, issue) for side, bound in (("lo", v[1]), ("hi", v[2])) if bound is not None]
+        else:
+            out.append(("allowed", i, issue))
+    return out + [("w", i, issue) for issue in b.weights] + [("aid", p) for p in b.aid]
+
+
+def _setting(b: Bound, key: tuple, idx: np.ndarray) -> np.ndarray:
+    """What trigger ``b`` puts on target ``key`` in worlds ``idx`` (a bound as [absolute, offset to the line])."""
+    kind, none = key[0], np.full(len(idx), np.nan)
+    if kind in ("lo", "hi"):
+        bound = b.red_lines[key[2]][1 if kind == "lo" else 2]
+        line = isinstance(bound, tuple)
+        return np.stack([none, bound[1][idx]] if line else [bound[idx], none], axis=1)
+    if kind == "allowed":
+        mask = b.red_lines[key[2]][1]
+        return np.broadcast_to(mask, (len(idx), len(mask)))
+    return b.weights[key[2]][idx] if kind == "w" else b.aid[key[1]][idx]
+
+
+def _bound_arrays(wd, key: tuple):
+    return (wd.red_lo, wd.rel_lo) if key[0] == "lo" else (wd.red_hi, wd.rel_hi)
+
+
+def _get(wd, key: tuple, idx: np.ndarray) -> np.ndarray:
+    """What is on target ``key`` in worlds ``idx`` now, in the form of :func:`_setting`."""
+    kind = key[0]
+    if kind in ("lo", "hi"):
+        (red, rel), j = _bound_arrays(wd, key), wd.range_issues.index(key[2])
+        return np.stack([red[idx, key[1], j], rel[idx, key[1], j]], axis=1)
+    if kind == "allowed":
+        return wd.allowed[wd.level_issues.index(key[2])][idx, key[1]]
+    return wd.w_raw[idx, key[1], wd.issue_ids.index(key[2])] if kind == "w" else wd.aid[key[1]][idx]
+
+
+def _put(wd, key: tuple, idx: np.ndarray, value: np.ndarray) -> None:
+    """Put ``value`` (as :func:`_get` gives it) on target ``key`` in worlds ``idx``; a bound relative to the
+    line is placed at the current line."""
+    kind = key[0]
+    if kind in ("lo", "hi"):
+        (red, rel), j = _bound_arrays(wd, key), wd.range_issues.index(key[2])
+        offset = value[:, 1]
+        at = value[:, 0] if wd.line is None else np.where(
+            np.isnan(offset), value[:, 0], np.clip(wd.line[idx] + np.nan_to_num(offset), wd.lo[j], wd.hi[j]))
+        red[idx, key[1], j], rel[idx, key[1], j] = at, offset
+    elif kind == "allowed":
+        wd.allowed[wd.level_issues.index(key[2])][idx, key[1]] = value
+    elif kind == "w":
+        wd.w_raw[idx, key[1], wd.issue_ids.index(key[2])] = value
+    else:
+        wd.aid[key[1]][idx] = value
+
+
+class Layers:
+    """Every target's triggers, across actors (a patron's aid may be set by several): which trigger's setting
+    is in force on a target in each world, and what was there before any of them fired (the rule is in the
+    module's docstring). Firing order is a counter, so the last fired is the largest stamp."""
+
+    def __init__(self):
+        self.owners: dict[tuple, list] = {}      # target -> [(book, trigger index)] that have fired on it
+        self.base: dict[tuple, np.ndarray] = {}  # target -> what was there before (worlds where saved)
+        self.tick = 0
+
+    def _last(self, key: tuple, owner: tuple, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Among the target's triggers in force in worlds ``idx`` other than ``owner``: the one fired last
+        (its position in ``owners``, -1 where none) and its stamp (0 where none)."""
+        best, stamp = np.full(len(idx), -1), np.zeros(len(idx), dtype=int)
+        for k, (book, u) in enumerate(self.owners[key]):
+            if book is owner[0] and u == owner[1]:
+                continue
+            s = np.where(book.on[u][idx], book.stamp[u][idx], 0)
+            better = s > stamp
+            best[better], stamp[better] = k, s[better]
+        return best, stamp
+
+    def cover(self, wd, key: tuple, owner: tuple, idx: np.ndarray) -> None:
+        """``owner`` fires on ``key`` in worlds ``idx``: keep what is there where no other trigger covers it."""
+        own = self.owners.setdefault(key, [])
+        if not any(book is owner[0] and u == owner[1] for book, u in own):
+            own.append(owner)
+        if key not in self.base:
+            self.base[key] = np.zeros_like(_get(wd, key, np.arange(wd.runs)))
+        free = idx[self._last(key, owner, idx)[1] == 0]
+        self.base[key][free] = _get(wd, key, free)
+
+    def uncover(self, wd, key: tuple, owner: tuple, idx: np.ndarray, stamp: np.ndarray) -> None:
+        """``owner`` (fired at ``stamp``) reverts in worlds ``idx``: where its setting was the one in force,
+        put back the last fired of the others in force, or what was there before any."""
+        best, other = self._last(key, owner, idx)
+        was_last = stamp > other
+        for k in np.unique(best[was_last]):
+            sub = idx[was_last & (best == k)]
+            if k < 0:
+                _put(wd, key, sub, self.base[key][sub])
+            else:
+                book, u = self.owners[key][k]
+                _put(wd, key, sub, _setting(book.bound[u], key, sub))
 
 
 class Book:
-    """One actor's triggers in every world: which are in force, and what each replaced."""
+    """One actor's triggers in every world: which are in force, and when each last fired."""
 
-    def __init__(self, bound: list[Bound], runs: int):
+    def __init__(self, bound: list[Bound], runs: int, *, layers: Layers | None = None):
         self.bound = bound
+        self.layers = Layers() if layers is None else layers
         self.on = [np.zeros(runs, dtype=bool) for _ in bound]
         self.off = [np.zeros(runs, dtype=int) for _ in bound]
-        self.saved: list[dict] = [{} for _ in bound]
+        self.stamp = [np.zeros(runs, dtype=int) for _ in bound]    # firing order of the last firing, 0 never
         self.res_shift = np.zeros(runs)
         self.fired_at = [np.full(runs, -1) for _ in bound]   # round each trigger last fired in each world
 
@@ -128,8 +223,10 @@ class Book:
 
         b, wd = self.bound[t], model.worlds
         idx = np.flatnonzero(where)        # the few worlds a trigger fires in: indices, not a mask of all
-        if b.revert_after is not None:
-            self._save(wd, i, t, idx)
+        for key in _keys(b, i):
+            self.layers.cover(wd, key, (self, t), idx)
+        self.layers.tick += 1
+        self.stamp[t][idx] = self.layers.tick
         if b.red_lines:
             apply_red_lines(wd, i, b.red_lines, where=idx)
             model.red_lines_moved(idx)
@@ -143,39 +240,18 @@ class Book:
             _renormalise(model, where)
         self.on[t][idx] = True
 
-    def _save(self, wd, i: int, t: int, idx: np.ndarray) -> None:
-        s, b = self.saved[t], self.bound[t]
-        now = {f"aid.{p}": wd.aid[p] for p in b.aid}
-        if b.red_lines:
-            now |= {"red_lo": wd.red_lo[:, i], "red_hi": wd.red_hi[:, i], "rel_lo": wd.rel_lo[:, i],
-                    "rel_hi": wd.rel_hi[:, i], **{f"allowed.{j}": al[:, i] for j, al in enumerate(wd.allowed)}}
-        if b.weights:
-            now["w_raw"] = wd.w_raw[:, i]
-        for key, value in now.items():
-            if key in s:
-                s[key][idx] = value[idx]
-            else:
-                s[key] = value.copy()
-
     def _revert(self, model, i: int, t: int, where: np.ndarray) -> None:
-        b, wd, s = self.bound[t], model.worlds, self.saved[t]
+        b, wd = self.bound[t], model.worlds
         idx = np.flatnonzero(where)
+        self.on[t][idx] = False
+        for key in _keys(b, i):
+            self.layers.uncover(wd, key, (self, t), idx, self.stamp[t][idx])
         if b.red_lines:
-            wd.red_lo[idx, i], wd.red_hi[idx, i] = s["red_lo"][idx], s["red_hi"][idx]
-            wd.rel_lo[idx, i], wd.rel_hi[idx, i] = s["rel_lo"][idx], s["rel_hi"][idx]
-            if wd.dyn.front is not None:
-                follow_line(wd, where)
-            for j, al in enumerate(wd.allowed):
-                al[idx, i] = s[f"allowed.{j}"][idx]
             model.red_lines_moved(idx)
         if b.reservation_shift is not None:
             self.res_shift[idx] -= b.reservation_shift[idx]
-        for patron in b.aid:
-            wd.aid[patron][idx] = s[f"aid.{patron}"][idx]
         if b.weights:
-            wd.w_raw[idx, i] = s["w_raw"][idx]
             _renormalise(model, where)
-        self.on[t][idx] = False
         self.off[t][idx] = 0
 
 
@@ -184,4 +260,4 @@ def _renormalise(model, where: np.ndarray) -> None:
     kc = len(wd.range_issues)
     w = wd.w_raw[where] / wd.w_raw[where].sum(axis=2, keepdims=True)
     wd.w_range[where], wd.w_level[where] = w[:, :, :kc], w[:, :, kc:]
-    reweigh(model.zone, wd, np.where(where)[0])
+    preferences_moved(model, np.where(where)[0])

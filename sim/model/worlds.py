@@ -113,6 +113,7 @@ class PartialSpec:
     deferred_value: np.ndarray   # (W, n)
     battles: np.ndarray          # (W,) share of battles still fought
     erosion: np.ndarray          # (W,) factor on every actor's erosion
+    deferred: dict = field(default_factory=dict)   # deferred issue -> its status quo
 
 
 @dataclass
@@ -166,7 +167,9 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
             if k in a.weights:
                 w[:, i, j] = sample(a.weights[k], f"actors.{a_id}.weights.{k}")
         for j, k in enumerate(rng_ids):
-            ideal[:, i, j] = sample(a.ideal[k], f"actors.{a_id}.ideal.{k}") if k in a.ideal else lo[j]
+            v = a.ideal.get(k)         # an ideal relative to the line is set with the line (build_dynamics)
+            absolute = v is not None and not isinstance(v, LineRelative)
+            ideal[:, i, j] = sample(v, f"actors.{a_id}.ideal.{k}") if absolute else lo[j]
     w_raw = w.copy()
     w /= w.sum(axis=2, keepdims=True)
     span = np.maximum(ideal - lo, hi - ideal)
@@ -265,28 +268,28 @@ def _reservations(s: Scenario, actors: list[str], sample, W: int):
     return base, war_p, war_cost, prior
 
 
-def status_quo_value(s: Scenario, wd: Worlds, issues) -> np.ndarray:
-    """What the status quo on ``issues`` is worth to every actor in every world: (W, n)."""
-    out = np.zeros((wd.runs, len(wd.actors)))
-    for k in issues:
-        sq = s.issues[k].status_quo
+def status_quo_value(wd: Worlds, status_quo: dict, idx=slice(None)) -> np.ndarray:
+    """What the status quo (issue -> value or level) is worth to every actor in worlds ``idx``: (W, n).
+    Weights and ideals may move during a run (triggers, the front line), so it is recomputed with them."""
+    out = np.zeros(wd.w_range[idx].shape[:2])
+    for k, sq in status_quo.items():
         if k in wd.range_issues:
             j = wd.range_issues.index(k)
-            out += wd.w_range[:, :, j] * (1.0 - np.abs(sq - wd.ideal[:, :, j]) / wd.span[:, :, j])
+            out += wd.w_range[idx, :, j] * (1.0 - np.abs(sq - wd.ideal[idx, :, j]) / wd.span[idx, :, j])
         else:
             j = wd.level_issues.index(k)
-            out += wd.w_level[:, :, j] * wd.level_vals[j][:, wd.levels[j].index(sq)]
+            out += wd.w_level[idx, :, j] * wd.level_vals[j][:, wd.levels[j].index(sq)]
     return out
 
 
 def _partial(s: Scenario, wd: Worlds, name: str, pd, sample) -> PartialSpec:
-    deferred = [k for k in s.issues if k not in pd.issues]
+    deferred = {k: s.issues[k].status_quo for k in s.issues if k not in pd.issues}
     return PartialSpec(
         range_idx=[wd.range_issues.index(k) for k in pd.issues if k in wd.range_issues],
         level_idx=[wd.level_issues.index(k) for k in pd.issues if k in wd.level_issues],
-        deferred_value=status_quo_value(s, wd, deferred),
+        deferred_value=status_quo_value(wd, deferred),
         battles=sample(pd.battles, f"partial_deals.{name}.battles"),
-        erosion=sample(pd.erosion, f"partial_deals.{name}.erosion"))
+        erosion=sample(pd.erosion, f"partial_deals.{name}.erosion"), deferred=deferred)
 
 
 def _relapse(s: Scenario, wd: Worlds, sample) -> RelapseSpec | None:

@@ -80,7 +80,8 @@ def _check_costs(s: Scenario) -> list[tuple[tuple, str]]:
 
 
 def _line_bounds(s: Scenario) -> list[tuple[tuple, str]]:
-    """Red lines written relative to the line need a front on their issue."""
+    """Red lines and ideals written relative to the line need a front on their issue (a levels issue's
+    ideal is a level name, refused as such by :mod:`sim.scenario.checks`)."""
     from .schema import LineRelative
 
     front = s.battlefield.front.issue if s.battlefield is not None and s.battlefield.front else None
@@ -96,6 +97,12 @@ def _line_bounds(s: Scenario) -> list[tuple[tuple, str]]:
                         out.append((("actors", actor_id) + where + (issue_id, key),
                                     f"found a red line relative to the line on {issue_id!r}, expected "
                                     f"battlefield.front.issue: {issue_id}"))
+        for issue_id, value in a.ideal.items():
+            if isinstance(value, LineRelative) and issue_id != front and issue_id in s.issues \
+                    and not s.issues[issue_id].is_levels:
+                out.append((("actors", actor_id, "ideal", issue_id),
+                            f"found an ideal relative to the line on {issue_id!r}, expected "
+                            f"battlefield.front.issue: {issue_id}"))
     return out
 
 

@@ -38,7 +38,8 @@ def _ideal(raw: Any) -> Any:
 
 @dataclass(frozen=True)
 class LineRelative:
-    """A red line written relative to the current front line: ``{line: offset}`` (the offset a param)."""
+    """A red line or an ideal written relative to the current front line: ``{line: offset}`` (the offset a
+    param)."""
 
     offset: Param
 
@@ -66,7 +67,11 @@ def _bound(raw: Any) -> Any:
     return None if raw is None else _ideal(raw)
 
 
-Ideal = Annotated[Param | str, BeforeValidator(_ideal)]
+def _ideal_or_line(raw: Any) -> Any:
+    return _line_relative(raw) if isinstance(raw, dict) and "line" in raw else _ideal(raw)
+
+
+Ideal = Annotated[Param | str | LineRelative, BeforeValidator(_ideal_or_line)]
 Number = Annotated[float, BeforeValidator(parse_number)]
 Colour = Annotated[str, BeforeValidator(parse_colour)]
 
