@@ -8,9 +8,10 @@ Layers, each a sub-package or module that only reads the ones before it:
 Names and sub-modules are imported on first use (PEP 562): reading a scenario does not load Mesa or pandas.
 """
 
-import importlib
 import sys
 import types
+
+from .lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -27,27 +28,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    if name in _HOMES:
-        value = getattr(importlib.import_module(_HOMES[name], __name__), name)
-    else:
-        return _submodule(name)
-    globals()[name] = value
-    return value
-
-
-def _submodule(name: str):
-    """``sim.engine`` and the like without an explicit import, as before the names were lazy."""
-    try:
-        return importlib.import_module(f".{name}", __name__)
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__name__}.{name}":
-            raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _HOMES, __all__)
 
 
 _SHADOWED = ("simulate", "why")   # functions named as the modules that hold them

@@ -80,19 +80,7 @@ def terms_lp(w, ideal, span, lo, hi, L, y):
     nv = kc + n * kc
     c = np.zeros(nv)
     c[kc:] = -w.reshape(-1)
-    A, b = [], []
-    for i in range(n):
-        row = np.zeros(nv)
-        row[kc + i * kc: kc + (i + 1) * kc] = -w[i]
-        A.append(row)
-        b.append(L[i] - y[i])
-        for k in range(kc):
-            for sign in (1.0, -1.0):
-                row = np.zeros(nv)
-                row[kc + i * kc + k] = 1.0
-                row[k] = sign / span[i, k]
-                A.append(row)
-                b.append(1.0 + sign * ideal[i, k] / span[i, k])
+    A, b = utility_rows(w, ideal, span, nv, L - y)
     bounds = [(lo[k], max(lo[k], hi[k])) for k in range(kc)] + [(None, 1.0)] * (n * kc)
     res = linprog(c, A_ub=np.array(A), b_ub=np.array(b), bounds=bounds, method="highs")
     if res.status == 2:
