@@ -142,6 +142,17 @@ def timeline_table(results, *, world: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def _follows_deals(results, outcomes: pd.DataFrame) -> bool:
+    """Whether the history goes on after a deal (settlements can relapse), read from the tables: results
+    loaded without their scenario draw the same figure."""
+    dealt = outcomes["agreement_round"].notna()
+    if not dealt.any():
+        return False
+    last = results.history.groupby("world")["round"].max()
+    return bool((last.reindex(outcomes.loc[dealt, "world"]).to_numpy()
+                 > outcomes.loc[dealt, "agreement_round"].to_numpy(dtype=float)).any())
+
+
 def _history(results, world: int | None) -> pd.DataFrame:
     hist = getattr(results, "history", None)
     if hist is None:
@@ -253,7 +264,7 @@ def zopa_timeline(results, *, world: int | None = None, ax=None) -> Figure:
     for a in axes[:-1]:                           # shared dates: named on each axis, shown once
         a.xaxis.label.set_visible(False)
     _draw_marks(axes, _marks(results, outcomes, single))
-    held = ("a settled world follows its own history (deals can relapse)" if results.scenario.relapse is not None
+    held = ("a settled world follows its own history (deals can relapse)" if _follows_deals(results, outcomes)
             else "a world with a deal is held at its values at the deal")
     which = f"world {world}" if world is not None else f"median and 10-90% of all {len(outcomes)} worlds; {held}"
     ax.set_title(_title(results, "reservations and the ZOPA") + "\n" + textwrap.fill(f"({which})", 95),
