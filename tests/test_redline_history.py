@@ -107,3 +107,16 @@ def test_observations_read_the_red_lines_and_are_scored(tmp_path, moving):
     # every world moved on 1 March: right on four, and wrong (forecast 0, observed 1) on "two-levels"
     assert brier.to_dict() == {"narrow-in-feb": 0.0, "wide-in-mar": 0.0, "y-allowed": 0.0,
                                "two-levels": 1.0, "in-force": 0.0}
+
+
+def test_a_levels_red_line_written_as_min_is_kept_as_its_allowed_levels(tmp_path):
+    """Found by the property test: ``min: <level>`` on a levels issue is a set of allowed levels."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: s\ntitle: t\ncalendar: {start: 2000-01-01, step: day}\nhorizon: 1\nprotocol: nash\n"
+        "issues:\n  i: {levels: [low, high]}\n"
+        "actors:\n  a: {weights: {i: 1.0}, ideal: {i: low}, reservation: 0.0}\n"
+        "  b: {weights: {i: 1.0}, ideal: {i: low}, reservation: 0.0, red_lines: {i: {min: low}}}\n")
+    h = sim.simulate(sim.load_scenario(path), runs=2, seed=0).history
+    assert "red_lines.b.i.allowed" in h.columns and "red_lines.b.i.min" not in h.columns
+    assert (h["red_lines.b.i.allowed"] == 2).all()

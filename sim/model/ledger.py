@@ -81,7 +81,8 @@ def moving_red_lines(spec) -> list[tuple[str, str, str]]:
     def add(a_id, k, rl):
         if spec.issues[k].is_levels:
             found.add((a_id, k, "allowed"))
-        found.update((a_id, k, b) for b in ("min", "max") if getattr(rl, b, None) is not None)
+        else:
+            found.update((a_id, k, b) for b in ("min", "max") if getattr(rl, b, None) is not None)
 
     for a_id, actor in spec.actors.items():
         for source in (actor.red_lines, *(t.red_lines for t in (*actor.shifts, *actor.triggers))):
@@ -107,10 +108,11 @@ class PositionLog:
     def __init__(self, spec, wd, *, keep: int | None = None):
         self.keep = keep            # rounds held: all (None), or the last ``keep`` when the history is streamed
         lines = moving_red_lines(spec)
+        # a levels issue's red line is kept as its allowed levels, however it was written (min, max, allowed)
         self.ranges = [(a, k, b, wd.actors.index(a), wd.range_issues.index(k))
-                       for a, k, b in lines if b != "allowed"]
+                       for a, k, b in lines if k in wd.range_issues]
         self.levels = [(a, k, wd.actors.index(a), wd.level_issues.index(k))
-                       for a, k, b in lines if b == "allowed"]
+                       for a, k in dict.fromkeys((a, k) for a, k, b in lines if k in wd.level_issues)]
         self.level_names = [spec.issues[k].levels for _, k, _, _ in self.levels]
         self.lo, self.hi = wd.lo, wd.hi
         self.rounds: list[dict] = []
