@@ -108,11 +108,10 @@ class PositionLog:
     def __init__(self, spec, wd, *, keep: int | None = None):
         self.keep = keep            # rounds held: all (None), or the last ``keep`` when the history is streamed
         lines = moving_red_lines(spec)
-        # a levels issue's red line is kept as its allowed levels, however it was written (min, max, allowed)
         self.ranges = [(a, k, b, wd.actors.index(a), wd.range_issues.index(k))
-                       for a, k, b in lines if k in wd.range_issues]
+                       for a, k, b in lines if b != "allowed"]
         self.levels = [(a, k, wd.actors.index(a), wd.level_issues.index(k))
-                       for a, k in dict.fromkeys((a, k) for a, k, b in lines if k in wd.level_issues)]
+                       for a, k, b in lines if b == "allowed"]
         self.level_names = [spec.issues[k].levels for _, k, _, _ in self.levels]
         self.lo, self.hi = wd.lo, wd.hi
         self.rounds: list[dict] = []
