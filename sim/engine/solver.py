@@ -22,7 +22,8 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -190,13 +191,20 @@ def blocking_mask(mu, cert, t, feasible, conflicts) -> np.ndarray:
 @dataclass
 class Verdict:
     """The zone of one round, per world: width ``t`` (-inf where red lines leave no outcome), whether it is
-    open, the best levels combination, the dual certificate and the blocking actors as a bit mask."""
+    open, the best levels combination, the dual certificate and the blocking actors as a bit mask.
+
+    The blocking actors are found when first read (a run without history reads them only in its last
+    round); read them before the zone evaluates again."""
 
     t: np.ndarray
     open: np.ndarray
     combo: np.ndarray
     cert: np.ndarray
-    blocking: np.ndarray
+    blocking_of: Callable[[], np.ndarray] = field(repr=False)
+
+    @functools.cached_property
+    def blocking(self) -> np.ndarray:
+        return self.blocking_of()
 
 
 class Zone:
@@ -233,6 +241,7 @@ class Zone:
         self.conflicts_stale = np.zeros(W, dtype=bool)    # closed by red lines, conflicts not yet found
         self.any_feasible = np.zeros(W, dtype=bool)
         self.stale = np.ones(W, dtype=bool)
+        self._generation = 0        # counts refreshes that moved something (a verdict reads it)
         self.dense = False
         if self.method == "lp":
             self._lp = LpWorlds(self, cap=2 * n + 8)
@@ -280,6 +289,7 @@ class Zone:
         todo = self.stale if where is None else self.stale & where
         if not todo.any():
             return
+        self._generation += 1
         w = np.where(todo)[0]
         wd = self.worlds
         lo, hi = wd.red_lo[w], wd.red_hi[w]
@@ -360,15 +370,23 @@ class Zone:
         t = np.full(W, NEG)
         combo = np.zeros(W, dtype=int)
         cert = np.zeros(W, dtype=int)
-        closed = active & ~self.any_feasible
-        if blocking:
-            self._find_conflicts(closed)
-        out = np.where(closed, self.conflicts, 0) if blocking else np.zeros(W, dtype=int)
+        mu = np.zeros((0, n))
         if len(live):
             t[live], combo[live], cert[live], mu = self._widths(live, r)
-            if blocking:
-                out[live] = np.where(t[live] < 0, (mu > 1e-9) @ (1 << np.arange(n)), 0)
-        return Verdict(t, t >= -1e-9, combo, cert, out)
+        closed, t_live, generation = active & ~self.any_feasible, t[live], self._generation
+
+        def blocking_of() -> np.ndarray:
+            if not blocking:
+                return np.zeros(W, dtype=int)
+            if self._generation != generation or self.stale[closed].any():
+                raise RuntimeError("blocking actors read after red lines moved: read them before the zone "
+                                   "evaluates again")
+            self._find_conflicts(closed)
+            out = np.where(closed, self.conflicts, 0)
+            out[live] = np.where(t_live < 0, (mu > 1e-9) @ (1 << np.arange(n)), 0)
+            return out
+
+        return Verdict(t, t >= -1e-9, combo, cert, blocking_of)
 
     def prepare(self, idx: np.ndarray, r: np.ndarray, protocol: str) -> None:
         """Before a deal in worlds ``idx`` under ``protocol``: with the LP method, add the facets the

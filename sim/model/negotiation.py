@@ -83,6 +83,21 @@ def _scenario(scenario, overrides: dict) -> Scenario:
     return scenario
 
 
+class RoundView(dict):
+    """The values of the round just evaluated (``model.last``); the blocking actors are found from the zone's
+    verdict when first read, which a run without history does only in its last round."""
+
+    def __init__(self, verdict: solver.Verdict, **values):
+        super().__init__(**values)
+        self.verdict = verdict
+
+    def __missing__(self, key: str):
+        if key != "blocking":
+            raise KeyError(key)
+        self[key] = value = self.verdict.blocking
+        return value
+
+
 class NegotiationModel(mesa.Model):
     """Steps ``runs`` independent worlds of a scenario; all state is held in numpy arrays.
 
@@ -249,8 +264,7 @@ class NegotiationModel(mesa.Model):
         v = self.zone.evaluate(r, self.active)
         self.open_streak = np.where(v.open, self.open_streak + 1, 0)
         talks = np.logical_and.reduce([a.talks() for a in self.actor_agents]) & self.active
-        self.last = {"zopa_open": v.open, "zopa_width": v.t, "talks": talks, "blocking": v.blocking,
-                     "reservation": r}
+        self.last = RoundView(v, zopa_open=v.open, zopa_width=v.t, talks=talks, reservation=r)
         self.deal.note_open(self.round, v.open, talks)
         striking = np.where(talks & v.open & self.active)[0]
         self.zone.prepare(striking, r, self.spec.protocol)
@@ -261,6 +275,7 @@ class NegotiationModel(mesa.Model):
         self.last["agreed"] = self.deal.agreed.copy()
         self.last["state"] = self.states(talks)
         if self.keep_history:
+            self.last["blocking"]
             self.history.append({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.last.items()})
         if self.positions is not None:
             self.positions.note(self)
