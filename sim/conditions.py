@@ -17,7 +17,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-__all__ = ["Condition", "parse_condition", "bind", "holds", "State", "CONDITION_KEYS", "references"]
+__all__ = ["Condition", "parse_condition", "bind", "holds", "State", "Recent", "longest_window", "CONDITION_KEYS",
+           "references"]
 
 # kind -> (threshold sub-keys drawn per world, what the state is compared with)
 _THRESHOLDS = ("setbacks_at_least", "gains_at_least", "costs_at_least", "belief_at_least", "belief_at_most",
@@ -199,7 +200,7 @@ class State:
     date: np.datetime64       # the round's calendar date
     open_streak: np.ndarray   # rounds the zone has been open in a row
     setbacks: np.ndarray      # net battles lost by the actor's side, all rounds so far
-    net_rounds: np.ndarray | None = None   # (rounds so far, W): net battles lost by side A, per round
+    recent: "Recent | None" = None         # net battles lost by side A in the last rounds
     side: int = 0                          # +1 side A, -1 side B, 0 none
     costs: np.ndarray | None = None        # accumulated costs of war (Fearon's c)
     belief: np.ndarray | None = None       # expected chance of winning a battle
@@ -221,9 +222,43 @@ class State:
     def window(self, rounds: int) -> tuple[np.ndarray, bool]:
         """Net battles lost by the actor's side over the last ``rounds`` rounds, and whether that many
         rounds have passed."""
-        if self.net_rounds is None or len(self.net_rounds) == 0:
+        if self.recent is None or self.recent.count == 0:
             return np.zeros(self.runs), False
-        return self.side * self.net_rounds[-rounds:].sum(axis=0), len(self.net_rounds) >= rounds
+        net, full = self.recent.window(rounds)
+        return self.side * net, full
+
+
+class Recent:
+    """Side A's net battle losses in each of the last ``size`` rounds, per world: a ring of (size, W), as
+    far back as the longest window a condition of the scenario looks (:func:`longest_window`)."""
+
+    def __init__(self, size: int, runs: int):
+        self.rows = np.zeros((size, runs))
+        self.count = 0             # rounds pushed so far
+
+    def push(self, net: np.ndarray) -> None:
+        if len(self.rows):
+            self.rows[self.count % len(self.rows)] = net
+        self.count += 1
+
+    def window(self, rounds: int) -> tuple[np.ndarray, bool]:
+        """The sum over the last ``rounds`` rounds (all so far while fewer have passed), and whether that
+        many have passed."""
+        if rounds > len(self.rows):
+            raise ValueError(f"a window of {rounds} rounds on a ring of {len(self.rows)}")
+        last = np.arange(max(0, self.count - rounds), self.count) % max(1, len(self.rows))
+        return self.rows[last].sum(axis=0), self.count >= rounds
+
+
+def longest_window(conditions) -> int:
+    """The most rounds back any window condition among ``conditions`` looks (0 where none does)."""
+    def walk(c) -> int:
+        if c.kind in _WINDOWS:
+            return int(c.arg["rounds"])
+        if c.kind in ("all", "any"):
+            return max((walk(x) for x in c.arg), default=0)
+        return walk(c.arg) if c.kind == "not" else 0
+    return max((walk(c) for c in conditions), default=0)
 
 
 def _nan_false(x: np.ndarray | None, runs: int) -> np.ndarray:

@@ -130,8 +130,12 @@ def test_observed_history_is_replayed_then_simulated(tmp_path):
         {"date": "2024-02-01", "a_wins": 1}, {"date": "2024-03-01", "a_wins": 0, "line": 0.45},
         {"date": "2024-04-01", "a_wins": 1}]}
     m = model(tmp_path, data, runs=500, seed=1)
-    run_rounds(m)
-    np.testing.assert_array_equal(m.net_by_round[1:4], np.array([[-1], [1], [-1]]) * np.ones((3, 500)))
+    net = []                                   # side A's net losses in each round
+    while m.running:
+        before = m.net_a_losses.copy()
+        m.step()
+        net.append(m.net_a_losses - before)
+    np.testing.assert_array_equal(net[:3], np.array([[-1], [1], [-1]]) * np.ones((3, 500)))
     lines = np.array(m.front_history)
     np.testing.assert_allclose(lines[:4], np.array([[0.5], [0.6], [0.45], [0.55]]) * np.ones((4, 500)))
     assert len(np.unique(lines[-1])) > 1          # simulated after until: worlds part

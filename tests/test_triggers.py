@@ -252,3 +252,22 @@ def test_a_revert_leaves_the_targets_it_does_not_set_alone(tmp_path):
         m.step()
         bounds.append((float(m.worlds.red_lo[0, 0, 0]), float(m.worlds.red_hi[0, 0, 0])))
     assert bounds[:4] == [(0.3, 1.0), (0.3, 0.9), (0.8, 0.9), (0.8, 0.9)]
+
+
+def test_the_ring_of_recent_rounds_sums_as_the_full_record_does():
+    """Window conditions read a ring as long as the longest window: the same sums as every round kept."""
+    from zopa.sim.conditions import Recent, longest_window, parse_condition
+
+    cond = parse_condition({"any": [{"setbacks_within": {"rounds": 3, "at_least": 1}},
+                                    {"not": {"stalemate_for": {"rounds": 5, "at_most": 0}}}]})
+    assert longest_window([cond, parse_condition({"from": "2024-01-01"})]) == 5
+    rng = np.random.default_rng(0)
+    ring, full = Recent(5, 7), []
+    for _ in range(12):
+        net = rng.integers(-3, 4, 7).astype(float)
+        ring.push(net)
+        full.append(net)
+        for rounds in range(1, 6):
+            got, done = ring.window(rounds)
+            np.testing.assert_array_equal(got, np.sum(full[-rounds:], axis=0))
+            assert done == (len(full) >= rounds)

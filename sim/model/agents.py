@@ -74,7 +74,7 @@ class ActorAgent(mesa.Agent):
         """What this actor's conditions can see this round."""
         m = self.model
         return State(m.runs, m.dates[m.round], m.open_streak, self.setbacks,
-                     net_rounds=m.net_by_round[1:m.round + 1], side=int(m.worlds.side[self.index]),
+                     recent=m.recent, side=int(m.worlds.side[self.index]),
                      costs=self.cum_erosion + self.costs, belief=self.belief, reservation=self.reservation,
                      floor_of=lambda: red_line_floor(m.worlds, self.index), moved_of=m.moved, aid=m.worlds.aid,
                      failed_talks=m.deal.failed_talks, mediation=m.worlds.mediation)

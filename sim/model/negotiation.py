@@ -18,6 +18,7 @@ import mesa
 import numpy as np
 
 from .. import events
+from ..conditions import Recent, longest_window
 from . import dynamics
 from ..engine import solver
 from ..engine.protocols import PROTOCOLS, Problem, holding
@@ -133,7 +134,9 @@ class NegotiationModel(mesa.Model):
         self.a_wins = np.zeros(self.runs)
         self.fought = np.zeros(self.runs)
         self.net_a_losses = np.zeros(self.runs)
-        self.net_by_round = np.zeros((self.spec.horizon + 1, self.runs))   # side A's net losses, per round
+        # side A's net losses in the last rounds, as far back as a window condition looks
+        self.recent = Recent(longest_window([b.when for bs in wd.triggers for b in bs] + list(wd.talks_when)),
+                             self.runs)
         self.open_streak = np.zeros(self.runs, dtype=int)
         self.active = np.ones(self.runs, dtype=bool)
         self.zone = solver.Zone(wd)
@@ -215,7 +218,7 @@ class NegotiationModel(mesa.Model):
             self.fought += fought
             net = fought - 2 * wins
             self.net_a_losses += net
-            self.net_by_round[self.round] = net
+        self.recent.push(net)
         dynamics.move_front(self, -net)
         if wd.line is not None and self.keep_history:
             self.front_history.append(wd.line.copy())
