@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from zopa import sim
 from zopa.sim.model import NegotiationModel
@@ -271,3 +272,34 @@ def test_the_ring_of_recent_rounds_sums_as_the_full_record_does():
             got, done = ring.window(rounds)
             np.testing.assert_array_equal(got, np.sum(full[-rounds:], axis=0))
             assert done == (len(full) >= rounds)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3), st.lists(st.integers(1, 12), min_size=0, max_size=3))
+def test_red_line_floor_is_the_worst_outcome_inside_the_red_lines(seed, kc, sizes):
+    """The floor against the plain formula: the worst of each range issue's two red lines, plus the worst
+    allowed level of each levels issue (inf where none is allowed), weights zero among them."""
+    from types import SimpleNamespace
+
+    from zopa.sim.model.triggers import red_line_floor
+
+    rng = np.random.default_rng(seed)
+    W, n = 50, 3
+    w = rng.random((W, n, kc + len(sizes))) * (rng.random((W, n, kc + len(sizes))) < 0.8)
+    ideal = rng.random((W, n, kc))
+    lo = np.where(rng.random((W, n, kc)) < 0.5, rng.random((W, n, kc)) * ideal, 0.0)
+    hi = np.where(rng.random((W, n, kc)) < 0.5, ideal + rng.random((W, n, kc)) * (1 - ideal), 1.0)
+    wd = SimpleNamespace(ideal=ideal, span=np.maximum(ideal, 1 - ideal), red_lo=lo, red_hi=hi,
+                         w_range=w[:, :, :kc], w_level=w[:, :, kc:],
+                         allowed=[rng.random((W, n, s)) < 0.6 for s in sizes],
+                         level_vals=[rng.random((n, s)) for s in sizes])
+    for i in range(n):
+        expect = np.zeros(W)
+        for x in range(W):
+            for k in range(kc):
+                far = max(abs(lo[x, i, k] - ideal[x, i, k]), abs(hi[x, i, k] - ideal[x, i, k]))
+                expect[x] += w[x, i, k] * (1 - far / wd.span[x, i, k])
+            for j, al in enumerate(wd.allowed):
+                ok = [wd.w_level[x, i, j] * wd.level_vals[j][i, lv] for lv in range(sizes[j]) if al[x, i, lv]]
+                expect[x] += min(ok) if ok else np.inf
+        np.testing.assert_allclose(red_line_floor(wd, i), expect, rtol=0, atol=1e-12)

@@ -63,15 +63,46 @@ def bind_triggers(actor_id: str, actor, ids: tuple, sample) -> list[Bound]:
     return out
 
 
+PATTERN_LEVELS = 10      # levels issues of at most this many levels read their worst level from a table
+
+
 def red_line_floor(wd, i: int) -> np.ndarray:
-    """The worst utility actor ``i``'s own red lines still allow, per world: what its position can deliver."""
-    ideal, span = wd.ideal[:, i], wd.span[:, i]
-    worst = np.maximum(np.abs(wd.red_lo[:, i] - ideal), np.abs(wd.red_hi[:, i] - ideal))
-    v = (wd.w_range[:, i] * (1.0 - worst / span)).sum(axis=1)
+    """The worst utility actor ``i``'s own red lines still allow, per world: what its position can deliver
+    (inf where they allow no level of some levels issue).
+
+    On a levels issue the worst allowed level is ``w * min(values allowed)`` (weights are not negative), and
+    the minimum depends only on which levels are allowed: it is read from a table of every pattern."""
+    v = np.zeros(wd.ideal.shape[0])
+    for k in range(wd.ideal.shape[2]):           # one issue at a time: a short axis's sum costs more
+        ideal = wd.ideal[:, i, k]
+        worst = np.maximum(np.abs(wd.red_lo[:, i, k] - ideal), np.abs(wd.red_hi[:, i, k] - ideal))
+        v += wd.w_range[:, i, k] * (1.0 - worst / wd.span[:, i, k])
+    none = np.zeros(len(v), dtype=bool)
     for j, allowed in enumerate(wd.allowed):
-        values = wd.w_level[:, i, j, None] * wd.level_vals[j][i]
-        v = v + solver.fold(np.minimum, np.where(allowed[:, i], values, np.inf), 1)
+        values = wd.level_vals[j][i]
+        if len(values) > PATTERN_LEVELS:
+            v += solver.fold(np.minimum, np.where(allowed[:, i], wd.w_level[:, i, j, None] * values, np.inf), 1)
+            continue
+        pattern = _patterns(allowed[:, i])
+        v += wd.w_level[:, i, j] * _worst_of_patterns(values)[pattern]
+        none |= pattern == 0
+    v[none] = np.inf
     return v
+
+
+def _patterns(allowed: np.ndarray) -> np.ndarray:
+    """Each world's allowed levels (W, L) as one integer, bit l set where level l is allowed."""
+    code = np.zeros(len(allowed), dtype=np.int64)
+    for level in range(allowed.shape[1]):
+        code |= allowed[:, level].astype(np.int64) << level
+    return code
+
+
+def _worst_of_patterns(values: np.ndarray) -> np.ndarray:
+    """The smallest of ``values`` (L,) among the levels of every pattern of :func:`_patterns` (0 for none)."""
+    L = len(values)
+    bits = (np.arange(2 ** L)[:, None] >> np.arange(L)) & 1
+    return np.where(bits.any(axis=1), np.where(bits == 1, values, np.inf).min(axis=1), 0.0)
 
 
 def _keys(b: Bound, i: int) -> list[tuple]:
