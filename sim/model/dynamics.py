@@ -168,18 +168,19 @@ def follow_line(wd, where: np.ndarray, zones=()) -> None:
     and recomputes them when it next looks at them (:meth:`sim.engine.solver.Zone.refresh`)."""
     j = wd.dyn.front
     lo, hi = wd.lo[j], wd.hi[j]
-    rel = [(wd.rel_lo[:, :, j], wd.red_lo), (wd.rel_hi[:, :, j], wd.red_hi)]
-    on = [~np.isnan(r) for r, _ in rel]
-    idx = np.where(where & solver.fold(np.logical_or, on[0] | on[1], 1))[0]
-    if not len(idx):
-        return
-    line = wd.line[idx, None]
+    idx = np.flatnonzero(where)
+    line = wd.line[idx]
     changed = np.zeros(len(idx), dtype=bool)
-    for (r, red), o in zip(rel, on):
-        old = red[idx, :, j]
-        new = np.where(o[idx], np.clip(line + r[idx], lo, hi), old)
-        changed |= solver.fold(np.logical_or, new != old, 1)
-        red[idx, :, j] = new
+    for rel, red in ((wd.rel_lo, wd.red_lo), (wd.rel_hi, wd.red_hi)):
+        for i in range(rel.shape[1]):          # one actor at a time: most hold no relative red line
+            offset = rel[idx, i, j]
+            on = ~np.isnan(offset)
+            if not on.any():
+                continue
+            old = red[idx, i, j]
+            new = np.where(on, np.clip(line + offset, lo, hi), old)
+            changed |= new != old
+            red[idx, i, j] = new
     for zone in zones:
         zone.stale[idx[changed]] = True
 
