@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/why.py
+	$(BIN)/python benchmarks/outcome_kinds.py
 	$(BIN)/python benchmarks/startup.py
 
 clean:

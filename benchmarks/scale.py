@@ -3,9 +3,11 @@
 Every case runs in its own subprocess on one core (BLAS threads pinned to 1), so its peak resident memory
 (``resource.getrusage``) is its own. Scenarios are synthetic: n actors with ideals spread over [0, 1] on
 every range issue, levels issues of 5 levels, reservations eroding each round so zones open over time,
-weights either the same in every world or drawn per world. A bare numpy kernel of december-2022's minimal
-arithmetic (state updates and the width for every world) is timed in the same run, and zopa's throughput
-on december-2022 is printed as a ratio of it.
+weights either the same in every world or drawn per world. Two bare numpy kernels of december-2022's minimal
+arithmetic (state updates and the width for every world) are timed in the same run: the scenario's before
+its revision (beliefs and reservations only) and the revised one's on its own worlds (front line, red lines
+and ideals that follow it, costs, patron's aid, trigger conditions); zopa's throughput on december-2022 is
+printed as a ratio of each.
 
     python benchmarks/scale.py [--quick] [--timeout SECONDS] [--methods]
 
