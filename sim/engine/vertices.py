@@ -19,7 +19,7 @@ from .utility import issue_values
 
 __all__ = ["dual_candidates", "point_utilities", "subset_count", "CHUNK"]
 
-CHUNK = 4_000_000       # subsets solved at once by the batched path (memory about 40 n^2 bytes each)
+CHUNK = 500_000         # subsets solved at once by the batched path (memory about 40 n^2 bytes each)
 TOL = 1e-12
 
 
