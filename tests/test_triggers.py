@@ -255,6 +255,24 @@ def test_a_revert_leaves_the_targets_it_does_not_set_alone(tmp_path):
     assert bounds[:4] == [(0.3, 1.0), (0.3, 0.9), (0.8, 0.9), (0.8, 0.9)]
 
 
+def test_an_event_on_a_red_line_counts_as_fired_last(tmp_path):
+    # "early" (0.3) holds in rounds 1-3, "late" (0.6) in rounds 3-5, each reverting after one round without
+    # its condition; an event dated round 2 sets A's min to 0.5. Round 2: the event's 0.5 is in force over
+    # early's. Round 3: late fires after the event, 0.6. Round 4: early reverts, but it fired before the event,
+    # so nothing changes. Round 6: late reverts, and what comes back is the event's 0.5, not A's own 0.8
+    data = blocked(events=[{"date": "2024-03-01", "set": {"actors.a.red_lines.share.min": 0.5}}])
+    data["actors"]["a"]["triggers"] = [
+        {"name": "early", "when": while_dates("2024-02-01", "2024-05-01"), "red_lines": {"share": {"min": 0.3}},
+         "revert_after": 1},
+        {"name": "late", "when": while_dates("2024-04-01", "2024-07-01"), "red_lines": {"share": {"min": 0.6}},
+         "revert_after": 1}]
+    assert red_lo_by_round(tmp_path, data) == [0.8, 0.3, 0.5, 0.6, 0.6, 0.6, 0.5, 0.5, 0.5]
+    # an event before any trigger fired is simply what is there: the trigger gives it back when it reverts
+    data["events"][0]["date"] = "2024-01-15"
+    data["actors"]["a"]["triggers"] = data["actors"]["a"]["triggers"][1:]
+    assert red_lo_by_round(tmp_path, data) == [0.8, 0.5, 0.5, 0.6, 0.6, 0.6, 0.5, 0.5, 0.5]
+
+
 def test_the_ring_of_recent_rounds_sums_as_the_full_record_does():
     """Window conditions read a ring as long as the longest window: the same sums as every round kept."""
     from zopa.sim.conditions import Recent, longest_window, parse_condition

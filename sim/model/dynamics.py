@@ -117,6 +117,7 @@ def scripted(model) -> np.ndarray | None:
         return None
     for patron, level in entry.aid.items():
         model.worlds.aid[patron][:] = level
+        model.worlds.dyn.layers.overwrite(model.worlds, ("aid", patron))
     return None if entry.a_wins is None else np.full(model.runs, entry.a_wins)
 
 

@@ -27,6 +27,7 @@ from ..scenario.schema import Scenario
 from .agents import ActorAgent
 from .ledger import STATES, Ledger, PositionLog
 from .partial import IssueSubset
+from .triggers import event_target
 from .worlds import build_worlds, round_dates, stream_seed
 
 __all__ = ["NegotiationModel", "ActorAgent", "root_seed", "memory_estimate", "check_memory"]
@@ -198,9 +199,15 @@ class NegotiationModel(mesa.Model):
             self.running = False
 
     def _events_now(self) -> None:
-        for rnd, path, values in self.worlds.events:
-            if rnd == self.round and events.apply(self.worlds, path, values):
+        wd = self.worlds
+        for rnd, path, values in wd.events:
+            if rnd != self.round:
+                continue
+            if events.apply(wd, path, values):
                 self.red_lines_moved(True)
+            key = event_target(wd, path)
+            if key is not None:
+                wd.dyn.layers.overwrite(wd, key)
 
     def _world_moves(self) -> None:
         wd = self.worlds

@@ -11,7 +11,8 @@ patron's aid) overlap by one rule (:class:`Layers`): in force is the setting of 
 fired last, and among those that fired in the same round the one applied last (actors in their order in the
 file, each actor's shifts then triggers in the order written). A trigger that reverts gives the target back
 to the one that fired last among those still in force, or, where none is, to what was there before the first
-of them fired; targets it does not set are left alone.
+of them fired; targets it does not set are left alone. A dated event that sets a target (or an observed aid
+level) counts as fired last (:meth:`Layers.overwrite`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..conditions import Condition, State, bind, holds, parse_condition
 from ..engine import solver
 from .dynamics import preferences_moved, reweigh
 
-__all__ = ["Bound", "bind_triggers", "Book", "Layers", "red_line_floor", "reweigh"]
+__all__ = ["Bound", "bind_triggers", "Book", "Layers", "event_target", "red_line_floor", "reweigh"]
 
 
 @dataclass
@@ -105,6 +106,17 @@ def _worst_of_patterns(values: np.ndarray) -> np.ndarray:
     return np.where(bits.any(axis=1), np.where(bits == 1, values, np.inf).min(axis=1), 0.0)
 
 
+def event_target(wd, path: str) -> tuple | None:
+    """The target (as :func:`_keys` names it) an event's dotted path sets, or None if no trigger can set it."""
+    parts = path.split(".")
+    if parts[0] == "patrons" and parts[-1] == "aid":
+        return ("aid", parts[1])
+    if parts[0] == "actors" and len(parts) == 5 and parts[2] == "red_lines":
+        kind = {"min": "lo", "max": "hi", "allowed": "allowed"}[parts[4]]
+        return (kind, wd.actors.index(parts[1]), parts[3])
+    return None
+
+
 def _keys(b: Bound, i: int) -> list[tuple]:
     """The targets trigger ``b`` of actor ``i`` sets."""
     out = []
@@ -170,12 +182,14 @@ class Layers:
     def __init__(self):
         self.owners: dict[tuple, list] = {}      # target -> [(book, trigger index)] that have fired on it
         self.base: dict[tuple, np.ndarray] = {}  # target -> what was there before (worlds where saved)
+        self.events: dict[tuple, int] = {}       # target -> stamp of the last event that set it
         self.tick = 0
 
     def _last(self, key: tuple, owner: tuple, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Among the target's triggers in force in worlds ``idx`` other than ``owner``: the one fired last
-        (its position in ``owners``, -1 where none) and its stamp (0 where none)."""
-        best, stamp = np.full(len(idx), -1), np.zeros(len(idx), dtype=int)
+        (its position in ``owners``, -1 where none fired after the last event on the target) and its stamp
+        (the event's where none did, 0 where there was none)."""
+        best, stamp = np.full(len(idx), -1), np.full(len(idx), self.events.get(key, 0))
         for k, (book, u) in enumerate(self.owners[key]):
             if book is owner[0] and u == owner[1]:
                 continue
@@ -191,8 +205,18 @@ class Layers:
             own.append(owner)
         if key not in self.base:
             self.base[key] = np.zeros_like(_get(wd, key, np.arange(wd.runs)))
-        free = idx[self._last(key, owner, idx)[1] == 0]
+        free = idx[self._last(key, owner, idx)[0] < 0]
         self.base[key][free] = _get(wd, key, free)
+
+    def overwrite(self, wd, key: tuple) -> None:
+        """A dated event (or observed history) has set ``key`` in every world: its setting counts as fired
+        last, so a trigger in force that fired before it no longer gives anything back when it reverts, and
+        what comes back when the triggers fired after it revert is the event's setting."""
+        if key not in self.owners:         # no trigger has fired on it: nothing to keep
+            return
+        self.tick += 1
+        self.events[key] = self.tick
+        self.base[key] = _get(wd, key, np.arange(wd.runs)).copy()
 
     def uncover(self, wd, key: tuple, owner: tuple, idx: np.ndarray, stamp: np.ndarray) -> None:
         """``owner`` (fired at ``stamp``) reverts in worlds ``idx``: where its setting was the one in force,
