@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import levels as _levels
+from .levels import DealTables
 from .linalg import mv as _mv
 from .lpworlds import LpWorlds, Rows
 from .vertices import dual_candidates, point_utilities, subset_count
@@ -205,31 +206,6 @@ class Verdict:
     blocking: np.ndarray
 
 
-@dataclass
-class DealTables:
-    """What a protocol reads for worlds ``idx``: ``mu``, ``B``, ``feasible`` and ``L`` (the levels part of
-    the utilities) over the combinations ``sel`` (len(idx), combos) of each world (all of them, in order,
-    where ``sel`` is None)."""
-
-    idx: np.ndarray
-    mu: np.ndarray
-    B: np.ndarray
-    feasible: np.ndarray
-    L: np.ndarray
-    sel: np.ndarray | None = None
-
-    def take(self, rows) -> "DealTables":
-        """The same tables for the worlds ``idx[rows]``."""
-        pick = lambda a: None if a is None else a[rows]
-        return DealTables(*(pick(a) for a in (self.idx, self.mu, self.B, self.feasible, self.L, self.sel)))
-
-    def combos(self, local: np.ndarray) -> np.ndarray:
-        """Index among all combinations of each world's column ``local`` (-1 stays -1)."""
-        if self.sel is None:
-            return local
-        return np.where(local >= 0, self.sel[np.arange(len(local)), np.maximum(local, 0)], -1)
-
-
 class Zone:
     """The exact ZOPA of every world: the solver's one entry point.
 
@@ -391,8 +367,9 @@ class Zone:
     def _levels(self, idx, r):
         """The search's inputs for worlds ``idx`` (live): ``H - mu . r``, the level tables, the allowed levels."""
         wd, mu = self.worlds, self.mu[idx]
-        return (self.H[idx] - _mv(mu, r[idx]), _levels.level_tables(mu, wd.w_level[idx], wd.level_vals),
-                _levels.shared_levels([al[idx] for al in wd.allowed]))
+        A = np.ascontiguousarray((self.H[idx] - _mv(mu, r[idx])).T)                 # candidates first
+        return A, _levels.level_tables(mu, wd.w_level[idx], wd.level_vals), \
+            _levels.shared_levels([al[idx] for al in wd.allowed])
 
     def deal_parts(self, idx: np.ndarray, r: np.ndarray, *, widest: bool = False):
         """The tables a protocol reads for worlds ``idx`` (open) at reservations ``r``, in parts of bounded
@@ -407,34 +384,19 @@ class Zone:
         that ties are broken as over all of them.
         """
         if not self.search:
-            yield DealTables(idx, self.mu[idx], self.B[idx], self.feasible[idx], self.L[idx])
+            yield _levels.DealTables(idx, self.mu[idx], self.B[idx], self.feasible[idx], self.L[idx])
             return
         step = SEARCH_WORLDS if widest else max(1, DEAL_ROWS // len(self.combos))
         for s in range(0, len(idx), step):
             part = idx[s:s + step]
-            A, P, ok = self._levels(part, r)
-            t = _levels.best(A, P, ok, start=self.best[part])[0]
-            w, code = _levels.above(A, P, ok, t - 1e-7 if widest else np.minimum(t, -1e-9) - 1e-7)
+            w, code = _levels.near(*self._levels(part, r), start=self.best[part], widest=widest)
             count = np.bincount(w, minlength=len(part))
             rows = max(1, DEAL_ROWS // int(count.max()))
             for q in range(0, len(part), rows):
                 keep = (w >= q) & (w < q + rows)
-                yield self._compact(part[q:q + rows], w[keep] - q, code[keep])
-
-    def _compact(self, idx, w, code) -> DealTables:
-        """Tables of worlds ``idx`` over their combinations ``code`` (of world ``w``, sorted by world)."""
-        wd, mu = self.worlds, self.mu[idx]
-        count = np.bincount(w, minlength=len(idx))
-        pos = np.arange(len(w)) - np.repeat(np.cumsum(count) - count, count)
-        sel = np.repeat(code[np.cumsum(count) - count][:, None], count.max(), axis=1)   # pad with the first
-        sel[w, pos] = code
-        feasible = np.zeros(sel.shape, dtype=bool)
-        feasible[w, pos] = True
-        lv = self.combos[sel]                                                             # (m, K, kl)
-        L = sum(wd.w_level[idx][:, None, :, j] * np.moveaxis(vals[:, lv[..., j]], 0, 2)
-                for j, vals in enumerate(wd.level_vals))
-        B = self.H[idx][:, None, :] + L @ np.swapaxes(mu, 1, 2)
-        return DealTables(idx, mu, B, feasible, L, sel)
+                sub = part[q:q + rows]
+                yield _levels.tables(sub, w[keep] - q, code[keep], self.combos, self.mu[sub], self.H[sub],
+                                     self.worlds.w_level[sub], self.worlds.level_vals)
 
     def evaluate(self, r: np.ndarray, active: np.ndarray, *, blocking: bool = True) -> Verdict:
         """The zone for reservations ``r`` (W, n); worlds not ``active`` (settled) are left closed.
