@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["level_tables", "shared_levels", "best", "near", "tables", "DealTables", "combo_index", "PAIRS"]
+__all__ = ["level_tables", "shared_levels", "best", "near", "split", "tables", "DealTables", "combo_index",
+           "PAIRS"]
 
 PAIRS = 1_000_000       # (world, partial combination) pairs expanded at once (about 16 V C bytes each)
 MARGIN = 1e-10          # bounds are compared with this margin (times 1 + |floor|), far above their rounding
@@ -202,3 +203,15 @@ def tables(idx, w, code, combos, mu, H, w_level, level_vals) -> DealTables:
     L = sum(w_level[:, None, :, j] * np.moveaxis(vals[:, lv[..., j]], 0, 2) for j, vals in enumerate(level_vals))
     B = H[:, None, :] + L @ np.swapaxes(mu, 1, 2)
     return DealTables(idx, mu, B, feasible, L, sel)
+
+
+def split(idx, w, code, zone, *, rows: int):
+    """:func:`tables` of worlds ``idx`` of ``zone`` over the combinations ``code`` of each, in parts of at
+    most about ``rows`` (world, combination) rows."""
+    step = max(1, rows // int(np.bincount(w).max()))
+    wd = zone.worlds
+    for q in range(0, len(idx), step):
+        keep = (w >= q) & (w < q + step)
+        sub = idx[q:q + step]
+        yield tables(sub, w[keep] - q, code[keep], zone.combos, zone.mu[sub], zone.H[sub], wd.w_level[sub],
+                     wd.level_vals)

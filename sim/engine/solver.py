@@ -372,31 +372,18 @@ class Zone:
             _levels.shared_levels([al[idx] for al in wd.allowed])
 
     def deal_parts(self, idx: np.ndarray, r: np.ndarray, *, widest: bool = False):
-        """The tables a protocol reads for worlds ``idx`` (open) at reservations ``r``, in parts of bounded
-        size: yields :class:`DealTables`.
-
-        With few combinations, one part with every combination. When they are searched, each world's
-        tables hold only the combinations whose width is at least ``min(t, -1e-9) - 1e-7`` (a deal gives
-        everyone its reservation, so it lies in a combination open to the protocols' tolerance, and every
-        combination that holds it is one), or, with ``widest`` (a protocol whose deal lies in the widest
-        combination, such as egalitarian), at least ``t - 1e-7``: in both cases a superset, with a margin,
-        of the combinations the protocol and the terms can pick, kept in the order of all combinations so
-        that ties are broken as over all of them.
-        """
+        """The tables a protocol reads for the open worlds ``idx`` at reservations ``r``, as
+        :class:`DealTables` in parts of bounded size: one part with every combination when they are few;
+        when they are searched, only the combinations that can carry the protocol's deal
+        (:func:`sim.engine.levels.near`; with ``widest``, as for egalitarian, those of the widest)."""
         if not self.search:
-            yield _levels.DealTables(idx, self.mu[idx], self.B[idx], self.feasible[idx], self.L[idx])
+            yield DealTables(idx, self.mu[idx], self.B[idx], self.feasible[idx], self.L[idx])
             return
         step = SEARCH_WORLDS if widest else max(1, DEAL_ROWS // len(self.combos))
         for s in range(0, len(idx), step):
             part = idx[s:s + step]
             w, code = _levels.near(*self._levels(part, r), start=self.best[part], widest=widest)
-            count = np.bincount(w, minlength=len(part))
-            rows = max(1, DEAL_ROWS // int(count.max()))
-            for q in range(0, len(part), rows):
-                keep = (w >= q) & (w < q + rows)
-                sub = part[q:q + rows]
-                yield _levels.tables(sub, w[keep] - q, code[keep], self.combos, self.mu[sub], self.H[sub],
-                                     self.worlds.w_level[sub], self.worlds.level_vals)
+            yield from _levels.split(part, w, code, self, rows=DEAL_ROWS)
 
     def evaluate(self, r: np.ndarray, active: np.ndarray, *, blocking: bool = True) -> Verdict:
         """The zone for reservations ``r`` (W, n); worlds not ``active`` (settled) are left closed.
