@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["level_tables", "shared_levels", "best", "near", "split", "tables", "DealTables", "combo_index",
-           "PAIRS"]
+__all__ = ["level_tables", "shared_levels", "best", "near", "split", "tables", "DealTables", "PAIRS"]
 
 PAIRS = 1_000_000       # (world, partial combination) pairs expanded at once (about 16 V C bytes each)
 MARGIN = 1e-10          # bounds are compared with this margin (times 1 + |floor|), far above their rounding
@@ -40,14 +39,6 @@ def level_tables(mu: np.ndarray, w_level: np.ndarray, level_vals: list[np.ndarra
 def shared_levels(allowed: list[np.ndarray]) -> list[np.ndarray]:
     """Levels every actor's red lines allow on each levels issue: (W, levels) each."""
     return [al.all(axis=1) for al in allowed]
-
-
-def combo_index(levels: np.ndarray, sizes: list[int]) -> np.ndarray:
-    """Index of combinations ``levels`` (m, kl) in :func:`sim.engine.solver.level_combos` order."""
-    code = np.zeros(len(levels), dtype=np.int64)
-    for j, size in enumerate(sizes):
-        code = code * size + levels[:, j]
-    return code
 
 
 def _least(a: np.ndarray) -> np.ndarray:
