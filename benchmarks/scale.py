@@ -9,8 +9,9 @@ its revision (beliefs and reservations only) and the revised one's on its own wo
 and ideals that follow it, costs, patron's aid, trigger conditions); zopa's throughput on december-2022 is
 printed as a ratio of each.
 
-    python benchmarks/scale.py [--quick] [--timeout SECONDS] [--methods]
+    python benchmarks/scale.py [--quick] [--timeout SECONDS] [--methods] [--only TEXT]
 
+``--only`` runs the cases whose label contains TEXT (and december-2022 only if it does).
 ``--methods`` times both exact methods back to back on each problem size, in processor seconds after a
 warm-up, which is what ``sim.engine.solver.ENUMERATE_MAX`` is set from.
 """
@@ -174,8 +175,9 @@ CASES = [  # (label, make, worlds): the engine alone (egalitarian deals), then t
       for k in (1, 2, 4, 8, 12)],
     ("12 actors, 8 issues, weights per world", dict(n=12, kc=8, drawn=True, protocol="egalitarian"), 1000),
     ("30 actors, 12 issues, weights per world", dict(n=30, kc=12, drawn=True, protocol="egalitarian"), 1000),
-    ("3 actors, 1 + 5 levels issues (3,125 combinations)", dict(n=3, kc=1, kl=5, drawn=True,
-                                                               protocol="egalitarian"), 10_000),
+    *[("3 actors, 1 + 5 levels issues (3,125 combinations)", dict(n=3, kc=1, kl=5, drawn=True,
+                                                                 protocol="egalitarian"), w)
+      for w in (10_000, 100_000)],
     *[(f"3 actors, 2 issues, weights per world, {p}", dict(n=3, kc=2, drawn=True, protocol=p), 1000)
       for p in ("nash", "kalai-smorodinsky", "alternating-offers", "concession")],
     *[(f"{n} actors, 2 issues, weights per world, {p}", dict(n=n, kc=2, drawn=True, protocol=p), 100)
@@ -269,12 +271,16 @@ def main(argv=None) -> None:
     p.add_argument("--quick", action="store_true", help="a few small cases only")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per case")
     p.add_argument("--methods", action="store_true", help="both exact methods back to back by size (the threshold)")
+    p.add_argument("--only", default=None, help="only the cases whose label contains this text")
     args = p.parse_args(argv)
     if args.methods:
         methods()
         return
     cases = CASES[:3] if args.quick else CASES
     dec_worlds = DEC[1][:2] if args.quick else DEC[1]
+    if args.only is not None:
+        cases = [c for c in cases if args.only in c[0]]
+        dec_worlds = dec_worlds if args.only in DEC[0] else []
     print("| case | worlds | method | time | world-rounds/s | peak memory |")
     print("|---|---:|---|---:|---:|---:|")
     for label, make, worlds in cases:
@@ -286,6 +292,8 @@ def main(argv=None) -> None:
         print(_row("december-2022, no history", worlds, res, 10 * args.timeout), flush=True)
         if res and "error" not in res:
             rates[worlds] = res["world_rounds"] / res["seconds"]
+    if not rates:
+        return
     old, bare = kernel(10_000), kernel_revised(10_000)
     print(f"\nbare numpy kernel of december-2022's arithmetic before its revision (10,000 worlds): {old:,.0f} "
           "world-rounds/s")

@@ -160,6 +160,15 @@ def _take(snap: dg.Snapshot, idx) -> dg.Snapshot:
                        snap.levels, snap.lo, snap.hi, snap.r[idx])
 
 
+def _binding(snap: dg.Snapshot, mu: np.ndarray) -> np.ndarray:
+    """Which issues' red lines bind, per world of ``snap`` (closed zones): (W, issues) bool."""
+    p = dg.programme(snap, mu=mu)
+    ranges, levels, clash = rl.range_moves(snap, p, moves=False), rl.level_moves(snap, p), rl.clashes(snap, p)
+    weight = lambda w: np.nan_to_num(w).max(axis=1) > dg.EPS
+    hit_r = weight(ranges.weight["min"]) | weight(ranges.weight["max"]) | clash.range_clash
+    return np.concatenate([hit_r, weight(levels.weight) | clash.level_clash], axis=1)
+
+
 def binding_issues(model: NegotiationModel) -> np.ndarray:
     """Per world, the issues whose red lines bind a closed zone now, comma-separated ('' where the zone
     is open, a deal was struck, or only reservations bind). What the ``zopa run`` summary names."""
@@ -167,14 +176,11 @@ def binding_issues(model: NegotiationModel) -> np.ndarray:
     idx = np.where(model.active & (model.last["zopa_width"] < dg.OPEN))[0]
     if not len(idx):
         return out
-    snap = _take(snapshot(model), idx)
-    p = dg.programme(snap, mu=model.zone.mu[idx])
-    ranges, levels, clash = rl.range_moves(snap, p, moves=False), rl.level_moves(snap, p), rl.clashes(snap, p)
-    weight = lambda w: np.nan_to_num(w).max(axis=1) > dg.EPS
-    hit_r = weight(ranges.weight["min"]) | weight(ranges.weight["max"]) | clash.range_clash
-    hit_l = weight(levels.weight) | clash.level_clash
+    snap = snapshot(model)
+    step = max(1, 2_000_000 // len(model.zone.combos))     # every combination's slacks, per chunk of worlds
+    hit = np.concatenate([_binding(_take(snap, idx[s:s + step]), model.zone.mu[idx[s:s + step]])
+                          for s in range(0, len(idx), step)])
     names = list(model.worlds.range_issues) + list(model.worlds.level_issues)
-    hit = np.concatenate([hit_r, hit_l], axis=1)
     if len(names) > 12:
         out[idx] = [",".join(np.array(names, dtype=object)[row]) for row in hit]
         return out

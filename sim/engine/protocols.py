@@ -52,6 +52,7 @@ class Protocol:
     """
 
     name: ClassVar[str]
+    widest: ClassVar[bool] = False     # its deal lies in the widest levels combination (fewer to search)
 
     def __init__(self, runs: int, n_actors: int, *, step: float = 0.1):
         self.runs, self.n_actors, self.step = runs, n_actors, step
@@ -99,6 +100,7 @@ class Egalitarian(Protocol):
     """Kalai (1977): the largest equal gain for every actor."""
 
     name = "egalitarian"
+    widest = True
 
     def choose(self, p):
         return egalitarian(p.mu, p.B, p.feasible, p.r)

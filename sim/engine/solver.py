@@ -27,6 +27,8 @@ from typing import Callable
 
 import numpy as np
 
+from . import levels as _levels
+from .levels import DealTables
 from .linalg import mv as _mv
 from .lpworlds import LpWorlds, Rows
 from .vertices import dual_candidates, point_utilities, subset_count
@@ -34,7 +36,7 @@ from .vertices import dual_candidates, point_utilities, subset_count
 __all__ = [
     "Zone", "Verdict", "NEG", "dual_candidates", "support", "level_combos", "combo_utilities", "combo_feasible",
     "common_box", "clipped_points", "point_utilities", "width", "blocking_mask", "redline_conflicts",
-    "SizeError", "choose_method", "footprint", "fold", "MAX_ACTORS", "ENUMERATE_MAX",
+    "SizeError", "choose_method", "footprint", "fold", "DealTables", "MAX_ACTORS", "ENUMERATE_MAX", "SEARCH_MIN",
 ]
 
 NEG = -np.inf
@@ -48,6 +50,11 @@ MAX_ACTORS = 62            # blocking actors are reported as bits of one int64
 # both methods bound every combination): december-2022 (21 subsets, 9 combinations) runs faster enumerated.
 ENUMERATE_MAX = 64
 DENSE_MAX = 2 ** 30        # bytes of per-world tables beyond which they are built only for the worlds asked
+# Levels combinations beyond which they are searched by branch and bound (:mod:`sim.engine.levels`) rather
+# than tabulated; december-2022 (9 combinations) keeps the tables.
+SEARCH_MIN = 64
+DEAL_ROWS = 2_000_000      # (world, combination) rows of the tables one deal call gets, when searched
+SEARCH_WORLDS = 20_000     # worlds searched at once
 
 
 class SizeError(ValueError):
@@ -67,7 +74,7 @@ def footprint(W: int, n: int, kc: int, combos: int, method: str) -> int:
         return W * (8 * ((n + kc + 1) * (kc * n + n + 2) + 4 * n + 2 * kc) + 256)
     C = min(subset_count(n, kc), 8 * n * (kc + 1)) if kc else n
     per = 8 * (C * n + combos * (n + 2 * C) + 2 * kc) + combos
-    return W * per if W * per <= DENSE_MAX else W * 8 * (C * n + C + 2 * kc)
+    return W * per if W * per <= DENSE_MAX and combos <= SEARCH_MIN else W * 8 * (C * n + C + 2 * kc + 1)
 
 
 def available_memory() -> int:
@@ -218,6 +225,9 @@ class Zone:
       (:mod:`sim.engine.vertices`), and :meth:`evaluate` costs one matrix product and a minimum per live
       world. The facet table ``B`` (W, combos, C), ``L`` (W, combos, n) and ``feasible`` (W, combos) are
       arrays, or, when they would exceed ``DENSE_MAX`` bytes, built in chunks of live worlds and on demand.
+      Beyond ``SEARCH_MIN`` levels combinations they are not tabulated at all: the best combination is
+      found by branch and bound on the dual bound (:mod:`sim.engine.levels`), and a deal's tables
+      (:meth:`deal_parts`) hold only the combinations that can carry a deal.
     - ``"lp"``: one small dual LP per live world and best combination, warm-started from the last round's
       basis (:mod:`sim.engine.lp`); ``mu``, ``B``, ``L`` and ``feasible`` are built on demand from the
       vertices each world has met (``zone.mu[idx]`` etc.), and :meth:`prepare` adds the facets a protocol
@@ -242,7 +252,7 @@ class Zone:
         self.any_feasible = np.zeros(W, dtype=bool)
         self.stale = np.ones(W, dtype=bool)
         self._generation = 0        # counts refreshes that moved something (a verdict reads it)
-        self.dense = False
+        self.dense = self.search = False
         if self.method == "lp":
             self._lp = LpWorlds(self, cap=2 * n + 8)
             self.mu, self.B = Rows(self._lp.mu), Rows(self._lp.B)
@@ -250,7 +260,9 @@ class Zone:
             return
         self.mu = dual_candidates(wd.w_range, wd.ideal, wd.span)                 # (W, C, n)
         C = self.mu.shape[1]
-        self.dense = W * 8 * len(self.combos) * (n + 2 * C + 1) <= DENSE_MAX
+        self.search = len(self.combos) > SEARCH_MIN
+        self.best = np.zeros(W, dtype=np.int64)             # each world's last best combination
+        self.dense = not self.search and W * 8 * len(self.combos) * (n + 2 * C + 1) <= DENSE_MAX
         if self.dense:
             self.L = combo_utilities(wd.w_level, wd.level_vals, self.combos)     # (W, combos, n)
             self.muL = self.L @ np.swapaxes(self.mu, 1, 2)                       # (W, combos, C)
@@ -273,6 +285,8 @@ class Zone:
                               self.box[1][idx])
 
     def _chunk(self) -> int:
+        if self.search:                        # no per-combination table is built
+            return SEARCH_WORLDS
         C = self.mu.shape[1] if isinstance(self.mu, np.ndarray) else 1
         return max(1, 4_000_000 // (len(self.combos) * (C + self.worlds.ideal.shape[1])))
 
@@ -348,12 +362,38 @@ class Zone:
             t, combo, cert = width(self.mu[live], self.B[live], self.feasible[live], r[live])
             return t, combo, cert, self.mu[live, cert]
         out = [np.empty(len(live)), np.zeros(len(live), dtype=int), np.zeros(len(live), dtype=int)]
-        step = self._chunk()
+        step = SEARCH_WORLDS if self.search else self._chunk()
         for s in range(0, len(live), step):
             idx = live[s:s + step]
-            for o, v in zip(out, width(self.mu[idx], self._B(idx), self._feasible(idx), r[idx])):
+            if self.search:
+                res = _levels.best(*self._levels(idx, r), start=self.best[idx])
+                self.best[idx] = res[1]
+            else:
+                res = width(self.mu[idx], self._B(idx), self._feasible(idx), r[idx])
+            for o, v in zip(out, res):
                 o[s:s + step] = v
         return (*out, self.mu[live, out[2]])
+
+    def _levels(self, idx, r):
+        """The search's inputs for worlds ``idx`` (live): ``H - mu . r``, the level tables, the allowed levels."""
+        wd, mu = self.worlds, self.mu[idx]
+        A = np.ascontiguousarray((self.H[idx] - _mv(mu, r[idx])).T)                 # candidates first
+        return A, _levels.level_tables(mu, wd.w_level[idx], wd.level_vals), \
+            _levels.shared_levels([al[idx] for al in wd.allowed])
+
+    def deal_parts(self, idx: np.ndarray, r: np.ndarray, *, widest: bool = False):
+        """The tables a protocol reads for the open worlds ``idx`` at reservations ``r``, as
+        :class:`DealTables` in parts of bounded size: one part with every combination when they are few;
+        when they are searched, only the combinations that can carry the protocol's deal
+        (:func:`sim.engine.levels.near`; with ``widest``, as for egalitarian, those of the widest)."""
+        if not self.search:
+            yield DealTables(idx, self.mu[idx], self.B[idx], self.feasible[idx], self.L[idx])
+            return
+        step = SEARCH_WORLDS if widest else max(1, DEAL_ROWS // len(self.combos))
+        for s in range(0, len(idx), step):
+            part = idx[s:s + step]
+            w, code = _levels.near(*self._levels(part, r), start=self.best[part], widest=widest)
+            yield from _levels.split(part, w, code, self, rows=DEAL_ROWS)
 
     def evaluate(self, r: np.ndarray, active: np.ndarray, *, blocking: bool = True) -> Verdict:
         """The zone for reservations ``r`` (W, n); worlds not ``active`` (settled) are left closed.

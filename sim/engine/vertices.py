@@ -87,10 +87,7 @@ def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.
     tops = [(k, j) for k in range(kc) for j in range(n - 1)]
     allp = np.concatenate([normals.reshape(W, kc * (n - 1), n), np.broadcast_to(np.eye(n), (W, n, n))], axis=1)
     subsets = np.array(list(itertools.combinations(range(allp.shape[1]), n - 1)), dtype=int)
-    A = np.concatenate([allp[:, subsets], np.ones((W, len(subsets), 1, n))], axis=2)  # (W, S, n, n)
-    ok = regular(A)
-    A = np.where(ok[..., None, None], A, np.eye(n))
-    mu = np.linalg.solve(A, np.broadcast_to(np.eye(n)[-1], A.shape[:-1])[..., None])[..., 0]
+    mu, ok = _solve_vertices(allp, subsets)
     valid = ok & (mu >= -1e-10).all(axis=2)
     vals = (np.clip(mu, 0, None) @ np.moveaxis(vu, 3, 1).reshape(W, n, -1)).reshape(W, -1, kc, n)  # (W,S,kc,j)
     top = vals.max(axis=3)
@@ -105,6 +102,24 @@ def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.
     mu = np.take_along_axis(mu, rank[..., None], axis=1)[:, :count]
     valid = np.take_along_axis(valid, rank, axis=1)[:, :count]
     return np.where(valid[..., None], mu, mu[:, :1])                                  # pad with a valid one
+
+
+def _solve_vertices(allp: np.ndarray, subsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The point of ``sum(mu) = 1`` on each subset of planes (W, S, n), and whether it is one point (``e_n``
+    where not). With three actors it is the cross product of the two normals over its sum (the
+    determinant of the system), in closed form: no batched solver's per-matrix cost."""
+    W, _, n = allp.shape
+    if n == 3:
+        r1, r2 = allp[:, subsets[:, 0]], allp[:, subsets[:, 1]]
+        cross = np.cross(r1, r2)
+        det = cross.sum(axis=2)
+        scale = np.linalg.norm(r1, axis=2) * np.linalg.norm(r2, axis=2) * np.sqrt(3.0)
+        ok = np.abs(det) > 1e-12 * np.where(scale > 0, scale, 1.0)
+        return np.where(ok[..., None], cross / np.where(ok, det, 1.0)[..., None], np.eye(3)[-1]), ok
+    A = np.concatenate([allp[:, subsets], np.ones((W, len(subsets), 1, n))], axis=2)  # (W, S, n, n)
+    ok = regular(A)
+    A = np.where(ok[..., None, None], A, np.eye(n))
+    return np.linalg.solve(A, np.broadcast_to(np.eye(n)[-1], A.shape[:-1])[..., None])[..., 0], ok
 
 
 def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:

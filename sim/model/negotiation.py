@@ -278,8 +278,8 @@ class NegotiationModel(mesa.Model):
         self.deal.note_open(self.round, v.open, talks)
         striking = np.where(talks & v.open & self.active)[0]
         self.zone.prepare(striking, r, self.spec.protocol)
-        settled = self._strike(self.zone, striking, r, self.protocol)
-        self._record(settled)
+        for part in self.zone.deal_parts(striking, r, widest=self.protocol.widest):
+            self._record(self._strike(self.zone, part, r, self.protocol))
         struck = self._partials(talks & self.active, r)
         self.deal.note_failed(talks & self.active & ~struck)
         self.last["agreed"] = self.deal.agreed.copy()
@@ -298,24 +298,25 @@ class NegotiationModel(mesa.Model):
         state = np.where(~self.active, 3, state)
         return np.where(self.relapsed_now, 4, state).astype(np.int8)
 
-    def _strike(self, zone, idx, r, protocol):
-        """The protocol's deal in worlds ``idx`` of ``zone``: (worlds agreed, utilities, combos, zone, r)."""
+    def _strike(self, zone, tab, r, protocol):
+        """The protocol's deal in the worlds of ``tab`` (:class:`sim.engine.solver.DealTables`) of ``zone``:
+        (worlds agreed, utilities, combos among the tables', zone, r, their tables)."""
+        idx = tab.idx
         if not len(idx):
-            return idx, None, None, zone, r
-        problem = Problem(zone.mu[idx], zone.B[idx], zone.feasible[idx], r[idx], self.worlds.discount[idx],
-                          zone.points(idx), zone.L[idx])
+            return idx, None, None, zone, r, tab
+        problem = Problem(tab.mu, tab.B, tab.feasible, r[idx], self.worlds.discount[idx], zone.points(idx), tab.L)
         agreed, y, combo = protocol.strike(idx, problem)
-        return idx[agreed], y[agreed], combo[agreed], zone, r
+        return idx[agreed], y[agreed], combo[agreed], zone, r, tab.take(agreed)
 
     def _terms(self, struck):
         """Terms on the zone's issues that deliver the agreed utilities, on the best levels combination that
         can (the exact welfare maximum, so no outcome beats the deal): (worlds, x, combo, u, status)."""
-        idx, y, combo, z, r = struck
+        idx, y, combo, z, r, tab = struck
         sub = z.worlds
-        cand = holding(z.mu[idx], z.B[idx], z.feasible[idx], y, combo)
-        x, combo, u, status = settle(y, cand, z.L[idx], sub.w_range[idx], sub.ideal[idx], sub.span[idx],
+        cand = holding(tab.mu, tab.B, tab.feasible, y, combo)
+        x, combo, u, status = settle(y, cand, tab.L, sub.w_range[idx], sub.ideal[idx], sub.span[idx],
                                      z.box[0][idx], z.box[1][idx], floor=r[idx])
-        return idx, x, combo, u, status
+        return idx, x, tab.combos(combo), u, status
 
     def _record(self, struck) -> None:
         """A settlement where terms deliver it; a world no terms can settle ends with its reason in ``status``."""
@@ -338,13 +339,19 @@ class NegotiationModel(mesa.Model):
             v = zone.evaluate(r_p, free, blocking=False)     # only where it is open matters here
             idx = np.where(free & v.open)[0]
             zone.prepare(idx, r_p, self.spec.protocol)
-            deal = self._strike(zone, idx, r_p, self.partial_protocols[name])
-            if len(deal[0]):
-                idx, x, combo, _, _ = self._terms(deal)
-                ok = combo >= 0             # a partial deal no terms can deliver is simply not struck
-                idx, x, levels = idx[ok], x[ok], zone.combos[combo[ok]]
-                self.deal.record_partial(idx, self.round, k, p.range_idx, p.level_idx, x, levels)
-                self.in_partial[idx] = k
-                free[idx] = False
-                struck[idx] = True
+            proto = self.partial_protocols[name]
+            for part in zone.deal_parts(idx, r_p, widest=proto.widest):
+                self._record_partial(k, p, zone, self._strike(zone, part, r_p, proto), free, struck)
         return struck
+
+    def _record_partial(self, k, p, zone, deal, free, struck) -> None:
+        """Partial deal ``k`` (``p``) where ``deal`` struck one and terms deliver it."""
+        if not len(deal[0]):
+            return
+        idx, x, combo, _, _ = self._terms(deal)
+        ok = combo >= 0             # a partial deal no terms can deliver is simply not struck
+        idx, x, levels = idx[ok], x[ok], zone.combos[combo[ok]]
+        self.deal.record_partial(idx, self.round, k, p.range_idx, p.level_idx, x, levels)
+        self.in_partial[idx] = k
+        free[idx] = False
+        struck[idx] = True
