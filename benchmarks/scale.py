@@ -7,7 +7,7 @@ weights either the same in every world or drawn per world. A bare numpy kernel o
 arithmetic (state updates and the width for every world) is timed in the same run, and zopa's throughput
 on december-2022 is printed as a ratio of it.
 
-    python benchmarks/scale.py [--quick] [--timeout SECONDS] [--methods]
+    python benchmarks/scale.py [--quick] [--timeout SECONDS] [--methods] [--only TEXT]
 
 ``--methods`` times both exact methods back to back on each problem size, in processor seconds after a
 warm-up, which is what ``sim.engine.solver.ENUMERATE_MAX`` is set from.
@@ -123,9 +123,11 @@ CASES = [  # (label, make, worlds): the engine alone (egalitarian deals), then t
                                                                protocol="egalitarian"), 10_000),
     *[(f"3 actors, 2 issues, weights per world, {p}", dict(n=3, kc=2, drawn=True, protocol=p), 1000)
       for p in ("nash", "kalai-smorodinsky", "alternating-offers", "concession")],
-    *[(f"{n} actors, 2 issues, weights per world, {p}", dict(n=n, kc=2, drawn=True, protocol=p), 100)
+    *[(f"{n} actors, 2 issues, weights per world, {p}", dict(n=n, kc=2, drawn=True, protocol=p), 1000)
       for n in (8, 12) for p in ("nash", "kalai-smorodinsky")],
-    ("30 actors, 12 issues, weights per world, nash", dict(n=30, kc=12, drawn=True, protocol="nash"), 100),
+    *[(f"12 actors, 2 issues, weights per world, {p}", dict(n=12, kc=2, drawn=True, protocol=p), 100)
+      for p in ("alternating-offers", "concession")],
+    ("30 actors, 12 issues, weights per world, nash", dict(n=30, kc=12, drawn=True, protocol="nash"), 1000),
 ]
 DEC = ("december-2022", [1000, 10_000, 100_000, 1_000_000])
 
@@ -214,12 +216,15 @@ def main(argv=None) -> None:
     p.add_argument("--quick", action="store_true", help="a few small cases only")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per case")
     p.add_argument("--methods", action="store_true", help="both exact methods back to back by size (the threshold)")
+    p.add_argument("--only", metavar="TEXT", help="only the cases whose label contains TEXT (no december-2022)")
     args = p.parse_args(argv)
     if args.methods:
         methods()
         return
     cases = CASES[:3] if args.quick else CASES
     dec_worlds = DEC[1][:2] if args.quick else DEC[1]
+    if args.only:
+        cases, dec_worlds = [c for c in cases if args.only in c[0]], []
     print("| case | worlds | method | time | world-rounds/s | peak memory |")
     print("|---|---:|---|---:|---:|---:|")
     for label, make, worlds in cases:
@@ -231,6 +236,8 @@ def main(argv=None) -> None:
         print(_row("december-2022, no history", worlds, res, 10 * args.timeout), flush=True)
         if res and "error" not in res:
             rates[worlds] = res["world_rounds"] / res["seconds"]
+    if not dec_worlds:
+        return
     bare = kernel(10_000)
     print(f"\nbare numpy kernel of december-2022's arithmetic (10,000 worlds): {bare:,.0f} world-rounds/s")
     for worlds, rate in rates.items():
