@@ -223,7 +223,7 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
     return r + best_g, combo
 
 
-SEGMENT_MAX = 64       # vertices of the polytope up to which its faces are searched in closed form
+SEGMENT_MAX = 16       # vertices of the polytope up to which its faces are searched in closed form
 
 
 def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
