@@ -279,6 +279,9 @@ def _offer_round(mu, B, feasible, r, T, V, discount):
     return new, combos
 
 
+NEWTON_ACTORS = 8      # beyond, a Newton step (n^2 evaluations of the map) costs more than plain iterations
+
+
 def alternating_offers(mu, B, feasible, r, *, discount, **_):
     """Rubinstein (1982), stationary subgame-perfect offers extended to n actors proposing in turn.
 
@@ -302,7 +305,7 @@ def alternating_offers(mu, B, feasible, r, *, discount, **_):
     V = np.zeros((n, W, n))                                  # V[i]: gains of everyone under i's offer
     for _ in range(50):
         V = step(V)[0]
-    todo = np.arange(W)
+    todo = np.arange(W) if n <= NEWTON_ACTORS else np.arange(0)
     for _ in range(30):                                      # Newton only where the offers still move
         FV = step(V[:, todo], todo)[0]
         moving = _residual(V[:, todo], FV) >= 1e-14
