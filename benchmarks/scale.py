@@ -180,9 +180,11 @@ CASES = [  # (label, make, worlds): the engine alone (egalitarian deals), then t
       for w in (10_000, 100_000)],
     *[(f"3 actors, 2 issues, weights per world, {p}", dict(n=3, kc=2, drawn=True, protocol=p), 1000)
       for p in ("nash", "kalai-smorodinsky", "alternating-offers", "concession")],
-    *[(f"{n} actors, 2 issues, weights per world, {p}", dict(n=n, kc=2, drawn=True, protocol=p), 100)
+    *[(f"{n} actors, 2 issues, weights per world, {p}", dict(n=n, kc=2, drawn=True, protocol=p), 1000)
       for n in (8, 12) for p in ("nash", "kalai-smorodinsky")],
-    ("30 actors, 12 issues, weights per world, nash", dict(n=30, kc=12, drawn=True, protocol="nash"), 100),
+    *[(f"12 actors, 2 issues, weights per world, {p}", dict(n=12, kc=2, drawn=True, protocol=p), 100)
+      for p in ("alternating-offers", "concession")],
+    ("30 actors, 12 issues, weights per world, nash", dict(n=30, kc=12, drawn=True, protocol="nash"), 1000),
 ]
 DEC = ("december-2022", [1000, 10_000, 100_000, 1_000_000])
 

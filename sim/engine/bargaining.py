@@ -14,6 +14,7 @@ import itertools
 import numpy as np
 
 from .linalg import mtv as _mtv, mv as _mv, solve as _solve
+from .nashpoint import nash_points
 
 __all__ = ["EPS", "combo_widths", "holding", "ideal_gains", "pick", "egalitarian", "kalai_smorodinsky", "nash",
            "alternating_offers"]
@@ -196,8 +197,11 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
     """Nash (1950): maximise the product of gains over reservation, over every levels combination.
 
     With the candidate points of the range issues (``points``, (W, kc, j, n)) and the levels utilities
-    (``level_utils``, (W, combos, n)), solutions on vertices and edges are found in closed form; else, and on higher
-    faces, a barrier method with a KKT polish.
+    (``level_utils``, (W, combos, n)): while the polytope has at most ``SEGMENT_MAX`` vertices, solutions
+    inside one facet, on vertices and on edges are found in closed form, and the rest by the interior-point
+    method of :mod:`.nashpoint` on the candidate points; beyond, that method solves every world, from the
+    candidate points alone (the facets ``mu`` a world has met are not read). Without candidate points, and
+    where that method cannot certify its answer, a barrier method on the facets with a KKT polish.
     """
     T = combo_widths(mu, B, feasible, r)
     W, L, C = B.shape
@@ -209,20 +213,7 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
         ok = T[:, l] >= -EPS
         if not ok.any():
             continue
-        g = _nash_facets(mu, B[:, l], r)
-        rest = ok & np.isnan(g).any(axis=1)
-        g[rest & (T[:, l] <= EPS)] = 0.0
-        rest &= T[:, l] > EPS
-        if rest.any() and points is not None and points.shape[2] ** points.shape[1] <= 64:
-            for vertices_only in (True, False):
-                g[rest] = _nash_on_segments(points[rest], level_utils[rest, l], r[rest],
-                                            vertices_only=vertices_only)
-                rest &= np.isnan(g).any(axis=1)
-                if not rest.any():
-                    break
-        if rest.any():
-            s_l = B[rest, l] - _mv(mu[rest], r[rest])
-            g[rest] = _nash_barrier(mu[rest], s_l, T[rest, l])
+        g = _nash_combo(mu, B[:, l], r, T[:, l], ok, points, None if level_utils is None else level_utils[:, l])
         val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
         val = np.where(ok & (T[:, l] <= EPS), -1e300, val)
         better = val > best_val
@@ -230,6 +221,35 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
         best_g = np.where(better[:, None], g, best_g)
         combo = np.where(better, l, combo)
     return r + best_g, combo
+
+
+SEGMENT_MAX = 16       # vertices of the polytope up to which its faces are searched in closed form
+
+
+def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
+    """Nash gains of one levels combination, (W, n): 0 where the zone is only a point, nan where closed."""
+    W, n = r.shape
+    g = np.full((W, n), np.nan)
+    g[ok & (T_l <= EPS)] = 0.0
+    rest = ok & (T_l > EPS)
+    kc = 0 if points is None else points.shape[1]
+    small = points is None or points.shape[2] ** kc <= SEGMENT_MAX
+    if small:
+        g[rest] = _nash_facets(mu[rest], B_l[rest], r[rest])
+        rest &= np.isnan(g).any(axis=1)
+    if rest.any() and points is not None and small:
+        for vertices_only in (True, False):
+            g[rest] = _nash_on_segments(points[rest], L_l[rest], r[rest], vertices_only=vertices_only)
+            rest &= np.isnan(g).any(axis=1)
+            if not rest.any():
+                break
+    if rest.any() and kc:
+        g[rest], certified = nash_points(points[rest], L_l[rest] - r[rest], T_l[rest])
+        rest[rest] = ~certified
+    if rest.any():
+        s_l = B_l[rest] - _mv(mu[rest], r[rest])
+        g[rest] = _nash_barrier(mu[rest], s_l, T_l[rest])
+    return g
 
 
 def _best_offer(mu, B, feasible, r, T, proposer, need):
@@ -259,6 +279,9 @@ def _offer_round(mu, B, feasible, r, T, V, discount):
     return new, combos
 
 
+NEWTON_ACTORS = 8      # beyond, a Newton step (n^2 evaluations of the map) costs more than plain iterations
+
+
 def alternating_offers(mu, B, feasible, r, *, discount, **_):
     """Rubinstein (1982), stationary subgame-perfect offers extended to n actors proposing in turn.
 
@@ -282,7 +305,7 @@ def alternating_offers(mu, B, feasible, r, *, discount, **_):
     V = np.zeros((n, W, n))                                  # V[i]: gains of everyone under i's offer
     for _ in range(50):
         V = step(V)[0]
-    todo = np.arange(W)
+    todo = np.arange(W) if n <= NEWTON_ACTORS else np.arange(0)
     for _ in range(30):                                      # Newton only where the offers still move
         FV = step(V[:, todo], todo)[0]
         moving = _residual(V[:, todo], FV) >= 1e-14
