@@ -80,10 +80,11 @@ def milp_width(wd, r) -> float:
 
 
 class NaiveModel(sim.NegotiationModel):
-    """One world, the ZOPA width from one mixed-integer LP (scipy's HiGHS) every round."""
+    """One world, the ZOPA width from one mixed-integer LP (scipy's HiGHS) every round it negotiates."""
 
     def _evaluate(self) -> None:
-        self.naive_widths.append(milp_width(self.worlds, self.reservations()[0]))
+        # the zone is evaluated only while the world negotiates (a settled world is closed until it relapses)
+        self.naive_widths.append(milp_width(self.worlds, self.reservations()[0]) if self.active[0] else None)
         super()._evaluate()
 
 
@@ -107,8 +108,9 @@ def naive(scenario, worlds: int) -> tuple[float, float]:
         m.__init__(scenario, runs=1, rng=np.random.SeedSequence(1, spawn_key=(w,)))
         while m.running:
             m.step()
-        ours = np.array([h["zopa_width"][0] for h in m.history])
-        ref = np.array(m.naive_widths)
+        live = np.array([v is not None for v in m.naive_widths])
+        ours = np.array([h["zopa_width"][0] for h in m.history])[live]
+        ref = np.array([v for v in m.naive_widths if v is not None])
         both = np.isfinite(ref) & np.isfinite(ours)
         assert (np.isinf(ref) == np.isinf(ours)).all()
         worst = max(worst, float(np.abs(ref[both] - ours[both]).max(initial=0.0)))
