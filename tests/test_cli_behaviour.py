@@ -129,9 +129,16 @@ def test_ctrl_c_during_the_start_up_imports_exits_130_without_traceback():
     assert done.returncode == 130 and done.stderr.strip() == "zopa: interrupted", done.stderr
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C as a terminal delivers it. A process started with SIGINT ignored (as a library
+    loaded earlier in this test process may leave it) passes that on, and Python then never raises
+    KeyboardInterrupt, so the run would simply finish."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_a_run_exits_130_without_traceback():
     process = subprocess.Popen(ZOPA + ["run", DEC, "--runs", "20000", "--seed", "1", "--progress"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_default_sigint)
     waited = time.monotonic()
     while process.stderr.read(1) != b"[" and time.monotonic() - waited < 300:   # the progress bar: running
         pass
