@@ -130,10 +130,11 @@ def test_ctrl_c_during_the_start_up_imports_exits_130_without_traceback():
 
 
 def _default_sigint() -> None:
-    """In the child: Ctrl-C as a terminal delivers it. A process started with SIGINT ignored (as a library
-    loaded earlier in this test process may leave it) passes that on, and Python then never raises
-    KeyboardInterrupt, so the run would simply finish."""
+    """In the child: Ctrl-C as a terminal delivers it. A process started with SIGINT ignored or blocked (as
+    a library's helper process started earlier in this test process may leave it) passes that on, and
+    Python then never raises KeyboardInterrupt, so the run would simply finish."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def test_ctrl_c_during_a_run_exits_130_without_traceback():
