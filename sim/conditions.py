@@ -222,7 +222,7 @@ class State:
     def window(self, rounds: int) -> tuple[np.ndarray, bool]:
         """Net battles lost by the actor's side over the last ``rounds`` rounds, and whether that many
         rounds have passed."""
-        if self.recent is None or self.recent.count == 0:
+        if self.recent is None:
             return np.zeros(self.runs), False
         net, full = self.recent.window(rounds)
         return self.side * net, full

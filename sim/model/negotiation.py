@@ -285,7 +285,7 @@ class NegotiationModel(mesa.Model):
         self.last["agreed"] = self.deal.agreed.copy()
         self.last["state"] = self.states(talks)
         if self.keep_history:
-            self.last["blocking"]
+            self.last["blocking"] = v.blocking        # every round's is kept: found now, not when first read
             self.history.append({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.last.items()})
         if self.positions is not None:
             self.positions.note(self)
