@@ -35,6 +35,7 @@ class Dynamics:
     cost_growth: np.ndarray
     cost_memory: np.ndarray
     has_costs: bool = False
+    grows: tuple = ()               # per actor: whether its per-round cost grows in some world
     front: int | None = None        # index of the range issue tied to the battlefield
     front_sign: float = 1.0         # +1: a battle won by side A moves the line up
     front_step: object = None       # Param of the step, drawn each round
@@ -65,7 +66,8 @@ def build_dynamics(s, wd, sample, root, dates: np.ndarray) -> Dynamics:
     from .triggers import Layers
 
     dyn = Dynamics(arrays["per_round"], arrays["per_battle"], arrays["growth"], memory,
-                   has_costs=any(s.actors[a].costs is not None for a in wd.actors), layers=Layers())
+                   has_costs=any(s.actors[a].costs is not None for a in wd.actors),
+                   grows=tuple(bool(g) for g in arrays["growth"].any(axis=0)), layers=Layers())
     f = s.battlefield.front if s.battlefield is not None else None
     if f is not None:
         dyn.front, dyn.front_sign, dyn.front_step = wd.range_issues.index(f.issue), \
@@ -135,7 +137,9 @@ def round_cost(model, i: int) -> np.ndarray:
     """Actor ``i``'s cost of this round of war (before accumulation)."""
     wd = model.worlds
     dyn = wd.dyn
-    k = dyn.cost_round[:, i] * (1.0 + dyn.cost_growth[:, i]) ** (model.round - 1)
+    k = dyn.cost_round[:, i]
+    if dyn.grows[i]:                 # a power per world costs far more than the rest: only where costs grow
+        k = k * (1.0 + dyn.cost_growth[:, i]) ** (model.round - 1)
     if wd.side[i] != 0 and wd.battles:
         k = k + dyn.cost_battle[:, i] * wd.battles
     return k * cost_multiplier(wd, wd.side[i]) if wd.side[i] != 0 else k
