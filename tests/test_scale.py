@@ -215,3 +215,22 @@ def test_cli_streams_the_history_of_large_runs(tmp_path, monkeypatch):
     held = sim.simulate(sim.load_scenario(path), runs=20, seed=1, history=True).history
     pd.testing.assert_frame_equal(sim.Results.load(tmp_path / "o").history,
                                   sim.tables.read_parquet(sim.tables.parquet_bytes(held)))
+
+
+def test_vertices_are_the_same_whether_repeats_are_looked_for(monkeypatch):
+    """Worlds drawn apart skip the search for repeated configurations; each world's vertices are the same
+    either way, and so are those of worlds that do repeat."""
+    from zopa.sim.engine import vertices
+
+    rng = np.random.default_rng(3)
+    W, n, kc = 3000, 3, 2
+    w = rng.dirichlet(np.ones(kc + 1), size=(W, n))[:, :, :kc]
+    w[::7] = w[0]                                        # some worlds repeat another's configuration
+    ideal = rng.uniform(0, 1, (W, n, kc))
+    ideal[::7] = ideal[0]
+    span = np.maximum(ideal, 1 - ideal)
+    skipped = vertices.dual_candidates(w, ideal, span)
+    monkeypatch.setattr(vertices, "SAMPLE", 10 ** 9)     # always look for repeats
+    searched = vertices.dual_candidates(w, ideal, span)
+    assert skipped.shape == searched.shape
+    assert np.array_equal(skipped, searched)

@@ -21,6 +21,7 @@ __all__ = ["dual_candidates", "point_utilities", "subset_count", "CHUNK"]
 
 CHUNK = 500_000         # subsets solved at once by the batched path (memory about 40 n^2 bytes each)
 TOL = 1e-12
+SAMPLE = 1024           # worlds looked at to decide whether repeated configurations are worth finding
 
 
 def point_utilities(w: np.ndarray, ideal: np.ndarray, span: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -132,10 +133,15 @@ def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.nd
     if kc == 0:
         return np.broadcast_to(np.eye(n), (W, n, n)).copy()
     key = np.concatenate([w, ideal, span], axis=2).reshape(W, -1)
+    step = max(1, CHUNK // subset_count(n, kc))
+    if W > SAMPLE and len(np.unique(key[:SAMPLE], axis=0)) > SAMPLE // 2:
+        # mostly distinct (drawn per world): solving each world costs less than finding the few repeats,
+        # and gives the same rows (each world's vertices are computed on their own either way)
+        return _pad([_batched_vertices(w[s:s + step], ideal[s:s + step], span[s:s + step])
+                     for s in range(0, W, step)])
     uniq, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     if len(uniq) > 16:
-        step = max(1, CHUNK // subset_count(n, kc))
         parts = [_batched_vertices(w[first[s:s + step]], ideal[first[s:s + step]], span[first[s:s + step]])
                  for s in range(0, len(first), step)]
         return _pad(parts)[inverse]
