@@ -41,15 +41,24 @@ class WorldCache:
     and the facets protocols read)."""
 
     verts: list = field(default_factory=list)
+    _stack: np.ndarray | None = field(default=None, repr=False)    # ``verts`` as one array, while unchanged
+
+    def array(self) -> np.ndarray:
+        """The vertices as one (len(verts), n) array."""
+        if self._stack is None or len(self._stack) != len(self.verts):
+            self._stack = np.array(self.verts)
+        return self._stack
 
     def add(self, mu: np.ndarray, cap: int) -> int:
         """Index of ``mu`` among the vertices, appending it if new (oldest dropped beyond ``cap``)."""
-        for j, m in enumerate(self.verts):
-            if np.abs(m - mu).max() <= 1e-14:
-                return j
+        if self.verts:
+            same = np.flatnonzero(np.abs(self.array() - mu).max(axis=1) <= 1e-14)
+            if len(same):
+                return int(same[0])
         if len(self.verts) >= cap:
             self.verts.pop(0)
         self.verts.append(mu)
+        self._stack = None
         return len(self.verts) - 1
 
 

@@ -176,12 +176,15 @@ class LpWorlds:
     def mu(self, idx) -> np.ndarray:
         """Every vertex each world has met, padded by repeating its first: (len(idx), C, n)."""
         n = self.zone.worlds.ideal.shape[1]
-        verts = [self.cache[int(w)].verts if int(w) in self.cache and self.cache[int(w)].verts
-                 else [np.full(n, 1.0 / n)] for w in idx]
+        verts = [self.cache[int(w)].array() if int(w) in self.cache and self.cache[int(w)].verts
+                 else np.full((1, n), 1.0 / n) for w in idx]
         C = max((len(v) for v in verts), default=1)
         if not verts:
             return np.zeros((0, C, n))
-        return np.stack([np.stack(v + [v[0]] * (C - len(v))) for v in verts])
+        out = np.empty((len(verts), C, n))
+        for j, v in enumerate(verts):
+            out[j, :len(v)], out[j, len(v):] = v, v[0]
+        return out
 
     def B(self, idx) -> np.ndarray:
         """Facet table ``H(mu) + mu.L`` for worlds ``idx``: (len(idx), combos, C)."""
