@@ -28,6 +28,7 @@ __all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "unshift",
 
 EPS = 1e-11
 GAP = 1e-10
+BLOCK = 16          # tableaux updated together by a pivot (their temporaries stay in cache)
 
 
 class Tableaux:
@@ -78,6 +79,9 @@ def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
 
 def _pivot(tab: Tableaux, w: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
     """Pivot tableaux ``w`` on rows ``p`` and columns ``q``, in place."""
+    if len(w) == len(tab.T) and (w == np.arange(len(w))).all():
+        _pivot_all(tab.T, tab.basis, p, q)
+        return
     T = tab.T
     row = T[w, p] / T[w, p, q][:, None]                               # (b, N+1)
     col = T[w, :, q].copy()                                           # (b, m+1)
@@ -86,51 +90,96 @@ def _pivot(tab: Tableaux, w: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
     tab.basis[w, p] = q
 
 
+def _pivot_all(T: np.ndarray, basis: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
+    """Pivot every tableau of ``T`` (B, m + 1, N + 1) on rows ``p``, columns ``q``: the same arithmetic as
+    :func:`_pivot`, in place on the array in blocks (no gathered copy of the batch)."""
+    b = np.arange(len(T))
+    row = T[b, p] / T[b, p, q][:, None]
+    col = T[b, :, q].copy()
+    for s in range(0, len(T), BLOCK):
+        T[s:s + BLOCK] -= col[s:s + BLOCK, :, None] * row[s:s + BLOCK, None, :]
+    T[b, p] = row
+    basis[b, p] = q
+
+
+class _Active:
+    """The tableaux of a batch still pivoting, kept contiguous: rows that leave are written back to the
+    batch, and the others copied together once, so that pivots update them in place."""
+
+    def __init__(self, tab: Tableaux):
+        self.tab, self.rows = tab, np.arange(len(tab.T))
+        self.T, self.basis = tab.T, tab.basis              # the batch itself until a row leaves
+
+    def keep(self, mask: np.ndarray) -> None:
+        if mask.all():
+            return
+        if self.T is not self.tab.T:                      # a copy: give back the rows that leave
+            gone = self.rows[~mask]
+            self.tab.T[gone], self.tab.basis[gone] = self.T[~mask], self.basis[~mask]
+        self.rows, self.T, self.basis = self.rows[mask], self.T[mask], self.basis[mask]
+
+    def close(self) -> None:
+        if self.T is not self.tab.T:
+            self.tab.T[self.rows], self.tab.basis[self.rows] = self.T, self.basis
+
+
 def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
-    """Primal simplex from a feasible basis; returns which tableaux reached optimality."""
+    """Primal simplex from a feasible basis; returns which tableaux reached optimality (or an unbounded
+    ray, which the caller's certificate rejects)."""
     m = tab.T.shape[1] - 1
-    todo = np.arange(len(tab.T))
+    act = _Active(tab)
     for _ in range(maxit):
-        z = tab.T[todo, m, :-1]
+        z = act.T[:, m, :-1]
         q = z.argmin(axis=1)
-        go = z[np.arange(len(todo)), q] < -EPS
-        todo, q = todo[go], q[go]
-        if not len(todo):
-            return np.ones(len(tab.T), dtype=bool)
-        col = tab.T[todo, :m, q]
-        rhs = tab.T[todo, :m, -1]
+        go = z[np.arange(len(q)), q] < -EPS
+        act.keep(go)
+        if not len(act.rows):
+            break
+        q = q[go]
+        col = act.T[np.arange(len(q)), :m, q]
+        rhs = act.T[:, :m, -1]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(col > EPS, np.maximum(rhs, 0.0) / col, np.inf)
         p = ratio.argmin(axis=1)
-        ok = np.isfinite(ratio[np.arange(len(todo)), p])
-        todo, p, q = todo[ok], p[ok], q[ok]
-        _pivot(tab, todo, p, q)
-    done = np.ones(len(tab.T), dtype=bool)
-    done[todo] = False
-    return done
+        ok = np.isfinite(ratio[np.arange(len(q)), p])
+        act.keep(ok)
+        if not len(act.rows):
+            break
+        _pivot_all(act.T, act.basis, p[ok], q[ok])
+    return _done(tab, act)
 
 
 def dual(tab: Tableaux, *, maxit: int) -> np.ndarray:
-    """Dual simplex from a dual-feasible basis (after :func:`shift`); returns which reached optimality."""
+    """Dual simplex from a dual-feasible basis (after :func:`shift`); returns which reached optimality
+    (or showed the primal infeasible, which the caller's certificate rejects)."""
     m = tab.T.shape[1] - 1
-    todo = np.arange(len(tab.T))
+    act = _Active(tab)
     for _ in range(maxit):
-        rhs = tab.T[todo, :m, -1]
+        rhs = act.T[:, :m, -1]
         p = rhs.argmin(axis=1)
-        go = rhs[np.arange(len(todo)), p] < -EPS
-        todo, p = todo[go], p[go]
-        if not len(todo):
-            return np.ones(len(tab.T), dtype=bool)
-        row = tab.T[todo, p, :-1]
-        z = tab.T[todo, m, :-1]
+        go = rhs[np.arange(len(p)), p] < -EPS
+        act.keep(go)
+        if not len(act.rows):
+            break
+        p = p[go]
+        row = act.T[np.arange(len(p)), p, :-1]
+        z = act.T[:, m, :-1]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(row < -EPS, np.maximum(z, 0.0) / -row, np.inf)
         q = ratio.argmin(axis=1)
-        ok = np.isfinite(ratio[np.arange(len(todo)), q])
-        todo, p, q = todo[ok], p[ok], q[ok]
-        _pivot(tab, todo, p, q)
+        ok = np.isfinite(ratio[np.arange(len(p)), q])
+        act.keep(ok)
+        if not len(act.rows):
+            break
+        _pivot_all(act.T, act.basis, p[ok], q[ok])
+    return _done(tab, act)
+
+
+def _done(tab: Tableaux, act: _Active) -> np.ndarray:
+    """Write the rows still pivoting back; all tableaux are done but those (the iteration limit)."""
+    act.close()
     done = np.ones(len(tab.T), dtype=bool)
-    done[todo] = False
+    done[act.rows] = False
     return done
 
 
