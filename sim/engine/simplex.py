@@ -90,12 +90,18 @@ def _pivot(tab: Tableaux, w: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
     tab.basis[w, p] = q
 
 
-def _pivot_all(T: np.ndarray, basis: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
-    """Pivot every tableau of ``T`` (B, m + 1, N + 1) on rows ``p``, columns ``q``: the same arithmetic as
-    :func:`_pivot`, in place on the array in blocks (no gathered copy of the batch)."""
+def _pivot_all(T: np.ndarray, basis: np.ndarray, p: np.ndarray, q: np.ndarray, on: np.ndarray | None = None) -> None:
+    """Pivot every tableau of ``T`` (B, m + 1, N + 1) on rows ``p``, columns ``q``, in place in blocks (no
+    gathered copy of the batch): the same arithmetic as :func:`_pivot`. Tableaux not ``on`` are left as
+    they are (a pivot by a zero column: every entry loses exactly 0)."""
     b = np.arange(len(T))
-    row = T[b, p] / T[b, p, q][:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row = T[b, p] / T[b, p, q][:, None]
     col = T[b, :, q].copy()
+    if on is not None:
+        row = np.where(on[:, None], row, T[b, p])
+        col[~on] = 0.0
+        q = np.where(on, q, basis[b, p])
     for s in range(0, len(T), BLOCK):
         T[s:s + BLOCK] -= col[s:s + BLOCK, :, None] * row[s:s + BLOCK, None, :]
     T[b, p] = row
@@ -103,24 +109,38 @@ def _pivot_all(T: np.ndarray, basis: np.ndarray, p: np.ndarray, q: np.ndarray) -
 
 
 class _Active:
-    """The tableaux of a batch still pivoting, kept contiguous: rows that leave are written back to the
-    batch, and the others copied together once, so that pivots update them in place."""
+    """The tableaux of a batch still pivoting, kept in one contiguous array that pivots update in place:
+    those that stop are left unchanged there, and once fewer than half still pivot the others are written
+    back to the batch and the rest copied together."""
 
     def __init__(self, tab: Tableaux):
         self.tab, self.rows = tab, np.arange(len(tab.T))
-        self.T, self.basis = tab.T, tab.basis              # the batch itself until a row leaves
+        self.T, self.basis = tab.T, tab.basis              # the batch itself until the first copy
+        self.on = np.ones(len(tab.T), dtype=bool)
 
-    def keep(self, mask: np.ndarray) -> None:
-        if mask.all():
-            return
-        if self.T is not self.tab.T:                      # a copy: give back the rows that leave
-            gone = self.rows[~mask]
-            self.tab.T[gone], self.tab.basis[gone] = self.T[~mask], self.basis[~mask]
-        self.rows, self.T, self.basis = self.rows[mask], self.T[mask], self.basis[mask]
+    def pivot(self, go: np.ndarray, p: np.ndarray, q: np.ndarray) -> bool:
+        """Pivot the tableaux ``go`` (the others stop); returns whether any did."""
+        self.on = go
+        if not go.any():
+            return False
+        if 2 * go.sum() < len(go):
+            self._write_back(~go)
+            self.rows, self.T, self.basis = self.rows[go], self.T[go], self.basis[go]
+            p, q, self.on = p[go], q[go], go[go]
+        _pivot_all(self.T, self.basis, p, q, None if self.on.all() else self.on)
+        return True
 
-    def close(self) -> None:
+    def _write_back(self, which: np.ndarray) -> None:
         if self.T is not self.tab.T:
-            self.tab.T[self.rows], self.tab.basis[self.rows] = self.T, self.basis
+            rows = self.rows[which]
+            self.tab.T[rows], self.tab.basis[rows] = self.T[which], self.basis[which]
+
+    def done(self) -> np.ndarray:
+        """Write every tableau back; all are done but those still pivoting (at the iteration limit)."""
+        self._write_back(np.ones(len(self.rows), dtype=bool))
+        out = np.ones(len(self.tab.T), dtype=bool)
+        out[self.rows[self.on]] = False
+        return out
 
 
 def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
@@ -129,24 +149,17 @@ def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
     m = tab.T.shape[1] - 1
     act = _Active(tab)
     for _ in range(maxit):
-        z = act.T[:, m, :-1]
+        T, b = act.T, np.arange(len(act.T))
+        z = T[:, m, :-1]
         q = z.argmin(axis=1)
-        go = z[np.arange(len(q)), q] < -EPS
-        act.keep(go)
-        if not len(act.rows):
-            break
-        q = q[go]
-        col = act.T[np.arange(len(q)), :m, q]
-        rhs = act.T[:, :m, -1]
+        col = T[b, :m, q]
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(col > EPS, np.maximum(rhs, 0.0) / col, np.inf)
+            ratio = np.where(col > EPS, np.maximum(T[:, :m, -1], 0.0) / col, np.inf)
         p = ratio.argmin(axis=1)
-        ok = np.isfinite(ratio[np.arange(len(q)), p])
-        act.keep(ok)
-        if not len(act.rows):
+        go = act.on & (z[b, q] < -EPS) & np.isfinite(ratio[b, p])
+        if not act.pivot(go, p, q):
             break
-        _pivot_all(act.T, act.basis, p[ok], q[ok])
-    return _done(tab, act)
+    return act.done()
 
 
 def dual(tab: Tableaux, *, maxit: int) -> np.ndarray:
@@ -155,32 +168,17 @@ def dual(tab: Tableaux, *, maxit: int) -> np.ndarray:
     m = tab.T.shape[1] - 1
     act = _Active(tab)
     for _ in range(maxit):
-        rhs = act.T[:, :m, -1]
+        T, b = act.T, np.arange(len(act.T))
+        rhs = T[:, :m, -1]
         p = rhs.argmin(axis=1)
-        go = rhs[np.arange(len(p)), p] < -EPS
-        act.keep(go)
-        if not len(act.rows):
-            break
-        p = p[go]
-        row = act.T[np.arange(len(p)), p, :-1]
-        z = act.T[:, m, :-1]
+        row = T[b, p, :-1]
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(row < -EPS, np.maximum(z, 0.0) / -row, np.inf)
+            ratio = np.where(row < -EPS, np.maximum(T[:, m, :-1], 0.0) / -row, np.inf)
         q = ratio.argmin(axis=1)
-        ok = np.isfinite(ratio[np.arange(len(p)), q])
-        act.keep(ok)
-        if not len(act.rows):
+        go = act.on & (rhs[b, p] < -EPS) & np.isfinite(ratio[b, q])
+        if not act.pivot(go, p, q):
             break
-        _pivot_all(act.T, act.basis, p[ok], q[ok])
-    return _done(tab, act)
-
-
-def _done(tab: Tableaux, act: _Active) -> np.ndarray:
-    """Write the rows still pivoting back; all tableaux are done but those (the iteration limit)."""
-    act.close()
-    done = np.ones(len(tab.T), dtype=bool)
-    done[act.rows] = False
-    return done
+    return act.done()
 
 
 def shift(tab: Tableaux, lr: np.ndarray) -> None:
