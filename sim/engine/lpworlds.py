@@ -106,6 +106,13 @@ class LpWorlds:
             done[warm] &= done_w
         t, mu, ok = simplex.readout(tab, vc, lr)
         ok &= done
+        again = np.flatnonzero(~ok & warm)          # a tableau carried over many rounds gathers rounding:
+        if len(again):                              # start those again from their candidate points
+            fresh = simplex.build(vc[again], lr[again])
+            done = simplex.primal(fresh, maxit=20 * (n + kc) + 100)
+            t[again], mu[again], ok[again] = simplex.readout(fresh, vc[again], lr[again])
+            ok[again] &= done
+            tab.T[again], tab.basis[again], tab.b[again], tab.t0[again] = fresh.T, fresh.basis, fresh.b, fresh.t0
         self.fallbacks += int((~ok).sum())
         for j in np.where(~ok)[0]:                                      # uncertified: HiGHS decides
             mu[j] = lp.solve(vc[j], lr[j]).mu
