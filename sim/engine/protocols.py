@@ -69,6 +69,12 @@ class Protocol:
         y, combo = self.choose(problem)
         return np.ones(len(idx), dtype=bool), y, combo
 
+    def strike_weighted(self, idx: np.ndarray, problem: Problem):
+        """:meth:`strike`, and the weights of the candidate points (``problem.points``) that give each
+        deal in its levels combination, (m, kc, J) on each issue's simplex, where the protocol knows them
+        (nan rows where not; None if never): :func:`sim.engine.terms.settle` starts its terms from them."""
+        return (*self.strike(idx, problem), None)
+
     def rests_on(self, idx: np.ndarray) -> np.ndarray:
         """Utility points besides the deal that must be feasible after :meth:`strike` on worlds ``idx``:
         (m, P, n), in the deal's levels combination (none for one-shot protocols)."""
@@ -83,6 +89,10 @@ class Nash(Protocol):
 
     def choose(self, p):
         return nash(p.mu, p.B, p.feasible, p.r, points=p.points, level_utils=p.level_utils)
+
+    def strike_weighted(self, idx, p):
+        y, combo, lam = nash(p.mu, p.B, p.feasible, p.r, points=p.points, level_utils=p.level_utils, weights=True)
+        return np.ones(len(idx), dtype=bool), y, combo, lam
 
 
 @register
