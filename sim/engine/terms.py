@@ -310,9 +310,10 @@ def from_weights(y, floor, candidates, level_utils, lam, w_range, ideal, span, a
 
     Each utility is concave in x (a weighted ``-|x_k - ideal|`` per issue), so its value at x is at least
     its lam-weighted value at the points, ``sum_kj lam_kj v_kj``: the terms give every actor at least what
-    the weights give, and the box holds them. Used only where one levels combination holds y (then no
-    other can give a larger total) and checked as :func:`terms_for` checks its own first answer (every
-    utility at least y less 2e-13 and the floor less 1e-14).
+    the weights give, and the box holds them. Taken only where one levels combination holds y, and
+    checked as :func:`terms_for` checks its own first answer (every utility at least y less 2e-13, and
+    the floor less 1e-14). Where y is Pareto optimal (the Nash point is, to its certified gap), no terms
+    giving every actor at least y have a larger total: these are the terms the search would find.
 
     Returns terms (W, kc), their utilities (W, n) and where they are the answer (W,).
     """
