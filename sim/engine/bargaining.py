@@ -14,7 +14,7 @@ import itertools
 import numpy as np
 
 from .linalg import mtv as _mtv, mv as _mv, solve as _solve
-from .nashpoint import nash_points
+from .nashpoint import nash_weights
 
 __all__ = ["EPS", "combo_widths", "holding", "ideal_gains", "pick", "egalitarian", "kalai_smorodinsky", "nash",
            "alternating_offers"]
@@ -193,7 +193,7 @@ def _nash_on_segments(vc, L_l, r, *, vertices_only=False):
     return np.where(good.any(axis=1)[:, None], out, np.nan)
 
 
-def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
+def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **_):
     """Nash (1950): maximise the product of gains over reservation, over every levels combination.
 
     With the candidate points of the range issues (``points``, (W, kc, j, n)) and the levels utilities
@@ -202,34 +202,43 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, **_):
     method of :mod:`.nashpoint` on the candidate points; beyond, that method solves every world, from the
     candidate points alone (the facets ``mu`` a world has met are not read). Without candidate points, and
     where that method cannot certify its answer, a barrier method on the facets with a KKT polish.
+
+    Returns (utilities, combo); with ``weights``, also the interior-point method's weights of the candidate
+    points that give each point in its combination, (W, kc, j), nan for worlds solved otherwise.
     """
     T = combo_widths(mu, B, feasible, r)
     W, L, C = B.shape
     n = r.shape[1]
     best_g = np.zeros((W, n))
+    best_lam = np.full((W,) + (points.shape[1:3] if points is not None else (0, 0)), np.nan)
     best_val = np.full(W, -np.inf)
     combo = T.argmax(axis=1)
     for l in range(L):
         ok = T[:, l] >= -EPS
         if not ok.any():
             continue
-        g = _nash_combo(mu, B[:, l], r, T[:, l], ok, points, None if level_utils is None else level_utils[:, l])
+        g, lam = _nash_combo(mu, B[:, l], r, T[:, l], ok, points,
+                             None if level_utils is None else level_utils[:, l])
         val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
         val = np.where(ok & (T[:, l] <= EPS), -1e300, val)
         better = val > best_val
         best_val = np.where(better, val, best_val)
         best_g = np.where(better[:, None], g, best_g)
+        best_lam[better] = lam[better]
         combo = np.where(better, l, combo)
-    return r + best_g, combo
+    return (r + best_g, combo, best_lam) if weights else (r + best_g, combo)
 
 
 SEGMENT_MAX = 16       # vertices of the polytope up to which its faces are searched in closed form
 
 
 def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
-    """Nash gains of one levels combination, (W, n): 0 where the zone is only a point, nan where closed."""
+    """Nash gains of one levels combination, (W, n): 0 where the zone is only a point, nan where closed;
+    and the weights of the candidate points that give them, (W, kc, j), where the interior-point method
+    found them (nan elsewhere)."""
     W, n = r.shape
     g = np.full((W, n), np.nan)
+    lam = np.full((W,) + (points.shape[1:3] if points is not None else (0, 0)), np.nan)
     g[ok & (T_l <= EPS)] = 0.0
     rest = ok & (T_l > EPS)
     kc = 0 if points is None else points.shape[1]
@@ -244,12 +253,13 @@ def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
             if not rest.any():
                 break
     if rest.any() and kc:
-        g[rest], certified = nash_points(points[rest], L_l[rest] - r[rest], T_l[rest])
+        g[rest], lam_r, certified = nash_weights(points[rest], L_l[rest] - r[rest], T_l[rest])
+        lam[np.flatnonzero(rest)[certified]] = lam_r[certified]
         rest[rest] = ~certified
     if rest.any():
         s_l = B_l[rest] - _mv(mu[rest], r[rest])
         g[rest] = _nash_barrier(mu[rest], s_l, T_l[rest])
-    return g
+    return g, lam
 
 
 def _best_offer(mu, B, feasible, r, T, proposer, need):

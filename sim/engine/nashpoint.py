@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["nash_points", "GAP"]
+__all__ = ["nash_points", "nash_weights", "GAP"]
 
 GAP = 1e-9          # largest certified loss in sum log g (the log of the Nash product) of an accepted point
 STOP = 1e-12        # a world stops once its certified gap is below this (or below GAP and not improving)
@@ -44,17 +44,25 @@ def nash_points(points: np.ndarray, c: np.ndarray, scale: np.ndarray) -> tuple[n
     -------
     g : (W, n) the gains, a feasible point; ok : (W,) whether its duality gap is at most ``GAP``.
     """
+    g, _, ok = nash_weights(points, c, scale)
+    return g, ok
+
+
+def nash_weights(points: np.ndarray, c: np.ndarray, scale: np.ndarray):
+    """:func:`nash_points` with the weights that give each point: ``(g, lam, ok)``, ``lam`` (W, kc, J) on
+    the simplex of every issue and ``g = c + sum_kj lam_kj points_kj`` (to rounding)."""
     W, kc, J, n = points.shape
     V = points.reshape(W, kc * J, n) / scale[:, None, None]
     c = c / scale[:, None]
     g = np.zeros((W, n))
+    lam = np.zeros((W, kc * J))
     gap = np.full(W, np.inf)
     state = _start(V, kc)
     todo = np.arange(W)
     for _ in range(MAXIT):
-        g_t, gap_t = _certify(V, c, state, kc)
+        g_t, lam_t, gap_t = _certify(V, c, state, kc)
         better = gap_t < gap[todo]
-        g[todo[better]], gap[todo[better]] = g_t[better], gap_t[better]
+        g[todo[better]], lam[todo[better]], gap[todo[better]] = g_t[better], lam_t[better], gap_t[better]
         go = (gap_t > STOP) & (better | (gap[todo] > GAP))    # done, or certified and no longer improving
         if not go.all():
             todo, V, c = todo[go], V[go], c[go]
@@ -62,7 +70,7 @@ def nash_points(points: np.ndarray, c: np.ndarray, scale: np.ndarray) -> tuple[n
         if not len(todo):
             break
         state = _step(V, c, state, kc)
-    return g * scale[:, None], gap <= GAP
+    return g * scale[:, None], lam.reshape(W, kc, J), gap <= GAP
 
 
 def _start(V, kc):
@@ -77,7 +85,8 @@ def _start(V, kc):
 
 
 def _certify(V, c, state, kc):
-    """The feasible point the weights give and the gap to the dual bound at the prices: (g, gap)."""
+    """The feasible point the weights give, those weights (on each issue's simplex) and the gap to the dual
+    bound at the prices: (g, weights, gap)."""
     mu, s, lam, z, _ = state
     W, m, n = V.shape
     w = np.clip(lam, 0.0, None).reshape(W, kc, -1)
@@ -87,7 +96,7 @@ def _certify(V, c, state, kc):
     with np.errstate(divide="ignore", invalid="ignore"):
         primal = np.where((g > 0).all(axis=1), np.log(np.where(g > 0, g, 1.0)).sum(axis=1), -np.inf)
         dual = H + (mu * c).sum(axis=1) - np.log(mu).sum(axis=1) - n
-    return g, np.where(np.isfinite(primal), dual - primal, np.inf)
+    return g, w, np.where(np.isfinite(primal), dual - primal, np.inf)
 
 
 def _step(V, c, state, kc):

@@ -17,7 +17,7 @@ import numpy as np
 from .bargaining import (EPS, alternating_offers, combo_widths, egalitarian, holding, ideal_gains as _ideal_gains,
                          kalai_smorodinsky, nash, pick as _pick)
 
-__all__ = ["PROTOCOLS", "Problem", "Protocol", "register", "egalitarian", "nash", "kalai_smorodinsky",
+__all__ = ["PROTOCOLS", "Deal", "Problem", "Protocol", "register", "egalitarian", "nash", "kalai_smorodinsky",
            "alternating_offers", "combo_widths", "holding", "Concession"]
 
 
@@ -32,6 +32,18 @@ class Problem:
     discount: np.ndarray     # (W, n) per-round discount factors
     points: np.ndarray       # (W, kc, J, n) utilities of the clipped candidate points of range issues
     level_utils: np.ndarray  # (W, combos, n) utilities of the levels part of each combination
+
+
+class Deal(tuple):
+    """What :meth:`Protocol.choose` returns, the pair ``(utilities (m, n), combo (m,))``, carrying
+    ``weights``: convex weights (m, kc, J) of ``Problem.points`` on each issue that give each deal in its
+    combination, where the protocol knows them (nan rows where not), which
+    :func:`sim.engine.terms.settle` takes its terms from (a plain pair carries none)."""
+
+    def __new__(cls, y, combo, weights=None):
+        deal = super().__new__(cls, (y, combo))
+        deal.weights = weights
+        return deal
 
 
 PROTOCOLS: dict[str, type["Protocol"]] = {}
@@ -69,6 +81,11 @@ class Protocol:
         y, combo = self.choose(problem)
         return np.ones(len(idx), dtype=bool), y, combo
 
+    def strike_weighted(self, idx: np.ndarray, problem: Problem):
+        """:meth:`strike`, and the weights of the candidate points that give each deal where the protocol
+        knows them (a :class:`Deal`'s ``weights``; None if it never does)."""
+        return (*self.strike(idx, problem), None)
+
     def rests_on(self, idx: np.ndarray) -> np.ndarray:
         """Utility points besides the deal that must be feasible after :meth:`strike` on worlds ``idx``:
         (m, P, n), in the deal's levels combination (none for one-shot protocols)."""
@@ -82,7 +99,12 @@ class Nash(Protocol):
     name = "nash"
 
     def choose(self, p):
-        return nash(p.mu, p.B, p.feasible, p.r, points=p.points, level_utils=p.level_utils)
+        return Deal(*nash(p.mu, p.B, p.feasible, p.r, points=p.points, level_utils=p.level_utils, weights=True))
+
+    def strike_weighted(self, idx, p):
+        deal = self.choose(p)
+        y, combo = deal
+        return np.ones(len(idx), dtype=bool), y, combo, getattr(deal, "weights", None)
 
 
 @register

@@ -14,7 +14,7 @@ from .linalg import solve_small as _solve_small
 from .utility import utilities_at
 from .vertices import point_utilities
 
-__all__ = ["terms_for", "settle", "utilities_at"]
+__all__ = ["terms_for", "settle", "from_weights", "utilities_at"]
 
 VERTEX_LIMIT = 20_000      # planes meeting in a point, per world, above which one LP per world is faster
 FLOOR_TOL = 1e-12          # a deal's utility below a reservation by at most this is rounding of an exact point
@@ -247,7 +247,7 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
     return np.clip(x, a, hi)
 
 
-def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None):
+def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None, weights=None):
     """Terms for agreed utilities y (W, n), on the best of the levels combinations that can deliver them.
 
     ``candidates`` (W, combos) marks the combinations whose feasible set holds y (the protocol's own
@@ -259,13 +259,20 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
     to rounding (``FLOOR_TOL``; a zone of a single point is met exactly only up to the last bit), and the
     utility reported is then the floor itself; where no terms do, the world has no deal.
 
+    With ``weights`` (W, kc, n; nan rows where unknown), convex weights on each issue of the clipped ideals
+    that give y in the only candidate combination (as the Nash protocol finds them), the terms are first
+    taken from them (:func:`from_weights`); the search runs only where those fail.
+
     Returns terms (W, kc), combination (W,), utilities (W, n) and status (W,) ("ok" or the reason no
     terms were found; those rows are nan / -1).
     """
     W, n, kc = w_range.shape
     f = np.full((W, n), -np.inf) if floor is None else floor
     finite = np.isfinite(y).all(axis=1)
-    rows, cols = np.nonzero(candidates & finite[:, None])
+    given = np.zeros(W, dtype=bool)
+    if weights is not None and kc:
+        x_w, u_w, given = from_weights(y, f, candidates, level_utils, weights, w_range, ideal, span, a, b)
+    rows, cols = np.nonzero(candidates & (finite & ~given)[:, None])
     x, u, found = _on_combos(y[rows], f[rows], level_utils[rows, cols], w_range[rows], ideal[rows], span[rows],
                              a[rows], b[rows])
     total = np.where(found, u.sum(axis=1), -np.inf)
@@ -275,6 +282,8 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
     out_x, out_u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
     combo = np.full(W, -1)
     out_x[rows[first]], out_u[rows[first]], combo[rows[first]] = x[first], u[first], cols[first]
+    if given.any():
+        out_x[given], out_u[given], combo[given] = x_w[given], u_w[given], candidates[given].argmax(axis=1)
     status = np.where(combo >= 0, "ok", np.where(finite, "no terms deliver the agreed utilities",
                                                    "the protocol found no deal point")).astype(object)
     short = (combo < 0) & finite & (f > -np.inf).any(axis=1)
@@ -293,3 +302,31 @@ def _on_combos(y, f, L, w_range, ideal, span, a, b):
     u = utilities_at(x, w_range, ideal, span, L)
     found = ~np.isnan(u).any(axis=1) & (u >= y - 2e-9).all(axis=1) & (u >= f - FLOOR_TOL).all(axis=1)
     return x, u, found
+
+
+def from_weights(y, floor, candidates, level_utils, lam, w_range, ideal, span, a, b):
+    """Terms ``x_k = sum_j lam_kj p_kj`` from convex weights ``lam`` (W, kc, n) of the clipped ideals
+    ``p_kj`` that give the agreed utilities y: exact, with no search.
+
+    Each utility is concave in x (a weighted ``-|x_k - ideal|`` per issue), so its value at x is at least
+    its lam-weighted value at the points, ``sum_kj lam_kj v_kj``: the terms give every actor at least what
+    the weights give, and the box holds them. Taken only where one levels combination holds y, and
+    checked as :func:`terms_for` checks its own first answer (every utility at least y less 2e-13, and
+    the floor less 1e-14). Where y is Pareto optimal (the Nash point is, to its certified gap), no terms
+    giving every actor at least y have a larger total: these are the terms the search would find.
+
+    Returns terms (W, kc), their utilities (W, n) and where they are the answer (W,).
+    """
+    W, n, kc = w_range.shape
+    x, u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
+    rows = np.flatnonzero((candidates.sum(axis=1) == 1) & np.isfinite(lam).all(axis=(1, 2))
+                          & np.isfinite(y).all(axis=1))
+    hi = np.maximum(a[rows], b[rows])
+    p = np.clip(np.swapaxes(ideal[rows], 1, 2), a[rows, :, None], hi[:, :, None])              # (m, kc, n)
+    x[rows] = np.clip((lam[rows] * p).sum(axis=2), a[rows], hi)
+    L = level_utils[rows, candidates[rows].argmax(axis=1)]
+    u[rows] = utilities_at(x[rows], w_range[rows], ideal[rows], span[rows], L)
+    accept = _bounds(y[rows], 1e-13, floor[rows])[1]
+    ok = np.zeros(W, dtype=bool)
+    ok[rows] = (u[rows] >= accept).all(axis=1)
+    return x, u, ok
