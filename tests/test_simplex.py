@@ -58,22 +58,20 @@ def batches(draw):
     return vc, r, rng.uniform(0, 0.6, (B, n)), maxit
 
 
+def same_as_alone(tab, rule: str, maxit: int) -> None:
+    """Run ``rule`` on the batch and on a copy of each tableau alone: the same verdicts and tableaux."""
+    alone = [(tab.T[j].copy(), tab.basis[j].copy()) for j in range(len(tab.T))]
+    done = (simplex.primal if rule == "primal" else simplex.dual)(tab, maxit=maxit)
+    assert done.tolist() == [textbook(T, basis, rule=rule, maxit=maxit) for T, basis in alone]
+    for j, (T, basis) in enumerate(alone):
+        assert np.array_equal(tab.T[j], T) and np.array_equal(tab.basis[j], basis)
+
+
 @settings(max_examples=60, deadline=None)
 @given(batches())
 def test_batched_simplex_equals_each_tableau_alone(batch):
     vc, r, r2, maxit = batch
     tab = simplex.build(vc, -r)
-    alone = [(tab.T[j].copy(), tab.basis[j].copy()) for j in range(len(r))]
-    done = simplex.primal(tab, maxit=maxit)
-    want = [textbook(T, basis, rule="primal", maxit=maxit) for T, basis in alone]
-    assert done.tolist() == want
-    assert all(np.array_equal(tab.T[j], alone[j][0]) and np.array_equal(tab.basis[j], alone[j][1])
-               for j in range(len(r)))
-
+    same_as_alone(tab, "primal", maxit)
     simplex.shift(tab, -r2)                      # a warm start at new reservations: the dual method
-    alone = [(tab.T[j].copy(), tab.basis[j].copy()) for j in range(len(r))]
-    done = simplex.dual(tab, maxit=maxit)
-    want = [textbook(T, basis, rule="dual", maxit=maxit) for T, basis in alone]
-    assert done.tolist() == want
-    assert all(np.array_equal(tab.T[j], alone[j][0]) and np.array_equal(tab.basis[j], alone[j][1])
-               for j in range(len(r)))
+    same_as_alone(tab, "dual", maxit)
