@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,7 +217,7 @@ class Ended:
     level_issues: list
     levels: list
     partial: list
-    sampled: dict
+    sampled: Mapping
     dates: np.ndarray
     deal: Ledger
     state: np.ndarray
@@ -228,8 +229,8 @@ class Ended:
     def of(cls, model: NegotiationModel) -> "Ended":
         wd, last = model.worlds, model.last
         return cls(model.runs, list(wd.actors), list(wd.range_issues), list(wd.level_issues), list(wd.levels),
-                   list(wd.partial), wd.sampled, model.dates, model.deal, last["state"], last["reservation"],
-                   last["blocking"], binding_hits(model))
+                   list(wd.partial), wd.sampled.held(), model.dates, model.deal, last["state"],
+                   last["reservation"], last["blocking"], binding_hits(model))
 
 
 def _issue_names(ended: Ended) -> np.ndarray:
