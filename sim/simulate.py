@@ -255,7 +255,7 @@ def _strings(values: np.ndarray):
 def _outcomes(ended: Ended, seed: int, spawn_key: str) -> pd.DataFrame:
     deal, W = ended.deal, ended.runs
     cols: dict = {"world": np.arange(W), "seed": np.full(W, seed, dtype=np.int64),
-                  "spawn_key": np.full(W, spawn_key, dtype=object)}
+                  "spawn_key": np.array([spawn_key], dtype=object).repeat(W)}
     cols.update({k: v for k, v in sorted(ended.sampled.items())})
     for name, rounds in (("zopa", deal.zopa_round), ("talks", deal.talks_round), ("partial", deal.partial_round),
                          ("agreement", deal.round), ("relapse", deal.relapse_round)):
