@@ -72,11 +72,13 @@ class Why:
         return d
 
 
-def snapshot(model: NegotiationModel) -> dg.Snapshot:
-    """The model's current round as arrays for the diagnosis (copies: the model may step on)."""
+def snapshot(model: NegotiationModel, *, copy: bool = True) -> dg.Snapshot:
+    """The model's current round as arrays for the diagnosis (copies, as the model may step on, unless
+    ``copy`` is False: for a reading taken before the model steps again)."""
     wd = model.worlds
-    return dg.Snapshot(wd.w_range, wd.w_level, wd.ideal, wd.span, wd.red_lo.copy(), wd.red_hi.copy(),
-                       [a.copy() for a in wd.allowed], wd.level_vals, wd.levels, wd.lo, wd.hi,
+    keep = (lambda a: a.copy()) if copy else (lambda a: a)
+    return dg.Snapshot(wd.w_range, wd.w_level, wd.ideal, wd.span, keep(wd.red_lo), keep(wd.red_hi),
+                       [keep(a) for a in wd.allowed], wd.level_vals, wd.levels, wd.lo, wd.hi,
                        model.reservations())
 
 
@@ -180,7 +182,7 @@ def binding_hits(model: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:
     issues = len(model.worlds.range_issues) + len(model.worlds.level_issues)
     if not len(idx):
         return idx, np.zeros((0, issues), dtype=bool)
-    snap = snapshot(model)
+    snap = snapshot(model, copy=False)      # read here and now: every chunk takes its own rows
     step = max(1, BINDING_ROWS // len(model.zone.combos))     # every combination's slacks, per chunk of worlds
     return idx, np.concatenate([_binding(_take(snap, idx[s:s + step]), model.zone.mu[idx[s:s + step]])
                                 for s in range(0, len(idx), step)])
