@@ -21,8 +21,8 @@ from ..scenario.schema import Actor, LineRelative, RedLine, Scenario
 from .dynamics import build_dynamics
 from .triggers import bind_triggers
 
-__all__ = ["Worlds", "Draws", "build_worlds", "stream", "stream_seed", "round_dates", "level_values", "sample_red_lines",
-           "apply_red_lines", "allowed_mask"]
+__all__ = ["Worlds", "Draws", "build_worlds", "stream", "stream_seed", "round_dates", "level_values",
+           "sample_red_lines", "apply_red_lines", "allowed_mask"]
 
 
 def stream_seed(root: np.random.SeedSequence, name: str) -> np.random.SeedSequence:
