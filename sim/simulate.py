@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+import mesa
 import numpy as np
 import pandas as pd
 
 from .model import NegotiationModel
 from .display import progress_bar, show_progress
-from .model.ledger import STATES
+from .model.ledger import STATES, Ledger
 from .record import actor_colors, build_record, spawn_key_text
 from .results import Results
 from .ripeness import Tracker
-from .tables import names_list, ordered_levels, to_arrow
-from .why import binding_issues
+from .tables import to_arrow
+from .why import binding_hits
 from .scenario.schema import Scenario
 
 __all__ = ["simulate", "actor_colors"]
@@ -84,12 +88,24 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
         if writer is not None:
             writer.close()
     key = spawn_key_text(root.spawn_key)
-    outcomes = _outcomes(model, seed_value, key)
     hist = _with_ripeness(_history(model), ripeness.table()) if history and not streamed else None
+    ended = Ended.of(model)
+    _release(model)
+    del model, ripeness, writer
+    gc.collect()        # the model (its agents refer back to it) holds most of a run's memory: freed first
+    outcomes = _outcomes(ended, seed_value, key)
     record = build_record(scenario, seed=seed_value, spawn_key=key, runs=int(runs))
     record["calendar"]["end"] = outcomes.attrs["end_date"]
     return Results(outcomes, hist, scenario, seed_value, int(runs), record,
                    history_file=Path(history_path) if streamed else None)
+
+
+def _release(model: NegotiationModel) -> None:
+    """Let the model be freed once nothing of ours refers to it: Mesa's ``Agent`` keeps, as a class attribute,
+    an id counter keyed by every model that has made agents, which would hold each model for good."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
 
 
 HISTORY_ROWS = 1_000_000     # rows buffered per Parquet row group when the history is streamed
@@ -184,55 +200,103 @@ def _nullable(rounds: np.ndarray) -> pd.arrays.IntegerArray:
 DATE_UNIT = "datetime64[ms]"
 
 
-def _dates(model, rounds: np.ndarray) -> np.ndarray:
-    d = model.dates[np.clip(rounds, 0, None)].astype(DATE_UNIT)
+def _dates(run, rounds: np.ndarray) -> np.ndarray:
+    """Calendar dates of ``rounds`` of a run (a model, or what :class:`Ended` keeps of it), NaT where -1."""
+    d = run.dates[np.clip(rounds, 0, None)].astype(DATE_UNIT)
     return np.where(rounds >= 0, d, np.datetime64("NaT", "ms"))
 
 
-def _outcomes(model: NegotiationModel, seed: int, spawn_key: str) -> pd.DataFrame:
-    wd, deal = model.worlds, model.deal
-    W = model.runs
+@dataclass
+class Ended:
+    """What the outcome table reads of a model that has run: taken before the model is freed, so that its
+    zones, agents and per-world parameters are not held while the table is built."""
+
+    runs: int
+    actors: list
+    range_issues: list
+    level_issues: list
+    levels: list
+    partial: list
+    sampled: Mapping
+    dates: np.ndarray
+    deal: Ledger
+    state: np.ndarray
+    reservation: np.ndarray
+    blocking: np.ndarray
+    binding: tuple[np.ndarray, np.ndarray]      # the closed worlds and the issues that bind each
+
+    @classmethod
+    def of(cls, model: NegotiationModel) -> "Ended":
+        wd, last = model.worlds, model.last
+        return cls(model.runs, list(wd.actors), list(wd.range_issues), list(wd.level_issues), list(wd.levels),
+                   list(wd.partial), wd.sampled.held(), model.dates, model.deal, last["state"],
+                   last["reservation"], last["blocking"], binding_hits(model))
+
+
+def _issue_names(ended: Ended) -> np.ndarray:
+    """Per world, the names of the issues whose red lines bind its closed zone, as tuples (``()`` if none)."""
+    idx, hit = ended.binding
+    uniq, inverse = np.unique(hit, axis=0, return_inverse=True)
+    names = ended.range_issues + ended.level_issues
+    lists = np.empty(len(uniq) + 2, dtype=object)
+    lists[:-2] = [tuple(k for k, on in zip(names, row) if on) for row in uniq]
+    lists[-2] = ()
+    code = np.full(ended.runs, len(uniq))
+    code[idx] = inverse.reshape(-1)
+    return lists[:-1][code]
+
+
+def _strings(values: np.ndarray):
+    """Text values (None where missing) as pandas gives a column of them (``str`` from pandas 3 on), without
+    a fixed-width copy."""
+    return pd.Series(values, dtype=str)
+
+
+def _outcomes(ended: Ended, seed: int, spawn_key: str) -> pd.DataFrame:
+    deal, W = ended.deal, ended.runs
     cols: dict = {"world": np.arange(W), "seed": np.full(W, seed, dtype=np.int64),
-                  "spawn_key": np.full(W, spawn_key, dtype=object)}
-    cols.update({k: v for k, v in sorted(wd.sampled.items())})
+                  "spawn_key": np.array([spawn_key], dtype=object).repeat(W)}
+    cols.update({k: v for k, v in sorted(ended.sampled.items())})
     for name, rounds in (("zopa", deal.zopa_round), ("talks", deal.talks_round), ("partial", deal.partial_round),
                          ("agreement", deal.round), ("relapse", deal.relapse_round)):
         cols[f"{name}_round"] = _nullable(rounds)
-        cols[f"{name}_date"] = _dates(model, rounds)
-    cols["agreed"] = deal.agreed.copy()
-    cols["talks_held"] = deal.talks_held.copy()
-    cols["failed_talks"] = deal.failed_talks.copy()
-    cols["relapses"] = deal.relapses.copy()
-    names = np.array(list(wd.partial) + [None], dtype=object)
+        cols[f"{name}_date"] = _dates(ended, rounds)
+    cols["agreed"] = deal.agreed
+    cols["talks_held"] = deal.talks_held
+    cols["failed_talks"] = deal.failed_talks
+    cols["relapses"] = deal.relapses
+    names = np.array(ended.partial + [None], dtype=object)
     cols["partial_deal"] = names[deal.partial_kind]
-    cols["state"] = pd.Categorical.from_codes(model.last["state"], categories=list(STATES))
-    for k, issue in enumerate(wd.range_issues):
-        cols[f"terms.{issue}"] = deal.x[:, k]
-    for k, issue in enumerate(wd.level_issues):
-        names = np.array(list(wd.levels[k]) + [None], dtype=object)
-        cols[f"terms.{issue}"] = ordered_levels(names[np.where(deal.levels[:, k] < 0, -1, deal.levels[:, k])],
-                                                wd.levels[k])
-    if wd.partial:
-        for k, issue in enumerate(wd.range_issues):
-            cols[f"partial_terms.{issue}"] = deal.partial_x[:, k]
-        for k, issue in enumerate(wd.level_issues):
-            names = np.array(list(wd.levels[k]) + [None], dtype=object)
-            cols[f"partial_terms.{issue}"] = ordered_levels(names[deal.partial_levels[:, k]], wd.levels[k])
-    for i, a in enumerate(wd.actors):
-        cols[f"utility.{a}"] = deal.utility[:, i]
-    for i, a in enumerate(wd.actors):
-        cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], model.last["reservation"][:, i])
-    cols["blocking"] = _names(wd.actors, model.last["blocking"])
-    cols["binding_issues"] = names_list(binding_issues(model))
-    cols["status"] = deal.status.astype(str)
+    cols["state"] = pd.Categorical.from_codes(ended.state, categories=list(STATES))
+    for k, issue in enumerate(ended.range_issues):
+        cols[f"terms.{issue}"] = deal.x[:, k].copy()
+    for k, issue in enumerate(ended.level_issues):
+        cols[f"terms.{issue}"] = _levels(deal.levels[:, k], ended.levels[k])
+    if ended.partial:
+        for k, issue in enumerate(ended.range_issues):
+            cols[f"partial_terms.{issue}"] = deal.partial_x[:, k].copy()
+        for k, issue in enumerate(ended.level_issues):
+            cols[f"partial_terms.{issue}"] = _levels(deal.partial_levels[:, k], ended.levels[k])
+    for i, a in enumerate(ended.actors):
+        cols[f"utility.{a}"] = deal.utility[:, i].copy()
+    for i, a in enumerate(ended.actors):
+        cols[f"reservation.{a}"] = np.where(deal.agreed, deal.reservation[:, i], ended.reservation[:, i])
+    cols["blocking"] = _names(ended.actors, ended.blocking)
+    cols["binding_issues"] = _issue_names(ended)
+    cols["status"] = _strings(deal.status)
     failed = int((deal.status != "ok").sum())
     if failed:
         warnings.warn(f"{failed} of {W} worlds could not be settled (see the outcome table's status column)",
                       RuntimeWarning, stacklevel=3)
-    df = pd.DataFrame(cols)
-    df.attrs["end_date"] = str(model.dates[-1])
-    df.attrs["start_date"] = str(model.dates[0])
+    df = pd.DataFrame(cols, copy=False)       # every column is an array of its own already: none is copied
+    df.attrs["end_date"] = str(ended.dates[-1])
+    df.attrs["start_date"] = str(ended.dates[0])
     return df
+
+
+def _levels(codes: np.ndarray, levels) -> pd.Categorical:
+    """Level indices (-1 where none) as the ordered categorical of :func:`sim.tables.ordered_levels`."""
+    return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=list(levels), ordered=True)
 
 
 def _with_ripeness(hist: pd.DataFrame, ripe: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,11 @@ from .model import NegotiationModel
 from .ripeness import Tracker
 from .scenario.schema import Scenario
 
-__all__ = ["Why", "why", "snapshot", "diagnose", "binding_issues"]
+__all__ = ["Why", "why", "snapshot", "diagnose", "binding_issues", "binding_hits"]
+
+# (world, levels combination) rows whose slacks are found at once for the binding issues: about 230 bytes
+# each, so a chunk holds some 50 MB however many worlds the run has
+BINDING_ROWS = 200_000
 
 
 @dataclass
@@ -68,11 +72,13 @@ class Why:
         return d
 
 
-def snapshot(model: NegotiationModel) -> dg.Snapshot:
-    """The model's current round as arrays for the diagnosis (copies: the model may step on)."""
+def snapshot(model: NegotiationModel, *, copy: bool = True) -> dg.Snapshot:
+    """The model's current round as arrays for the diagnosis (copies, as the model may step on, unless
+    ``copy`` is False: for a reading taken before the model steps again)."""
     wd = model.worlds
-    return dg.Snapshot(wd.w_range, wd.w_level, wd.ideal, wd.span, wd.red_lo.copy(), wd.red_hi.copy(),
-                       [a.copy() for a in wd.allowed], wd.level_vals, wd.levels, wd.lo, wd.hi,
+    keep = (lambda a: a.copy()) if copy else (lambda a: a)
+    return dg.Snapshot(wd.w_range, wd.w_level, wd.ideal, wd.span, keep(wd.red_lo), keep(wd.red_hi),
+                       [keep(a) for a in wd.allowed], wd.level_vals, wd.levels, wd.lo, wd.hi,
                        model.reservations())
 
 
@@ -169,17 +175,26 @@ def _binding(snap: dg.Snapshot, mu: np.ndarray) -> np.ndarray:
     return np.concatenate([hit_r, weight(levels.weight) | clash.level_clash], axis=1)
 
 
+def binding_hits(model: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:
+    """The worlds whose zone is closed now, and which issues' red lines bind each of them: (worlds,) indices
+    and (worlds, issues) bool, issues as range issues then levels issues."""
+    idx = np.where(model.active & (model.last["zopa_width"] < dg.OPEN))[0]
+    issues = len(model.worlds.range_issues) + len(model.worlds.level_issues)
+    if not len(idx):
+        return idx, np.zeros((0, issues), dtype=bool)
+    snap = snapshot(model, copy=False)      # read here and now: every chunk takes its own rows
+    step = max(1, BINDING_ROWS // len(model.zone.combos))     # every combination's slacks, per chunk of worlds
+    return idx, np.concatenate([_binding(_take(snap, idx[s:s + step]), model.zone.mu[idx[s:s + step]])
+                                for s in range(0, len(idx), step)])
+
+
 def binding_issues(model: NegotiationModel) -> np.ndarray:
     """Per world, the issues whose red lines bind a closed zone now, comma-separated ('' where the zone
     is open, a deal was struck, or only reservations bind). What the ``zopa run`` summary names."""
     out = np.full(model.runs, "", dtype=object)
-    idx = np.where(model.active & (model.last["zopa_width"] < dg.OPEN))[0]
+    idx, hit = binding_hits(model)
     if not len(idx):
         return out
-    snap = snapshot(model)
-    step = max(1, 2_000_000 // len(model.zone.combos))     # every combination's slacks, per chunk of worlds
-    hit = np.concatenate([_binding(_take(snap, idx[s:s + step]), model.zone.mu[idx[s:s + step]])
-                          for s in range(0, len(idx), step)])
     names = list(model.worlds.range_issues) + list(model.worlds.level_issues)
     if len(names) > 12:
         out[idx] = [",".join(np.array(names, dtype=object)[row]) for row in hit]

@@ -55,6 +55,7 @@ DENSE_MAX = 2 ** 30        # bytes of per-world tables beyond which they are bui
 SEARCH_MIN = 64
 DEAL_ROWS = 2_000_000      # (world, combination) rows of the tables one deal call gets, when searched
 SEARCH_WORLDS = 20_000     # worlds searched at once
+REFRESH_WORLDS = 100_000   # stale worlds refreshed at once (a refresh copies about 200 bytes a world)
 
 
 class SizeError(ValueError):
@@ -304,7 +305,12 @@ class Zone:
         if not todo.any():
             return
         self._generation += 1
-        w = np.where(todo)[0]
+        stale = np.where(todo)[0]
+        for s in range(0, len(stale), REFRESH_WORLDS):      # each world's values are its own: chunks bound
+            self._refresh(stale[s:s + REFRESH_WORLDS])      # the copies of red lines a refresh takes
+
+    def _refresh(self, w: np.ndarray) -> None:
+        """:meth:`refresh` for the stale worlds ``w``."""
         wd = self.worlds
         lo, hi = wd.red_lo[w], wd.red_hi[w]
         a, b = common_box(lo, hi)
@@ -345,9 +351,9 @@ class Zone:
 
     def _find_conflicts(self, where: np.ndarray) -> None:
         """The actors whose red lines conflict, in the worlds ``where`` that red lines close."""
-        w = np.flatnonzero(where & self.conflicts_stale)
-        if len(w):
-            wd = self.worlds
+        todo, wd = np.flatnonzero(where & self.conflicts_stale), self.worlds
+        for s in range(0, len(todo), REFRESH_WORLDS):       # copies of red lines, in chunks as a refresh takes them
+            w = todo[s:s + REFRESH_WORLDS]
             self.conflicts[w] = redline_conflicts(wd.red_lo[w], wd.red_hi[w], [al[w] for al in wd.allowed],
                                                   self.box[0][w], self.box[1][w])
             self.conflicts_stale[w] = False

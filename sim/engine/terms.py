@@ -284,8 +284,9 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
     out_x[rows[first]], out_u[rows[first]], combo[rows[first]] = x[first], u[first], cols[first]
     if given.any():
         out_x[given], out_u[given], combo[given] = x_w[given], u_w[given], candidates[given].argmax(axis=1)
-    status = np.where(combo >= 0, "ok", np.where(finite, "no terms deliver the agreed utilities",
-                                                   "the protocol found no deal point")).astype(object)
+    reasons = np.array(["ok", "no terms deliver the agreed utilities", "the protocol found no deal point"],
+                       dtype=object)        # one string object each, not one per world
+    status = reasons[np.where(combo >= 0, 0, np.where(finite, 1, 2))]
     short = (combo < 0) & finite & (f > -np.inf).any(axis=1)
     if short.any():                                          # would the agreed utilities alone be met?
         rows, cols = np.nonzero(candidates & short[:, None])

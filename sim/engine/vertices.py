@@ -137,16 +137,35 @@ def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.nd
     if W > SAMPLE and len(np.unique(key[:SAMPLE], axis=0)) > SAMPLE // 2:
         # mostly distinct (drawn per world): solving each world costs less than finding the few repeats,
         # and gives the same rows (each world's vertices are computed on their own either way)
-        return _pad([_batched_vertices(w[s:s + step], ideal[s:s + step], span[s:s + step])
-                     for s in range(0, W, step)])
+        del key
+        return _spread([_batched_vertices(w[s:s + step], ideal[s:s + step], span[s:s + step])
+                        for s in range(0, W, step)], np.arange(W), step)
     uniq, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    del key
     inverse = inverse.reshape(-1)
     if len(uniq) > 16:
+        del uniq             # a million worlds' keys: not held while the vertices are solved
         parts = [_batched_vertices(w[first[s:s + step]], ideal[first[s:s + step]], span[first[s:s + step]])
                  for s in range(0, len(first), step)]
-        return _pad(parts)[inverse]
+        return _spread(parts, inverse, step)
     per = [_vertices(*np.split(u.reshape(n, 3 * kc), 3, axis=1))[None] for u in uniq]
     return _pad(per)[inverse]
+
+
+def _spread(parts: list[np.ndarray], inverse: np.ndarray, step: int) -> np.ndarray:
+    """``_pad(parts)[inverse]`` for parts of ``step`` distinct configurations each, written straight into the
+    (W, max C_i, n) result: no padded copy of every distinct configuration's vertices is made."""
+    cmax = max(p.shape[1] for p in parts)
+    out = np.empty((len(inverse), cmax, parts[0].shape[2]))
+    order = np.argsort(inverse, kind="stable")
+    ends = np.searchsorted(inverse[order], np.arange(len(parts) + 1) * step)
+    for k in range(len(parts)):
+        p, parts[k] = parts[k], None            # each part is freed once written
+        rows = order[ends[k]:ends[k + 1]]
+        local = inverse[rows] - k * step
+        out[rows, :p.shape[1]] = p[local]
+        out[rows, p.shape[1]:] = p[local, :1]
+    return out
 
 
 def _pad(parts: list[np.ndarray]) -> np.ndarray:

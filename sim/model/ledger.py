@@ -32,7 +32,8 @@ class Ledger:
         self.partial_levels = np.full((W, kl), -1)
         self.utility = np.full((W, n), np.nan)
         self.reservation = np.full((W, n), np.nan)
-        self.status = np.full(W, "ok", dtype=object)    # or why a world's deal could not be settled
+        # or why a world's deal could not be settled; one "ok" for all (np.full would make a string per world)
+        self.status = np.array(["ok"], dtype=object).repeat(W)
 
     @staticmethod
     def _first(rounds: np.ndarray, now: np.ndarray, rnd: int) -> np.ndarray:

@@ -7,7 +7,9 @@ path, so changing one parameter (as a sweep does) leaves every other draw as it 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,8 +21,8 @@ from ..scenario.schema import Actor, LineRelative, RedLine, Scenario
 from .dynamics import build_dynamics
 from .triggers import bind_triggers
 
-__all__ = ["Worlds", "build_worlds", "stream", "stream_seed", "round_dates", "level_values", "sample_red_lines",
-           "apply_red_lines", "allowed_mask"]
+__all__ = ["Worlds", "Draws", "build_worlds", "stream", "stream_seed", "round_dates", "level_values",
+           "sample_red_lines", "apply_red_lines", "allowed_mask"]
 
 
 def stream_seed(root: np.random.SeedSequence, name: str) -> np.random.SeedSequence:
@@ -89,7 +91,7 @@ class Worlds:
     battles: int
     triggers: list[list]      # per actor: its shifts and triggers, drawn (sim.model.triggers.Bound)
     events: list[tuple[int, str, np.ndarray | list]]  # (round, path, values)
-    sampled: dict[str, np.ndarray] = field(default_factory=dict)
+    sampled: Mapping[str, np.ndarray] = field(default_factory=dict)   # see Draws
     w_raw: np.ndarray | None = None   # (W, n, kc + kl) weights as drawn, before normalising
     issue_ids: list[str] = field(default_factory=list)   # range issues then levels issues
     talks_when: list = field(default_factory=list)       # per actor: its condition, thresholds drawn
@@ -126,15 +128,46 @@ class RelapseSpec:
     factor: np.ndarray           # (levels,) or (1,)
 
 
+class Draws(Mapping):
+    """Every parameter drawn per world, by path (the outcome table's input columns). An array the worlds
+    still hold is read from them; one they let go of (its values copied into a larger array) is drawn again
+    from its own stream, which gives the same values: a million worlds' draws are not held twice."""
+
+    def __init__(self, root: np.random.SeedSequence, runs: int):
+        self.root, self.runs, self._drawn = root, runs, {}
+
+    def add(self, path: str, p: Param, values: np.ndarray) -> None:
+        self._drawn[path] = (p, weakref.ref(values))
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        p, ref = self._drawn[path]
+        values = ref()
+        return p.sample(stream(self.root, path), self.runs) if values is None else values
+
+    def __iter__(self):
+        return iter(self._drawn)
+
+    def __len__(self) -> int:
+        return len(self._drawn)
+
+    def held(self) -> "Draws":
+        """These draws, holding the arrays the worlds hold now: to read once the worlds are freed."""
+        out = Draws(self.root, self.runs)
+        for path, (p, ref) in self._drawn.items():
+            values = ref()
+            out._drawn[path] = (p, ref if values is None else (lambda v=values: v))
+        return out
+
+
 class _Sampler:
     def __init__(self, root: np.random.SeedSequence, runs: int):
-        self.root, self.runs, self.sampled = root, runs, {}
+        self.root, self.runs, self.sampled = root, runs, Draws(root, runs)
 
     def __call__(self, p: Param, path: str) -> np.ndarray:
         if p.fixed:
             return np.full(self.runs, p.args[0])
         values = p.sample(stream(self.root, path), self.runs)
-        self.sampled[path] = values
+        self.sampled.add(path, p, values)
         return values
 
 
