@@ -309,5 +309,6 @@ def main(argv=None) -> None:
               f"revised kernel at {worlds:,} worlds ({same:,.0f} world-rounds/s); {rate / bare:.2f} of it at "
               f"10,000 worlds, {rate / old:.2f} of the earlier one")
 
+
 if __name__ == "__main__":
     main()

@@ -18,7 +18,7 @@ from .model.ledger import STATES, Ledger
 from .record import actor_colors, build_record, spawn_key_text
 from .results import Results
 from .ripeness import Tracker
-from .tables import to_arrow
+from .tables import ordered_level_codes, to_arrow
 from .why import binding_hits
 from .scenario.schema import Scenario
 
@@ -271,12 +271,12 @@ def _outcomes(ended: Ended, seed: int, spawn_key: str) -> pd.DataFrame:
     for k, issue in enumerate(ended.range_issues):
         cols[f"terms.{issue}"] = deal.x[:, k].copy()
     for k, issue in enumerate(ended.level_issues):
-        cols[f"terms.{issue}"] = _levels(deal.levels[:, k], ended.levels[k])
+        cols[f"terms.{issue}"] = ordered_level_codes(deal.levels[:, k], ended.levels[k])
     if ended.partial:
         for k, issue in enumerate(ended.range_issues):
             cols[f"partial_terms.{issue}"] = deal.partial_x[:, k].copy()
         for k, issue in enumerate(ended.level_issues):
-            cols[f"partial_terms.{issue}"] = _levels(deal.partial_levels[:, k], ended.levels[k])
+            cols[f"partial_terms.{issue}"] = ordered_level_codes(deal.partial_levels[:, k], ended.levels[k])
     for i, a in enumerate(ended.actors):
         cols[f"utility.{a}"] = deal.utility[:, i].copy()
     for i, a in enumerate(ended.actors):
@@ -292,11 +292,6 @@ def _outcomes(ended: Ended, seed: int, spawn_key: str) -> pd.DataFrame:
     df.attrs["end_date"] = str(ended.dates[-1])
     df.attrs["start_date"] = str(ended.dates[0])
     return df
-
-
-def _levels(codes: np.ndarray, levels) -> pd.Categorical:
-    """Level indices (-1 where none) as the ordered categorical of :func:`sim.tables.ordered_levels`."""
-    return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=list(levels), ordered=True)
 
 
 def _with_ripeness(hist: pd.DataFrame, ripe: pd.DataFrame) -> pd.DataFrame:

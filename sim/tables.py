@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 __all__ = ["SECTIONS", "LIST_COLUMNS", "is_input", "input_columns", "names_list", "ordered_levels",
-           "to_arrow", "from_arrow", "write_parquet", "read_parquet", "parquet_bytes"]
+           "ordered_level_codes", "to_arrow", "from_arrow", "write_parquet", "read_parquet", "parquet_bytes"]
 
 # Top-level keys of the scenario format that a --set path may start with (see sim.scenario.schema).
 SECTIONS = ("actors", "issues", "battlefield", "patrons", "events", "observed", "partial_deals", "relapse",
@@ -53,6 +53,11 @@ def names_list(joined: np.ndarray) -> np.ndarray:
 def ordered_levels(values, levels) -> pd.Categorical:
     """Level names (None where no level) as an ordered categorical of ``levels``, in the scenario's order."""
     return pd.Categorical(values, categories=list(levels), ordered=True)
+
+
+def ordered_level_codes(codes: np.ndarray, levels) -> pd.Categorical:
+    """:func:`ordered_levels` from level indices (-1 where no level), with no array of names in between."""
+    return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=list(levels), ordered=True)
 
 
 def _field(name: str, series: pd.Series) -> pa.Field | None:

@@ -97,10 +97,9 @@ class LpWorlds:
                 part = tab.take(warm)
                 simplex.shift(part, lr[warm])
                 done_w = simplex.dual(part, maxit=4 * (n + kc) + 20)
-                tab.T[warm], tab.basis[warm], tab.b[warm], tab.t0[warm] = part.T, part.basis, part.b, part.t0
+                tab.put(warm, part)
             if (~warm).any():
-                cold = simplex.build(vc[~warm], lr[~warm])
-                tab.T[~warm], tab.basis[~warm], tab.b[~warm], tab.t0[~warm] = cold.T, cold.basis, cold.b, cold.t0
+                tab.put(~warm, simplex.build(vc[~warm], lr[~warm]))
         done = simplex.primal(tab, maxit=20 * (n + kc) + 100)
         if warm.any():
             done[warm] &= done_w
@@ -112,7 +111,7 @@ class LpWorlds:
             done = simplex.primal(fresh, maxit=20 * (n + kc) + 100)
             t[again], mu[again], ok[again] = simplex.readout(fresh, vc[again], lr[again])
             ok[again] &= done
-            tab.T[again], tab.basis[again], tab.b[again], tab.t0[again] = fresh.T, fresh.basis, fresh.b, fresh.t0
+            tab.put(again, fresh)
         self.fallbacks += int((~ok).sum())
         for j in np.where(~ok)[0]:                                      # uncertified: HiGHS decides
             mu[j] = lp.solve(vc[j], lr[j]).mu

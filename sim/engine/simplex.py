@@ -53,6 +53,10 @@ class Tableaux:
     def take(self, rows) -> "Tableaux":
         return Tableaux(self.T[rows], self.basis[rows], self.b[rows], self.t0[rows], self.n, self.kc, self.J)
 
+    def put(self, rows, other: "Tableaux") -> None:
+        """Write ``other`` (as :meth:`take` gives it) back into ``rows``."""
+        self.T[rows], self.basis[rows], self.b[rows], self.t0[rows] = other.T, other.basis, other.b, other.t0
+
 
 def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
     """Cold-start tableaux for candidate utilities ``vc`` (B, kc, J, n) and ``lr`` (B, n)."""
@@ -71,17 +75,13 @@ def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
     tab = Tableaux(T, np.zeros((B, m), dtype=int), lr - t0[:, None], t0, n, kc, J)
     tab.basis[:, :n] = kc * J + 1 + np.arange(n)
     start = vc.sum(axis=3).argmax(axis=2)                             # the point best for all on each issue
-    all_rows = np.arange(B)
     for k in range(kc):
-        _pivot(tab, all_rows, np.full(B, n + k), k * J + start[:, k])
+        _pivot_all(tab.T, tab.basis, np.full(B, n + k), k * J + start[:, k])
     return tab
 
 
 def _pivot(tab: Tableaux, w: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
     """Pivot tableaux ``w`` on rows ``p`` and columns ``q``, in place."""
-    if len(w) == len(tab.T) and (w == np.arange(len(w))).all():
-        _pivot_all(tab.T, tab.basis, p, q)
-        return
     T = tab.T
     row = T[w, p] / T[w, p, q][:, None]                               # (b, N+1)
     col = T[w, :, q].copy()                                           # (b, m+1)

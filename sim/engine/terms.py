@@ -11,6 +11,7 @@ from scipy.optimize import linprog
 
 from . import simplex
 from .linalg import solve_small as _solve_small
+from .solver import clipped_points
 from .utility import utilities_at
 from .vertices import point_utilities
 
@@ -165,7 +166,7 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
     never below it, and terms count only where every utility reaches it to rounding, as in :func:`terms_for`.
     """
     W, n, kc = w.shape
-    p = np.clip(np.swapaxes(ideal, 1, 2), a[:, :, None], np.maximum(a, b)[:, :, None])          # (W, kc, J)
+    p = clipped_points(ideal, a, b)                                      # (W, kc, J)
     vc = point_utilities(w, ideal, span, p)                              # (W, kc, J, n)
     lower, accept = _bounds(y, tol, floor)
     lr = L - lower
@@ -322,9 +323,8 @@ def from_weights(y, floor, candidates, level_utils, lam, w_range, ideal, span, a
     x, u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
     rows = np.flatnonzero((candidates.sum(axis=1) == 1) & np.isfinite(lam).all(axis=(1, 2))
                           & np.isfinite(y).all(axis=1))
-    hi = np.maximum(a[rows], b[rows])
-    p = np.clip(np.swapaxes(ideal[rows], 1, 2), a[rows, :, None], hi[:, :, None])              # (m, kc, n)
-    x[rows] = np.clip((lam[rows] * p).sum(axis=2), a[rows], hi)
+    p = clipped_points(ideal[rows], a[rows], b[rows])                                           # (m, kc, n)
+    x[rows] = np.clip((lam[rows] * p).sum(axis=2), a[rows], np.maximum(a[rows], b[rows]))
     L = level_utils[rows, candidates[rows].argmax(axis=1)]
     u[rows] = utilities_at(x[rows], w_range[rows], ideal[rows], span[rows], L)
     accept = _bounds(y[rows], 1e-13, floor[rows])[1]
