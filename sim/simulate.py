@@ -92,7 +92,8 @@ def simulate(scenario: Scenario, *, runs: int = 1, seed=None, history: bool = Tr
     ended = Ended.of(model)
     _release(model)
     del model, ripeness, writer
-    gc.collect()        # the model (its agents refer back to it) holds most of a run's memory: freed first
+    if runs >= FREE_WORLDS:      # the model (its agents refer back to it) holds most of a large run's memory:
+        gc.collect()             # freed before the table is built (a collection costs 0.2 s in a large process)
     outcomes = _outcomes(ended, seed_value, key)
     record = build_record(scenario, seed=seed_value, spawn_key=key, runs=int(runs))
     record["calendar"]["end"] = outcomes.attrs["end_date"]
@@ -108,6 +109,7 @@ def _release(model: NegotiationModel) -> None:
         ids.pop(model, None)
 
 
+FREE_WORLDS = 50_000         # runs of at least this many worlds free their model before building the table
 HISTORY_ROWS = 1_000_000     # rows buffered per Parquet row group when the history is streamed
 STREAM_ROWS = 2_000_000      # rows of history beyond which ``zopa run --out`` streams it (about 0.5 GB held)
 
