@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["regular", "mv", "mtv", "solve", "solve_small"]
+__all__ = ["regular", "mv", "mtv", "solve"]
 
 
 def regular(A: np.ndarray, rel: float = 1e-12) -> np.ndarray:
@@ -38,18 +38,3 @@ def solve(J: np.ndarray, F: np.ndarray) -> np.ndarray:
         ridge = 1e-12 * (1.0 + np.abs(JtJ).max(axis=(1, 2)))[:, None, None] * np.eye(J.shape[-1])
         out[~ok] = np.linalg.solve(JtJ + ridge, (np.swapaxes(Js, 1, 2) @ F[~ok][..., None]))[..., 0]
     return out
-
-
-def solve_small(A: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Batched ``A x = c`` with a flag for singular A; Cramer's rule for 2 x 2 (the common case)."""
-    if A.shape[-1] == 2:
-        det = A[..., 0, 0] * A[..., 1, 1] - A[..., 0, 1] * A[..., 1, 0]
-        scale = np.hypot(A[..., 0, 0], A[..., 0, 1]) * np.hypot(A[..., 1, 0], A[..., 1, 1])
-        ok = np.abs(det) > 1e-12 * np.where(scale > 0, scale, 1.0)
-        d = np.where(ok, det, 1.0)
-        x0 = (c[..., 0] * A[..., 1, 1] - A[..., 0, 1] * c[..., 1]) / d
-        x1 = (A[..., 0, 0] * c[..., 1] - c[..., 0] * A[..., 1, 0]) / d
-        return np.stack([x0, x1], axis=-1), ok
-    ok = regular(A)
-    A = np.where(ok[..., None, None], A, np.eye(A.shape[-1]))
-    return np.linalg.solve(A, c[..., None])[..., 0], ok

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
-import math
 
 import numpy as np
 from scipy.optimize import linprog
 
 from . import simplex
-from .linalg import solve_small as _solve_small
 from .solver import clipped_points
 from .utility import utilities_at
 from .vertices import point_utilities
 
 __all__ = ["terms_for", "settle", "from_weights", "utilities_at"]
 
-VERTEX_LIMIT = 20_000      # planes meeting in a point, per world, above which one LP per world is faster
 FLOOR_TOL = 1e-12          # a deal's utility below a reservation by at most this is rounding of an exact point
 
 
@@ -74,82 +69,6 @@ def _single_issue(w, ideal, span, a, b, L, lower, accept):
             best = np.where(take, x, best)
             best_sum = np.where(take, tot, best_sum)
     return best[:, None]
-
-
-def _vectorised(n: int, kc: int) -> bool:
-    """Whether the vertex search is small enough to run for all worlds at once (checked by a count
-    before any enumeration: the plain count of plane sets bounds the enumeration's cost)."""
-    rows = n * 2 ** kc + kc * (2 + n)
-    return math.comb(rows, kc) <= 20 * VERTEX_LIMIT and len(_subsets(n, kc)) <= VERTEX_LIMIT
-
-
-@functools.lru_cache(maxsize=64)
-def _subsets(n: int, kc: int) -> np.ndarray:
-    """Sets of kc planes that can meet in a feasible vertex: (S, kc) indices into the rows of
-    :func:`_planes`.
-
-    Rows: n * 2**kc sign-split utility constraints, then for each issue its two box ends and n ideals.
-    Two axis-parallel rows of one issue never meet; two tight rows of one actor differ in sign only on
-    issues where x sits at that actor's ideal, so the vertex is also met with that ideal's plane instead.
-    """
-    first = n * 2 ** kc
-    owner = np.r_[np.arange(first) // 2 ** kc, n + np.repeat(np.arange(kc), 2 + n)]
-    subsets = np.array(list(itertools.combinations(range(len(owner)), kc)), dtype=int)
-    own = owner[subsets]
-    clash = (own[:, :, None] == own[:, None, :]).sum(axis=(1, 2)) > kc
-    return subsets[~clash]
-
-
-def _planes(y, L, w, ideal, span, a, b):
-    """Rows ``G x = h`` of the planes bounding {x in box : u_i(x) >= y_i} (|x_k - ideal| split by its
-    sign), then the kink planes ``x_k = ideal_ik`` of the total utility."""
-    W, n, kc = w.shape
-    signs = np.array(list(itertools.product((1.0, -1.0), repeat=kc)))                 # (2^kc, kc)
-    coef = (w / span)[:, :, None, :] * signs[None, None]                               # (W, n, 2^kc, kc)
-    rhs = (w[:, :, None, :] * (1 + signs[None, None] * (ideal / span)[:, :, None, :])).sum(axis=3) \
-        - (y - L)[:, :, None]
-    eye = np.broadcast_to(np.eye(kc)[:, None, :], (W, kc, 2 + n, kc))
-    kinks = np.clip(ideal, a[:, None, :], np.maximum(a, b)[:, None, :])                # (W, n, kc)
-    at = np.concatenate([b[:, :, None], a[:, :, None], np.swapaxes(kinks, 1, 2)], axis=2)   # (W, kc, 2+n)
-    G = np.concatenate([coef.reshape(W, -1, kc), eye.reshape(W, -1, kc)], axis=1)
-    h = np.concatenate([rhs.reshape(W, -1), at.reshape(W, -1)], axis=1)
-    return G, h
-
-
-def _vertex_terms(y, L, w, ideal, span, a, b, accept, tol):
-    """Vectorised and exact: the terms of largest total utility in {x in box : u_i(x) >= y_i}, each vertex
-    kept where every actor gets at least ``accept`` (rounding).
-
-    The total utility is concave and linear between the actors' ideals on each issue, so its maximum over
-    the polytope lies at a vertex of the polytope cut by the planes ``x_k = ideal_ik``: kc planes taken
-    from its facets and those cuts. Returns (W, kc) terms, nan where no point is feasible.
-    """
-    W, n, kc = w.shape
-    G, h = _planes(y, L, w, ideal, span, a, b)
-    subsets = _subsets(n, kc)
-    out = np.full((W, kc), np.nan)
-    step = max(1, 2_000_000 // (len(subsets) * n * kc))
-    for lo in range(0, W, step):
-        r = slice(lo, lo + step)
-        out[r] = _best_vertex(G[r], h[r], subsets, accept[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol)
-    return out
-
-
-def _best_vertex(G, h, subsets, accept, L, w, ideal, span, a, b, tol):
-    W = G.shape[0]
-    x, ok = _solve_small(G[:, subsets], h[:, subsets])                                 # (W, S, kc)
-    slope = w / span
-    u = np.broadcast_to((w.sum(axis=2) + L)[:, None], (W, x.shape[1], w.shape[1])).copy()   # (W, S, n)
-    feas = ok
-    for k in range(x.shape[2]):          # one issue at a time: no (W, S, n, kc) temporaries
-        xk = x[:, :, k]
-        u -= slope[:, None, :, k] * np.abs(xk[:, :, None] - ideal[:, None, :, k])
-        feas = feas & (xk >= a[:, None, k] - tol) & (xk <= np.maximum(a, b)[:, None, k] + tol)
-    feas &= (u >= accept[:, None]).all(axis=2)
-    total = np.where(feas, u.sum(axis=2), -np.inf)
-    best = total.argmax(axis=1)
-    out = x[np.arange(W), best]
-    return np.where(feas.any(axis=1)[:, None], out, np.nan)
 
 
 def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
@@ -219,8 +138,7 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
     computed with rounding), 1e-11 and 1e-9. Never so below ``floor`` (W, n; the reservations): the
     search aims at the floor itself wherever y less the hair would fall under it, and keeps terms only
     where every utility reaches the floor to rounding (1e-14 at the first step, then 1e-12). One issue is
-    scanned segment by segment, two by the vectorised vertex search, more by a batched simplex
-    (:func:`_lp_terms`); worlds where these find or certify nothing go to one exact LP each (HiGHS).
+    scanned segment by segment, more by a batched simplex (:func:`_lp_terms`); worlds where these find or certify nothing go to one exact LP each (HiGHS).
     """
     W, n, kc = w_range.shape
     x = np.full((W, kc), np.nan)
@@ -236,8 +154,6 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
         lower, accept = _bounds(yt, tol, ft)
         if kc == 1:
             x[todo] = _single_issue(wt, it, st, at, bt, Lt, lower, accept)
-        elif kc == 2 and _vectorised(n, kc):
-            x[todo] = _vertex_terms(np.maximum(yt, ft), Lt, wt, it, st, at, bt, accept, tol)
         else:
             x[todo] = _lp_chunked(yt, Lt, wt, it, st, at, bt, tol, ft)
         for j, i in enumerate(todo):
