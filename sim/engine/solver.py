@@ -29,6 +29,7 @@ import numpy as np
 
 from . import levels as _levels
 from .levels import DealTables
+from .linalg import fold
 from .linalg import mv as _mv
 from .lpworlds import LpWorlds, Rows
 from .vertices import dual_candidates, point_utilities, subset_count
@@ -94,19 +95,6 @@ def _check_size(n: int) -> None:
     if n > MAX_ACTORS:
         raise SizeError(f"actors: found {n}, expected at most {MAX_ACTORS} (blocking actors are kept as bits "
                         "of one 64-bit integer); merge actors that always act together")
-
-
-def fold(op, a: np.ndarray, axis: int) -> np.ndarray:
-    """``op.reduce(a, axis=axis)`` along a short axis (actors, issues, levels) as elementwise steps, for
-    ``op`` one of ``np.maximum``, ``np.minimum``, ``np.logical_and``, ``np.logical_or``: the same values,
-    while numpy's reduction along an axis of a few entries costs several times as much."""
-    parts = np.moveaxis(a, axis, 0)
-    if len(parts) < 2:
-        return op.reduce(a, axis=axis)
-    out = op(parts[0], parts[1])
-    for part in parts[2:]:
-        op(out, part, out=out)
-    return out
 
 
 def common_box(red_lo: np.ndarray, red_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .linalg import regular
+from .linalg import fold, regular
 from .utility import issue_values
 
 __all__ = ["dual_candidates", "point_utilities", "subset_count", "CHUNK"]
@@ -91,7 +91,7 @@ def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.
     mu, ok = _solve_vertices(allp, subsets)
     valid = ok & (mu >= -1e-10).all(axis=2)
     vals = (np.clip(mu, 0, None) @ np.moveaxis(vu, 3, 1).reshape(W, n, -1)).reshape(W, -1, kc, n)  # (W,S,kc,j)
-    top = vals.max(axis=3)
+    top = fold(np.maximum, vals, 3)
     for h, (k, j) in enumerate(tops):
         uses = (subsets == h).any(axis=1)
         act = (np.abs(vals[:, :, k, j] - top[:, :, k]) < 1e-9) & (np.abs(vals[:, :, k, j + 1] - top[:, :, k]) < 1e-9)
@@ -112,15 +112,22 @@ def _solve_vertices(allp: np.ndarray, subsets: np.ndarray) -> tuple[np.ndarray, 
     W, _, n = allp.shape
     if n == 3:
         r1, r2 = allp[:, subsets[:, 0]], allp[:, subsets[:, 1]]
-        cross = np.cross(r1, r2)
-        det = cross.sum(axis=2)
-        scale = np.linalg.norm(r1, axis=2) * np.linalg.norm(r2, axis=2) * np.sqrt(3.0)
+        cross = np.stack([r1[..., 1] * r2[..., 2] - r1[..., 2] * r2[..., 1],
+                          r1[..., 2] * r2[..., 0] - r1[..., 0] * r2[..., 2],
+                          r1[..., 0] * r2[..., 1] - r1[..., 1] * r2[..., 0]], axis=-1)
+        det = cross[..., 0] + cross[..., 1] + cross[..., 2]
+        scale = _norm3(r1) * _norm3(r2) * np.sqrt(3.0)
         ok = np.abs(det) > 1e-12 * np.where(scale > 0, scale, 1.0)
         return np.where(ok[..., None], cross / np.where(ok, det, 1.0)[..., None], np.eye(3)[-1]), ok
     A = np.concatenate([allp[:, subsets], np.ones((W, len(subsets), 1, n))], axis=2)  # (W, S, n, n)
     ok = regular(A)
     A = np.where(ok[..., None, None], A, np.eye(n))
     return np.linalg.solve(A, np.broadcast_to(np.eye(n)[-1], A.shape[:-1])[..., None])[..., 0], ok
+
+
+def _norm3(r: np.ndarray) -> np.ndarray:
+    """Length of vectors of three entries along the last axis, as ``np.linalg.norm(r, axis=-1)`` gives it."""
+    return np.sqrt(r[..., 0] * r[..., 0] + r[..., 1] * r[..., 1] + r[..., 2] * r[..., 2])
 
 
 def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:

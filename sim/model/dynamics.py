@@ -173,21 +173,19 @@ def follow_line(wd, where: np.ndarray, zones=()) -> None:
     and recomputes them when it next looks at them (:meth:`sim.engine.solver.Zone.refresh`)."""
     j = wd.dyn.front
     lo, hi = wd.lo[j], wd.hi[j]
-    idx = np.flatnonzero(where)
-    line = wd.line[idx]
-    changed = np.zeros(len(idx), dtype=bool)
+    changed = np.zeros(len(where), dtype=bool)
     for rel, red in ((wd.rel_lo, wd.red_lo), (wd.rel_hi, wd.red_hi)):
         for i in range(rel.shape[1]):          # one actor at a time: most hold no relative red line
-            offset = rel[idx, i, j]
-            on = ~np.isnan(offset)
+            offset = rel[:, i, j]              # every world, not a gather of those that moved: the line moves
+            on = where & ~np.isnan(offset)     # in most of them, and a gather costs more than the rest
             if not on.any():
                 continue
-            old = red[idx, i, j]
-            new = np.where(on, np.clip(line + offset, lo, hi), old)
-            changed |= new != old
-            red[idx, i, j] = new
+            old = red[:, i, j]
+            new = np.where(on, np.clip(wd.line + offset, lo, hi), old)
+            changed |= on & (new != old)
+            red[:, i, j] = new
     for zone in zones:
-        zone.stale[idx[changed]] = True
+        zone.stale[changed] = True
 
 
 def follow_ideals(wd, where: np.ndarray) -> np.ndarray:
