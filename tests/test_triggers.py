@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -10,6 +12,8 @@ from zopa import sim
 from zopa.sim.model import NegotiationModel
 from tests.cases import two_party, write
 from tests.test_dynamics import METHODS, use_method
+
+ROOT = Path(__file__).resolve().parents[1]
 
 LOSES = {"side_a": ["a"], "side_b": ["b"], "p_a": 0.0, "battles_per_round": 1}
 
@@ -303,6 +307,7 @@ def test_red_line_floor_is_the_worst_outcome_inside_the_red_lines(seed, kc, size
 
     rng = np.random.default_rng(seed)
     W, n = 50, 3
+    front = None if rng.random() < 0.5 else int(rng.integers(kc))      # the issue added last, if any
     w = rng.random((W, n, kc + len(sizes))) * (rng.random((W, n, kc + len(sizes))) < 0.8)
     ideal = rng.random((W, n, kc))
     lo = np.where(rng.random((W, n, kc)) < 0.5, rng.random((W, n, kc)) * ideal, 0.0)
@@ -310,7 +315,7 @@ def test_red_line_floor_is_the_worst_outcome_inside_the_red_lines(seed, kc, size
     wd = SimpleNamespace(ideal=ideal, span=np.maximum(ideal, 1 - ideal), red_lo=lo, red_hi=hi,
                          w_range=w[:, :, :kc], w_level=w[:, :, kc:],
                          allowed=[rng.random((W, n, s)) < 0.6 for s in sizes],
-                         level_vals=[rng.random((n, s)) for s in sizes])
+                         level_vals=[rng.random((n, s)) for s in sizes], dyn=SimpleNamespace(front=front))
     for i in range(n):
         expect = np.zeros(W)
         for x in range(W):
@@ -321,3 +326,34 @@ def test_red_line_floor_is_the_worst_outcome_inside_the_red_lines(seed, kc, size
                 ok = [wd.w_level[x, i, j] * wd.level_vals[j][i, lv] for lv in range(sizes[j]) if al[x, i, lv]]
                 expect[x] += min(ok) if ok else np.inf
         np.testing.assert_allclose(red_line_floor(wd, i), expect, rtol=0, atol=1e-12)
+
+
+def test_kept_floors_are_the_floors_computed_afresh_in_every_scenario_and_round(tmp_path):
+    """:class:`Floors` keeps the part of each floor that the front line does not move between rounds: every
+    floor a trigger condition reads, in every shipped scenario and in a case whose weights, red lines and
+    allowed levels move by triggers and an event, equals :func:`red_line_floor` computed then from the
+    current red lines, bit for bit."""
+    from zopa.sim.model.triggers import red_line_floor
+
+    moving = partial_case({"x": 1, "y": 1, "g": 1})
+    moving["horizon"] = 5
+    moving["actors"]["a"]["triggers"] = [
+        {"when": {"from": "2024-03-01"}, "weights": {"x": 0, "y": 1, "g": 2}},
+        {"when": {"reservation_below_red_lines": 0.0}, "red_lines": {"y": {"max": 0.9}}, "revert_after": 1},
+        {"when": {"from": "2024-05-01"}, "red_lines": {"g": {"allowed": ["mid", "hi"]}}}]
+    moving["events"] = [{"date": "2024-04-01", "set": {"actors.a.red_lines.x.min": 0.2}}]
+    checked = 0
+    for path in [*sorted((ROOT / "scenarios").glob("*.yaml")), write(tmp_path, moving)]:
+        model = sim.NegotiationModel(sim.load_scenario(path), runs=300, seed=5, history=False)
+        kept = model.floors.of
+
+        def check(i, kept=kept, model=model):
+            nonlocal checked
+            out = kept(i)
+            np.testing.assert_array_equal(out, red_line_floor(model.worlds, i))
+            checked += 1
+            return out
+
+        model.floors.of = check
+        model.run_model()
+    assert checked > 500

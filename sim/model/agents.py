@@ -7,7 +7,7 @@ import numpy as np
 
 from ..conditions import State, holds
 from .dynamics import round_cost
-from .triggers import Book, red_line_floor
+from .triggers import Book
 
 __all__ = ["ActorAgent"]
 
@@ -76,7 +76,7 @@ class ActorAgent(mesa.Agent):
         return State(m.runs, m.dates[m.round], m.open_streak, self.setbacks,
                      recent=m.recent, side=int(m.worlds.side[self.index]),
                      costs=self.cum_erosion + self.costs, belief=self.belief, reservation=self.reservation,
-                     floor_of=lambda: red_line_floor(m.worlds, self.index), moved_of=m.moved, aid=m.worlds.aid,
+                     floor_of=lambda: m.floors.of(self.index), moved_of=m.moved, aid=m.worlds.aid,
                      failed_talks=m.deal.failed_talks, mediation=m.worlds.mediation)
 
     def reserve(self) -> np.ndarray:

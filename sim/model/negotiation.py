@@ -27,7 +27,7 @@ from ..scenario.schema import Scenario
 from .agents import ActorAgent
 from .ledger import STATES, Ledger, PositionLog
 from .partial import IssueSubset
-from .triggers import event_target
+from .triggers import Floors, event_target
 from .worlds import build_worlds, round_dates, stream_seed
 
 __all__ = ["NegotiationModel", "ActorAgent", "root_seed", "memory_estimate", "check_memory"]
@@ -141,6 +141,7 @@ class NegotiationModel(mesa.Model):
         self.open_streak = np.zeros(self.runs, dtype=int)
         self.active = np.ones(self.runs, dtype=bool)
         self.zone = solver.Zone(wd)
+        self.floors = Floors(wd)      # what each actor's red lines can still deliver (trigger conditions)
         self.front_history = [] if wd.line is None or not history else [wd.line.copy()]   # with history
         self.actor_agents = [ActorAgent(self, a, i) for i, a in enumerate(wd.actors)]
         self.deal = Ledger(self.runs, len(wd.actors), len(wd.range_issues), len(wd.level_issues))
@@ -179,9 +180,10 @@ class NegotiationModel(mesa.Model):
 
     def red_lines_moved(self, where) -> None:
         """Mark worlds whose red lines moved (a mask, indices, or True for all), for every zone (the full one
-        and each partial deal's)."""
+        and each partial deal's) and the actors' floors."""
         for zone in (self.zone, *self.partial_zones.values()):
             zone.stale[where] = True
+        self.floors.moved(where)
 
     # ------------------------------------------------------------------ one round
     def step(self) -> None:

@@ -25,7 +25,7 @@ from ..conditions import Condition, State, bind, holds, parse_condition
 from ..engine import solver
 from .dynamics import preferences_moved, reweigh
 
-__all__ = ["Bound", "bind_triggers", "Book", "Layers", "event_target", "red_line_floor", "reweigh"]
+__all__ = ["Bound", "bind_triggers", "Book", "Floors", "Layers", "event_target", "red_line_floor", "reweigh"]
 
 
 @dataclass
@@ -71,24 +71,68 @@ def red_line_floor(wd, i: int) -> np.ndarray:
     """The worst utility actor ``i``'s own red lines still allow, per world: what its position can deliver
     (inf where they allow no level of some levels issue).
 
-    On a levels issue the worst allowed level is ``w * min(values allowed)`` (weights are not negative), and
-    the minimum depends only on which levels are allowed: it is read from a table of every pattern."""
-    v = np.zeros(wd.ideal.shape[0])
+    On a range issue the worst outcome is the red line farther from the ideal. On a levels issue the worst
+    allowed level is ``w * min(values allowed)`` (weights are not negative), and the minimum depends only
+    on which levels are allowed: it is read from a table of every pattern. The issue of the front line, if
+    any, is added last (:class:`Floors` keeps the rest between rounds)."""
+    j = wd.dyn.front
+    rest = _floor_part(wd, i, slice(None), skip=j)
+    return rest if j is None else rest + _issue_floor(wd, i, slice(None), j)
+
+
+def _issue_floor(wd, i: int, idx, k: int) -> np.ndarray:
+    """Range issue ``k``'s part of actor ``i``'s floor in worlds ``idx``: its weight times the utility of
+    the red line farther from its ideal."""
+    ideal = wd.ideal[idx, i, k]
+    worst = np.maximum(np.abs(wd.red_lo[idx, i, k] - ideal), np.abs(wd.red_hi[idx, i, k] - ideal))
+    return wd.w_range[idx, i, k] * (1.0 - worst / wd.span[idx, i, k])
+
+
+def _floor_part(wd, i: int, idx, *, skip: int | None) -> np.ndarray:
+    """Actor ``i``'s floor in worlds ``idx`` over every issue but range issue ``skip``."""
+    v = np.zeros(wd.ideal.shape[0] if isinstance(idx, slice) else len(idx))
     for k in range(wd.ideal.shape[2]):           # one issue at a time: a short axis's sum costs more
-        ideal = wd.ideal[:, i, k]
-        worst = np.maximum(np.abs(wd.red_lo[:, i, k] - ideal), np.abs(wd.red_hi[:, i, k] - ideal))
-        v += wd.w_range[:, i, k] * (1.0 - worst / wd.span[:, i, k])
+        if k != skip:
+            v += _issue_floor(wd, i, idx, k)
     none = np.zeros(len(v), dtype=bool)
     for j, allowed in enumerate(wd.allowed):
         values = wd.level_vals[j][i]
         if len(values) > PATTERN_LEVELS:
-            v += solver.fold(np.minimum, np.where(allowed[:, i], wd.w_level[:, i, j, None] * values, np.inf), 1)
+            v += solver.fold(np.minimum, np.where(allowed[idx, i], wd.w_level[idx, i, j, None] * values, np.inf), 1)
             continue
-        pattern = _patterns(allowed[:, i])
-        v += wd.w_level[:, i, j] * _worst_of_patterns(values)[pattern]
+        pattern = _patterns(allowed[idx, i])
+        v += wd.w_level[idx, i, j] * _worst_of_patterns(values)[pattern]
         none |= pattern == 0
     v[none] = np.inf
     return v
+
+
+class Floors:
+    """Every actor's :func:`red_line_floor`, with the part that does not move with the front line kept
+    between rounds: red lines follow the line in most worlds every round, while the other issues' red
+    lines, the allowed levels and the weights move only when a trigger or an event moves them
+    (:meth:`moved`, called wherever they do). The same values as :func:`red_line_floor`, bit for bit."""
+
+    def __init__(self, worlds):
+        self.worlds = worlds
+        self.rest: dict[int, np.ndarray] = {}
+        self.stale: dict[int, np.ndarray] = {}
+
+    def moved(self, where) -> None:
+        """Red lines, allowed levels or weights moved in worlds ``where`` (a mask, indices, or True)."""
+        for stale in self.stale.values():
+            stale[where] = True
+
+    def of(self, i: int) -> np.ndarray:
+        wd, j = self.worlds, self.worlds.dyn.front
+        if i not in self.rest:
+            self.rest[i] = _floor_part(wd, i, slice(None), skip=j)
+            self.stale[i] = np.zeros(len(self.rest[i]), dtype=bool)
+        elif self.stale[i].any():
+            idx = np.flatnonzero(self.stale[i])
+            self.rest[i][idx] = _floor_part(wd, i, idx, skip=j)
+            self.stale[i][:] = False
+        return self.rest[i].copy() if j is None else self.rest[i] + _issue_floor(wd, i, slice(None), j)
 
 
 def _patterns(allowed: np.ndarray) -> np.ndarray:
