@@ -178,12 +178,12 @@ class NegotiationModel(mesa.Model):
         """A fresh instance of the scenario's protocol (concession keeps per-world state in it)."""
         return PROTOCOLS[self.spec.protocol](self.runs, len(self.worlds.actors), step=self.spec.concession_step)
 
-    def red_lines_moved(self, where) -> None:
+    def red_lines_moved(self, where, actor: int | None = None) -> None:
         """Mark worlds whose red lines moved (a mask, indices, or True for all), for every zone (the full one
-        and each partial deal's) and the actors' floors."""
+        and each partial deal's) and the floors of ``actor`` (whose red lines they are; None: every actor)."""
         for zone in (self.zone, *self.partial_zones.values()):
             zone.stale[where] = True
-        self.floors.moved(where)
+        self.floors.moved(where, actor)
 
     # ------------------------------------------------------------------ one round
     def step(self) -> None:

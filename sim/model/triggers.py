@@ -118,10 +118,12 @@ class Floors:
         self.rest: dict[int, np.ndarray] = {}
         self.stale: dict[int, np.ndarray] = {}
 
-    def moved(self, where) -> None:
-        """Red lines, allowed levels or weights moved in worlds ``where`` (a mask, indices, or True)."""
-        for stale in self.stale.values():
-            stale[where] = True
+    def moved(self, where, actor: int | None = None) -> None:
+        """Red lines, allowed levels or weights of ``actor`` (None: of any) moved in worlds ``where`` (a
+        mask, indices, or True)."""
+        for i, stale in self.stale.items():
+            if actor is None or i == actor:
+                stale[where] = True
 
     def of(self, i: int) -> np.ndarray:
         wd, j = self.worlds, self.worlds.dyn.front
@@ -328,7 +330,7 @@ class Book:
         self.stamp[t][idx] = self.layers.tick
         if b.red_lines:
             apply_red_lines(wd, i, b.red_lines, where=idx)
-            model.red_lines_moved(idx)
+            model.red_lines_moved(idx, i)
         if b.reservation_shift is not None:
             self.res_shift[idx] += b.reservation_shift[idx]
         for patron, level in b.aid.items():
@@ -346,7 +348,7 @@ class Book:
         for key in _keys(b, i):
             self.layers.uncover(wd, key, (self, t), idx, self.stamp[t][idx])
         if b.red_lines:
-            model.red_lines_moved(idx)
+            model.red_lines_moved(idx, i)
         if b.reservation_shift is not None:
             self.res_shift[idx] -= b.reservation_shift[idx]
         if b.weights:
