@@ -6,6 +6,8 @@ import numpy as np
 
 __all__ = ["regular", "mv", "mtv", "solve", "fold"]
 
+SHORT = 8        # a last axis this short is folded one column at a time (:func:`fold`)
+
 
 def regular(A: np.ndarray, rel: float = 1e-12) -> np.ndarray:
     """Which square matrices are safely invertible: |det| against the product of the row norms
@@ -47,6 +49,10 @@ def fold(op, a: np.ndarray, axis: int) -> np.ndarray:
     parts = np.moveaxis(a, axis, 0)
     if len(parts) < 2:
         return op.reduce(a, axis=axis)
+    if parts.ndim >= 3 and 0 < parts.shape[-1] <= SHORT and parts[0].size >= 64 * parts.shape[-1]:
+        # a short last axis too (worlds x issues): one long column at a time, for numpy's inner loop
+        # runs along the last axis, and a loop of a few entries per world costs several times as much
+        return np.stack([fold(op, parts[..., c], 0) for c in range(parts.shape[-1])], axis=-1)
     out = op(parts[0], parts[1])
     for part in parts[2:]:
         op(out, part, out=out)
