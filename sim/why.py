@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import diagnosis as dg, redlines as rl
+from .engine.linalg import rows
 from .io import write_atomic
 from .model import NegotiationModel
 from .ripeness import Tracker
@@ -161,9 +162,10 @@ def diagnose(snap: dg.Snapshot, scenario: Scenario, worlds: np.ndarray, *, coali
 
 def _take(snap: dg.Snapshot, idx) -> dg.Snapshot:
     idx = np.asarray(idx, dtype=int)
-    return dg.Snapshot(snap.w_range[idx], snap.w_level[idx], snap.ideal[idx], snap.span[idx],
-                       snap.red_lo[idx], snap.red_hi[idx], [a[idx] for a in snap.allowed], snap.level_vals,
-                       snap.levels, snap.lo, snap.hi, snap.r[idx])
+    return dg.Snapshot(*(rows(a, idx) for a in (snap.w_range, snap.w_level, snap.ideal, snap.span, snap.red_lo,
+                                                snap.red_hi)),
+                       [rows(a, idx) for a in snap.allowed], snap.level_vals, snap.levels, snap.lo, snap.hi,
+                       rows(snap.r, idx))
 
 
 def _binding(snap: dg.Snapshot, mu: np.ndarray) -> np.ndarray:

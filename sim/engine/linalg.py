@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["regular", "mv", "mtv", "solve", "fold"]
+__all__ = ["regular", "mv", "mtv", "solve", "fold", "rows"]
 
 SHORT = 8        # a last axis this short is folded one column at a time (:func:`fold`)
 
@@ -57,3 +57,9 @@ def fold(op, a: np.ndarray, axis: int) -> np.ndarray:
     for part in parts[2:]:
         op(out, part, out=out)
     return out
+
+
+def rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[idx]`` for an array of indices: the same rows, several times faster where each row is a few
+    entries (a world's red lines, allowed levels or box), which numpy's fancy indexing copies one by one."""
+    return np.take(a, idx, axis=0)

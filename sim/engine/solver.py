@@ -29,7 +29,7 @@ import numpy as np
 
 from . import levels as _levels
 from .levels import DealTables
-from .linalg import fold
+from .linalg import fold, rows
 from .linalg import mv as _mv
 from .lpworlds import LpWorlds, Rows
 from .vertices import dual_candidates, point_utilities, subset_count
@@ -270,8 +270,8 @@ class Zone:
         return self.H[idx][:, None, :] + self._L(idx) @ np.swapaxes(self.mu[idx], 1, 2)
 
     def _feasible(self, idx) -> np.ndarray:
-        return combo_feasible([al[idx] for al in self.worlds.allowed], self.combos, self.box[0][idx],
-                              self.box[1][idx])
+        return combo_feasible([rows(al, idx) for al in self.worlds.allowed], self.combos, rows(self.box[0], idx),
+                              rows(self.box[1], idx))
 
     def _chunk(self) -> int:
         if self.search:                        # no per-combination table is built
@@ -300,10 +300,11 @@ class Zone:
     def _refresh(self, w: np.ndarray) -> None:
         """:meth:`refresh` for the stale worlds ``w``."""
         wd = self.worlds
-        lo, hi = wd.red_lo[w], wd.red_hi[w]
+        lo, hi = rows(wd.red_lo, w), rows(wd.red_hi, w)
         a, b = common_box(lo, hi)
-        self.box[0][w], self.box[1][w] = a, b
-        allowed = [al[w] for al in wd.allowed]
+        for k in range(a.shape[1]):        # a column at a time: rows of a few entries scatter slowly
+            self.box[0][w, k], self.box[1][w, k] = a[:, k], b[:, k]
+        allowed = [rows(al, w) for al in wd.allowed]
         ok = fold(np.logical_and, a <= b + TOL, 1)          # combinations are a product set:
         for al in allowed:                                  # some level allowed by all on every levels issue
             ok &= fold(np.logical_or, fold(np.logical_and, al, 1), 1)
@@ -333,17 +334,18 @@ class Zone:
     def points(self, idx) -> np.ndarray:
         """Utilities of the clipped candidate points of every range issue, worlds ``idx``: (W, kc, j, n)."""
         wd = self.worlds
-        ideal = wd.ideal[idx]
-        pts = clipped_points(ideal, self.box[0][idx], self.box[1][idx])
-        return point_utilities(wd.w_range[idx], ideal, wd.span[idx], pts)
+        ideal = rows(wd.ideal, idx)
+        pts = clipped_points(ideal, rows(self.box[0], idx), rows(self.box[1], idx))
+        return point_utilities(rows(wd.w_range, idx), ideal, rows(wd.span, idx), pts)
 
     def _find_conflicts(self, where: np.ndarray) -> None:
         """The actors whose red lines conflict, in the worlds ``where`` that red lines close."""
         todo, wd = np.flatnonzero(where & self.conflicts_stale), self.worlds
         for s in range(0, len(todo), REFRESH_WORLDS):       # copies of red lines, in chunks as a refresh takes them
             w = todo[s:s + REFRESH_WORLDS]
-            self.conflicts[w] = redline_conflicts(wd.red_lo[w], wd.red_hi[w], [al[w] for al in wd.allowed],
-                                                  self.box[0][w], self.box[1][w])
+            self.conflicts[w] = redline_conflicts(rows(wd.red_lo, w), rows(wd.red_hi, w),
+                                                  [rows(al, w) for al in wd.allowed], rows(self.box[0], w),
+                                                  rows(self.box[1], w))
             self.conflicts_stale[w] = False
 
     def _widths(self, live: np.ndarray, r: np.ndarray):
