@@ -61,5 +61,6 @@ def fold(op, a: np.ndarray, axis: int) -> np.ndarray:
 
 def rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``a[idx]`` for an array of indices: the same rows, several times faster where each row is a few
-    entries (a world's red lines, allowed levels or box), which numpy's fancy indexing copies one by one."""
-    return np.take(a, idx, axis=0)
+    entries (a world's red lines, allowed levels or box), which numpy's fancy indexing copies one by one.
+    Only for a contiguous ``a``: ``np.take`` would first copy a view whole (a partial deal's issues)."""
+    return np.take(a, idx, axis=0) if a.flags.c_contiguous else a[idx]

@@ -156,9 +156,8 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
             x[todo] = _single_issue(wt, it, st, at, bt, Lt, lower, accept)
         else:
             x[todo] = _lp_chunked(yt, Lt, wt, it, st, at, bt, tol, ft)
-        for j, i in enumerate(todo):
-            if np.isnan(x[i]).any():
-                x[i] = _one(wt[j], it[j], st[j], at[j], bt[j], Lt[j], lower[j])
+        for j in np.flatnonzero(np.isnan(x[todo]).any(axis=1)):         # the rare world left: HiGHS
+            x[todo[j]] = _one(wt[j], it[j], st[j], at[j], bt[j], Lt[j], lower[j])
         u = utilities_at(np.clip(x[todo], at, hi[todo]), wt, it, st, Lt)
         x[todo[~(u >= accept).all(axis=1)]] = np.nan
     return np.clip(x, a, hi)
