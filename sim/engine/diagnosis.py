@@ -82,7 +82,7 @@ def programme(snap: Snapshot, *, mu: np.ndarray | None = None) -> Programme:
     vc = solver.point_utilities(snap.w_range, snap.ideal, snap.span, solver.clipped_points(snap.ideal, a, b))
     W, C, n = mu.shape
     kc = a.shape[1]
-    S = (mu @ np.moveaxis(vc, 3, 1).reshape(W, n, -1)).reshape(W, C, kc, -1).max(axis=3) if kc \
+    S = solver.fold(np.maximum, (mu @ np.moveaxis(vc, 3, 1).reshape(W, n, -1)).reshape(W, C, kc, -1), 3) if kc \
         else np.zeros((W, C, 0))
     combos = solver.level_combos(snap.levels)
     L = solver.combo_utilities(snap.w_level, snap.level_vals, combos)
