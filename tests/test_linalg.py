@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from zopa.sim.engine.linalg import fold
+from zopa.sim.engine.linalg import add_last, fold
 
 OPS = [np.maximum, np.minimum, np.logical_and, np.logical_or]
 
@@ -27,3 +27,17 @@ def test_fold_gives_the_values_of_the_reduction(seed, op, short, worlds, axis_pi
     if a.shape[axis] == 0:
         return                      # no identity for maximum and minimum: neither is asked for one
     np.testing.assert_array_equal(fold(op, a, axis), op.reduce(a, axis=axis))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 10), st.integers(1, 300), st.integers(1, 4))
+def test_add_last_is_numpys_sum_bit_for_bit(seed, last, rows, cols):
+    """``add_last`` equals ``sum(axis=-1)`` to the last bit, signed zeros, infinities and NaN included."""
+    rng = np.random.default_rng(seed)
+    shape = (rows, cols, last)
+    a = np.where(rng.random(shape) < 0.8, rng.normal(size=shape) * 10.0 ** rng.integers(-12, 12, shape),
+                 rng.choice(np.array([0.0, -0.0, np.inf, -np.inf, np.nan]), shape))
+    with np.errstate(invalid="ignore"):
+        got, want = add_last(a), a.sum(axis=-1)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["regular", "mv", "mtv", "solve", "fold", "rows"]
+__all__ = ["regular", "mv", "mtv", "solve", "fold", "rows", "add_last"]
 
 SHORT = 8        # a last axis this short is folded one column at a time (:func:`fold`)
 
@@ -64,3 +64,14 @@ def rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
     entries (a world's red lines, allowed levels or box), which numpy's fancy indexing copies one by one.
     Only for a contiguous ``a``: ``np.take`` would first copy a view whole (a partial deal's issues)."""
     return np.take(a, idx, axis=0) if a.flags.c_contiguous else a[idx]
+
+
+def add_last(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=-1)``, bit for bit, with a short last axis added one entry at a time: numpy sums fewer
+    than eight entries in order, but its loop over a few entries per row costs several times as much."""
+    if not 0 < a.shape[-1] < 8:
+        return a.sum(axis=-1)
+    out = a[..., 0] + 0.0          # numpy starts from 0.0: a lone -0.0 sums to 0.0
+    for k in range(1, a.shape[-1]):
+        out += a[..., k]
+    return out

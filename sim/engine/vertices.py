@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .linalg import fold, regular
+from .linalg import add_last, fold, regular
 from .utility import issue_values
 
 __all__ = ["dual_candidates", "point_utilities", "subset_count", "CHUNK"]
@@ -89,7 +89,7 @@ def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.
     allp = np.concatenate([normals.reshape(W, kc * (n - 1), n), np.broadcast_to(np.eye(n), (W, n, n))], axis=1)
     subsets = np.array(list(itertools.combinations(range(allp.shape[1]), n - 1)), dtype=int)
     mu, ok = _solve_vertices(allp, subsets)
-    valid = ok & (mu >= -1e-10).all(axis=2)
+    valid = ok & fold(np.logical_and, mu >= -1e-10, 2)
     vals = (np.clip(mu, 0, None) @ np.moveaxis(vu, 3, 1).reshape(W, n, -1)).reshape(W, -1, kc, n)  # (W,S,kc,j)
     top = fold(np.maximum, vals, 3)
     for h, (k, j) in enumerate(tops):
@@ -97,7 +97,7 @@ def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.
         act = (np.abs(vals[:, :, k, j] - top[:, :, k]) < 1e-9) & (np.abs(vals[:, :, k, j + 1] - top[:, :, k]) < 1e-9)
         valid &= ~uses[None, :] | act
     mu = np.clip(mu, 0, None)
-    mu /= np.where(valid, mu.sum(axis=2), 1.0)[..., None]
+    mu /= np.where(valid, add_last(mu), 1.0)[..., None]
     rank = np.argsort(~valid, axis=1, kind="stable")
     count = valid.sum(axis=1).max()
     mu = np.take_along_axis(mu, rank[..., None], axis=1)[:, :count]
