@@ -46,16 +46,21 @@ def fold(op, a: np.ndarray, axis: int) -> np.ndarray:
     """``op.reduce(a, axis=axis)`` along a short axis (actors, issues, levels) as elementwise steps, for
     ``op`` one of ``np.maximum``, ``np.minimum``, ``np.logical_and``, ``np.logical_or``: the same values,
     while numpy's reduction along an axis of a few entries costs several times as much."""
-    parts = np.moveaxis(a, axis, 0)
-    if len(parts) < 2:
+    axis = axis % a.ndim
+    if a.shape[axis] < 2:
         return op.reduce(a, axis=axis)
-    if parts.ndim >= 3 and 0 < parts.shape[-1] <= SHORT and parts[0].size >= 64 * parts.shape[-1]:
+    rest = a.shape[:axis] + a.shape[axis + 1:]
+    if len(rest) >= 2 and 0 < rest[-1] <= SHORT and a.size >= 64 * a.shape[axis] * rest[-1]:
         # a short last axis too (worlds x issues): one long column at a time, for numpy's inner loop
         # runs along the last axis, and a loop of a few entries per world costs several times as much
-        return np.stack([fold(op, parts[..., c], 0) for c in range(parts.shape[-1])], axis=-1)
-    out = op(parts[0], parts[1])
-    for part in parts[2:]:
-        op(out, part, out=out)
+        last = a.ndim - 1 if axis < a.ndim - 1 else a.ndim - 2
+        cut = (slice(None),) * last
+        inner = axis if axis < last else axis - 1
+        return np.stack([fold(op, a[cut + (c,)], inner) for c in range(rest[-1])], axis=-1)
+    cut = (slice(None),) * axis
+    out = op(a[cut + (0,)], a[cut + (1,)])
+    for k in range(2, a.shape[axis]):
+        op(out, a[cut + (k,)], out=out)
     return out
 
 
