@@ -262,7 +262,8 @@ class Zone:
         self.mu = dual_candidates(wd.w_range, wd.ideal, wd.span)                 # (W, C, n)
         C = self.mu.shape[1]
         self.search = len(self.combos) > SEARCH_MIN
-        self.best = np.zeros(W, dtype=np.int64)             # each world's last best combination
+        if self.search:
+            self.best = np.zeros(W, dtype=np.int64)         # each world's last best combination
         self.dense = not self.search and W * 8 * len(self.combos) * (n + 2 * C + 1) <= DENSE_MAX
         if self.dense:
             self.L = combo_utilities(wd.w_level, wd.level_vals, self.combos)     # (W, combos, n)

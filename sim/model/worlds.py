@@ -92,7 +92,8 @@ class Worlds:
     triggers: list[list]      # per actor: its shifts and triggers, drawn (sim.model.triggers.Bound)
     events: list[tuple[int, str, np.ndarray | list]]  # (round, path, values)
     sampled: Mapping[str, np.ndarray] = field(default_factory=dict)   # see Draws
-    w_raw: np.ndarray | None = None   # (W, n, kc + kl) weights as drawn, before normalising
+    w_raw: np.ndarray | None = None   # (W, n, kc + kl) weights as drawn, before normalising (None where no
+                                      # trigger sets weights)
     issue_ids: list[str] = field(default_factory=list)   # range issues then levels issues
     talks_when: list = field(default_factory=list)       # per actor: its condition, thresholds drawn
     aid: dict[str, np.ndarray] = field(default_factory=dict)   # patron -> (W,) aid level
@@ -203,7 +204,8 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
             v = a.ideal.get(k)         # an ideal relative to the line is set with the line (build_dynamics)
             absolute = v is not None and not isinstance(v, LineRelative)
             ideal[:, i, j] = sample(v, f"actors.{a_id}.ideal.{k}") if absolute else lo[j]
-    w_raw = w.copy()
+    # the weights as drawn are kept only where a trigger sets weights (it renormalises them when it fires)
+    w_raw = w.copy() if any(tr.weights for a in actors for tr in s.actors[a].triggers) else None
     w /= w.sum(axis=2, keepdims=True)
     span = np.maximum(ideal - lo, hi - ideal)
     level_vals = [np.stack([level_values(s.actors[a], k, levels[j]) for a in actors])
