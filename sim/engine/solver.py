@@ -125,7 +125,8 @@ def support(mu: np.ndarray, vc: np.ndarray) -> np.ndarray:
     if vc.shape[1] == 0:
         return np.zeros(mu.shape[:2])
     W, kc, J, n = vc.shape
-    return fold(np.maximum, (mu @ np.moveaxis(vc, 3, 1).reshape(W, n, kc * J)).reshape(W, -1, kc, J), 3).sum(axis=2)
+    uv = mu @ np.moveaxis(vc, 3, 1).reshape(W, n, kc * J)
+    return fold(np.maximum, uv.reshape(W, mu.shape[1], kc, J), 3).sum(axis=2)          # (no world: (0, C))
 
 
 def level_combos(levels: list[tuple[str, ...]]) -> np.ndarray:
@@ -271,7 +272,6 @@ class Zone:
             self.B = np.zeros((W, len(self.combos), C))
             self.feasible = np.zeros((W, len(self.combos)), dtype=bool)
         else:
-            self.H = np.zeros((W, C))
             self.L, self.B, self.feasible = Rows(self._L), Rows(self._B), Rows(self._feasible)
 
     # ---------------------------------------------------------------- tables built on demand
@@ -280,7 +280,13 @@ class Zone:
         return combo_utilities(wd.w_level[idx], wd.level_vals, self.combos)
 
     def _B(self, idx) -> np.ndarray:
-        return self.H[idx][:, None, :] + self._L(idx) @ np.swapaxes(self.mu[idx], 1, 2)
+        return self.support_values(idx)[:, None, :] + self._L(idx) @ np.swapaxes(self.mu[idx], 1, 2)
+
+    def support_values(self, idx) -> np.ndarray:
+        """``H`` at every dual candidate of the worlds ``idx`` (refreshed ones: their box is current), (len(idx), C).
+        Tables built on demand compute it with them rather than hold it for every world: it costs about as much
+        as the tables it enters, and holding it cost 8 bytes a candidate and world."""
+        return support(self.mu[idx], self.points(idx))
 
     def _feasible(self, idx) -> np.ndarray:
         return combo_feasible([al[idx] for al in self.worlds.allowed], self.combos, self.box[0][idx],
@@ -335,13 +341,9 @@ class Zone:
         """The method's tables for worlds ``w`` with some outcome inside every red line."""
         if self.method == "lp" or not len(w):
             return
-        if self.dense:
+        if self.dense:           # tables held whole; otherwise built when asked (support_values, _B)
             self.B[w] = support(self.mu[w], self.points(w))[:, None, :] + self.muL[w]
             self.feasible[w] = combo_feasible(allowed, self.combos, a, b)
-        else:
-            for s in range(0, len(w), self._chunk()):
-                part = w[s:s + self._chunk()]
-                self.H[part] = support(self.mu[part], self.points(part))
 
     def points(self, idx) -> np.ndarray:
         """Utilities of the clipped candidate points of every range issue, worlds ``idx``: (W, kc, j, n)."""
@@ -384,7 +386,7 @@ class Zone:
     def _levels(self, idx, r):
         """The search's inputs for worlds ``idx`` (live): ``H - mu . r``, the level tables, the allowed levels."""
         wd, mu = self.worlds, self.mu[idx]
-        A = np.ascontiguousarray((self.H[idx] - _mv(mu, r[idx])).T)                 # candidates first
+        A = np.ascontiguousarray((self.support_values(idx) - _mv(mu, r[idx])).T)    # candidates first
         return A, _levels.level_tables(mu, wd.w_level[idx], wd.level_vals), \
             _levels.shared_levels([al[idx] for al in wd.allowed])
 

@@ -223,8 +223,6 @@ def reweigh(zone, idx: np.ndarray) -> None:
             zone.mu = _pad(zone.mu, grow, 1)
             if zone.dense:
                 zone.B, zone.muL = _pad(zone.B, grow, 2), _pad(zone.muL, grow, 2)
-            else:
-                zone.H = _pad(zone.H, grow, 1)
         elif grow < 0:
             mu = _pad(mu, -grow, 1)
         zone.mu[idx] = mu
