@@ -249,7 +249,7 @@ class Zone:
         self.combos = level_combos(wd.levels)
         self.method = method or choose_method(n, kc)
         self.box = (np.zeros((W, kc)), np.zeros((W, kc)))
-        self.conflicts = np.zeros(W, dtype=int)
+        self.conflicts = np.zeros(W, dtype=np.min_scalar_type((1 << n) - 1))   # bits of n actors: few bytes
         self.conflicts_stale = np.zeros(W, dtype=bool)    # closed by red lines, conflicts not yet found
         self.any_feasible = np.zeros(W, dtype=bool)
         self.stale = np.ones(W, dtype=bool)
@@ -431,7 +431,7 @@ class Zone:
                 raise RuntimeError("blocking actors read after red lines moved: read them before the zone "
                                    "evaluates again")
             self._find_conflicts(closed)
-            out = np.where(closed, self.conflicts, 0)
+            out = np.where(closed, self.conflicts, 0).astype(np.int64)
             out[live] = np.where(t_live < 0, (mu > 1e-9) @ (1 << np.arange(n)), 0)
             return out
 

@@ -132,9 +132,10 @@ class NegotiationModel(mesa.Model):
         self.worlds = wd = build_worlds(self.spec, self.runs, root)
         self.dates = round_dates(self.spec.calendar.start, self.spec.calendar.step, self.spec.horizon + 1)
         self.round = 0
-        self.a_wins = np.zeros(self.runs)
-        self.fought = np.zeros(self.runs)
-        self.net_a_losses = np.zeros(self.runs)
+        # battles are whole numbers (drawn or observed): counted in 32 bits
+        self.a_wins = np.zeros(self.runs, dtype=np.int32)
+        self.fought = np.zeros(self.runs, dtype=np.int32)
+        self.net_a_losses = np.zeros(self.runs, dtype=np.int32)
         # side A's net losses in the last rounds, as far back as a window condition looks
         self.recent = Recent(longest_window([b.when for bs in wd.triggers for b in bs] + list(wd.talks_when)),
                              self.runs)

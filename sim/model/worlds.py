@@ -113,10 +113,16 @@ class PartialSpec:
 
     range_idx: list[int]
     level_idx: list[int]
-    deferred_value: np.ndarray   # (W, n)
+    worlds: "Worlds" = field(repr=False)
     battles: np.ndarray          # (W,) share of battles still fought
     erosion: np.ndarray          # (W,) factor on every actor's erosion
     deferred: dict = field(default_factory=dict)   # deferred issue -> its status quo
+
+    @property
+    def deferred_value(self) -> np.ndarray:
+        """What the deferred issues are worth to every actor at their status quo, (W, n): computed when read
+        from the weights and ideals of the moment (they move), as cheap as a copy and not held."""
+        return status_quo_value(self.worlds, self.deferred)
 
 
 @dataclass
@@ -322,7 +328,7 @@ def _partial(s: Scenario, wd: Worlds, name: str, pd, sample) -> PartialSpec:
     return PartialSpec(
         range_idx=[wd.range_issues.index(k) for k in pd.issues if k in wd.range_issues],
         level_idx=[wd.level_issues.index(k) for k in pd.issues if k in wd.level_issues],
-        deferred_value=status_quo_value(wd, deferred),
+        worlds=wd,
         battles=sample(pd.battles, f"partial_deals.{name}.battles"),
         erosion=sample(pd.erosion, f"partial_deals.{name}.erosion"), deferred=deferred)
 
