@@ -75,7 +75,7 @@ def footprint(W: int, n: int, kc: int, combos: int, method: str) -> int:
         return W * (8 * ((n + kc + 1) * (kc * n + n + 2) + 4 * n + 2 * kc) + 256)
     C = min(subset_count(n, kc), 8 * n * (kc + 1)) if kc else n
     per = 8 * (C * n + combos * (n + 2 * C) + 2 * kc) + combos
-    return W * per if W * per <= DENSE_MAX and combos <= SEARCH_MIN else W * 8 * (C * n + C + 2 * kc + 1)
+    return W * per if W * per <= DENSE_MAX and combos <= SEARCH_MIN else W * 8 * (C * n + 2 * kc + 1)
 
 
 def available_memory() -> int:

@@ -238,6 +238,11 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
     dates = round_dates(s.calendar.start, s.calendar.step, s.horizon + 1)
     worlds.rel_lo, worlds.rel_hi = np.full((W, n, kc), np.nan), np.full((W, n, kc), np.nan)
     worlds.dyn = build_dynamics(s, worlds, sample, root, dates)
+    if worlds.dyn.ideal_rel is None:           # ideals and spans move only with the line
+        worlds.ideal, worlds.span = _shared(worlds.ideal), _shared(worlds.span)
+    worlds.discount = _shared(worlds.discount)
+    for k in ("cost_round", "cost_battle", "cost_memory"):
+        setattr(worlds.dyn, k, _shared(getattr(worlds.dyn, k)))
     for i, a in enumerate(actors):
         apply_red_lines(worlds, i, sample_red_lines(s.actors[a].red_lines, ids, sample, f"actors.{a}.red_lines"))
     worlds.events = schedule(s.events, dates, sample)
@@ -245,6 +250,14 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
     worlds.partial = {name: _partial(s, worlds, name, pd, sample) for name, pd in s.partial_deals.items()}
     worlds.relapse = _relapse(s, worlds, sample)
     return worlds
+
+
+def _shared(a: np.ndarray) -> np.ndarray:
+    """``a`` (worlds first) as one world's values broadcast to every world where all worlds hold the same
+    (a parameter no distribution draws): a read-only view, for arrays nothing writes to during a run."""
+    if len(a) and (a == a[:1]).all():
+        return np.broadcast_to(a[0].copy(), a.shape)      # a copy: a view of a[0] would hold all of a
+    return a
 
 
 def sample_red_lines(red_lines: dict, wd_ids: tuple, sample, path: str) -> dict:
