@@ -240,7 +240,7 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
     worlds.dyn = build_dynamics(s, worlds, sample, root, dates)
     if worlds.dyn.ideal_rel is None:           # ideals and spans move only with the line
         worlds.ideal, worlds.span = _shared(worlds.ideal), _shared(worlds.span)
-    worlds.discount = _shared(worlds.discount)
+    worlds.discount, worlds.erosion = _shared(worlds.discount), _shared(worlds.erosion)   # an event copies erosion
     for k in ("cost_round", "cost_battle", "cost_memory"):
         setattr(worlds.dyn, k, _shared(getattr(worlds.dyn, k)))
     for i, a in enumerate(actors):
