@@ -132,7 +132,8 @@ def kernel_revised(worlds: int, rounds: int = 121, repeat: int = 3) -> float:
                                                 for part in np.array_split(np.arange(W), max(1, W // 100_000))])
     (patron, e), = dyn.odds_e.items()
     step = dyn.front_step.sample(np.random.default_rng(0), W)
-    rel_lo, rel_hi, ideal_rel = wd.rel_lo[:, :, j], wd.rel_hi[:, :, j], dyn.ideal_rel
+    rel_lo, rel_hi = wd.rel_lo[:, :, j], wd.rel_hi[:, :, j]
+    ideal_rel = np.full((W, n), np.nan) if dyn.ideal_rel is None else dyn.ideal_rel      # None: none relative
     base, war_cost, erosion = np.nan_to_num(wd.base), wd.war_cost, wd.erosion
     rng, thresholds = np.random.default_rng(0), np.random.default_rng(1).random((6, W))
     best = np.inf

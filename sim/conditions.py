@@ -233,7 +233,7 @@ class Recent:
     far back as the longest window a condition of the scenario looks (:func:`longest_window`)."""
 
     def __init__(self, size: int, runs: int):
-        self.rows = np.zeros((size, runs))
+        self.rows = np.zeros((size, runs), dtype=np.int32)    # whole battles (observed ones too)
         self.count = 0             # rounds pushed so far
 
     def push(self, net: np.ndarray) -> None:

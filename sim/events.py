@@ -59,6 +59,8 @@ def apply(worlds, path: str, values) -> bool:
         return False
     i = wd.actors.index(parts[1])
     if parts[2] == "erosion":
+        if not wd.erosion.flags.writeable:      # one row for all worlds (sim.model.worlds): set on a copy
+            wd.erosion = wd.erosion.copy()
         wd.erosion[:, i] = values
     elif parts[2] == "reservation" and len(parts) == 3:
         wd.base[:, i], wd.war_p[:, i], wd.prior[i] = values, np.nan, np.nan

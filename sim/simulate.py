@@ -264,9 +264,9 @@ def _outcomes(ended: Ended, seed: int, spawn_key: str) -> pd.DataFrame:
         cols[f"{name}_round"] = _nullable(rounds)
         cols[f"{name}_date"] = _dates(ended, rounds)
     cols["agreed"] = deal.agreed
-    cols["talks_held"] = deal.talks_held
-    cols["failed_talks"] = deal.failed_talks
-    cols["relapses"] = deal.relapses
+    cols["talks_held"] = deal.talks_held.astype(np.int64)
+    cols["failed_talks"] = deal.failed_talks.astype(np.int64)
+    cols["relapses"] = deal.relapses.astype(np.int64)
     names = np.array(ended.partial + [None], dtype=object)
     cols["partial_deal"] = names[deal.partial_kind]
     cols["state"] = pd.Categorical.from_codes(ended.state, categories=list(STATES))

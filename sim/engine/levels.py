@@ -204,5 +204,5 @@ def split(idx, w, code, zone, *, rows: int):
     for q in range(0, len(idx), step):
         keep = (w >= q) & (w < q + step)
         sub = idx[q:q + step]
-        yield tables(sub, w[keep] - q, code[keep], zone.combos, zone.mu[sub], zone.H[sub], wd.w_level[sub],
+        yield tables(sub, w[keep] - q, code[keep], zone.combos, zone.mu[sub], zone.support_values(sub), wd.w_level[sub],
                      wd.level_vals)

@@ -76,7 +76,7 @@ def footprint(W: int, n: int, kc: int, combos: int, method: str) -> int:
         return W * (8 * ((n + kc + 1) * (kc * n + n + 2) + 4 * n + 2 * kc) + 256)
     C = min(subset_count(n, kc), 8 * n * (kc + 1)) if kc else n
     per = 8 * (C * n + combos * (n + 2 * C) + 2 * kc) + combos
-    return W * per if W * per <= DENSE_MAX and combos <= SEARCH_MIN else W * 8 * (C * n + C + 2 * kc + 1)
+    return W * per if W * per <= DENSE_MAX and combos <= SEARCH_MIN else W * 8 * (C * n + 2 * kc + 1)
 
 
 def available_memory() -> int:
@@ -113,7 +113,8 @@ def support(mu: np.ndarray, vc: np.ndarray) -> np.ndarray:
     if vc.shape[1] == 0:
         return np.zeros(mu.shape[:2])
     W, kc, J, n = vc.shape
-    return fold(np.maximum, (mu @ np.moveaxis(vc, 3, 1).reshape(W, n, kc * J)).reshape(W, -1, kc, J), 3).sum(axis=2)
+    uv = mu @ np.moveaxis(vc, 3, 1).reshape(W, n, kc * J)
+    return fold(np.maximum, uv.reshape(W, mu.shape[1], kc, J), 3).sum(axis=2)          # (no world: (0, C))
 
 
 def level_combos(levels: list[tuple[str, ...]]) -> np.ndarray:
@@ -236,7 +237,7 @@ class Zone:
         self.combos = level_combos(wd.levels)
         self.method = method or choose_method(n, kc)
         self.box = (np.zeros((W, kc)), np.zeros((W, kc)))
-        self.conflicts = np.zeros(W, dtype=int)
+        self.conflicts = np.zeros(W, dtype=np.min_scalar_type((1 << n) - 1))   # bits of n actors: few bytes
         self.conflicts_stale = np.zeros(W, dtype=bool)    # closed by red lines, conflicts not yet found
         self.any_feasible = np.zeros(W, dtype=bool)
         self.stale = np.ones(W, dtype=bool)
@@ -250,7 +251,8 @@ class Zone:
         self.mu = dual_candidates(wd.w_range, wd.ideal, wd.span)                 # (W, C, n)
         C = self.mu.shape[1]
         self.search = len(self.combos) > SEARCH_MIN
-        self.best = np.zeros(W, dtype=np.int64)             # each world's last best combination
+        if self.search:
+            self.best = np.zeros(W, dtype=np.int64)         # each world's last best combination
         self.dense = not self.search and W * 8 * len(self.combos) * (n + 2 * C + 1) <= DENSE_MAX
         if self.dense:
             self.L = combo_utilities(wd.w_level, wd.level_vals, self.combos)     # (W, combos, n)
@@ -258,7 +260,6 @@ class Zone:
             self.B = np.zeros((W, len(self.combos), C))
             self.feasible = np.zeros((W, len(self.combos)), dtype=bool)
         else:
-            self.H = np.zeros((W, C))
             self.L, self.B, self.feasible = Rows(self._L), Rows(self._B), Rows(self._feasible)
 
     # ---------------------------------------------------------------- tables built on demand
@@ -267,7 +268,13 @@ class Zone:
         return combo_utilities(wd.w_level[idx], wd.level_vals, self.combos)
 
     def _B(self, idx) -> np.ndarray:
-        return self.H[idx][:, None, :] + self._L(idx) @ np.swapaxes(self.mu[idx], 1, 2)
+        return self.support_values(idx)[:, None, :] + self._L(idx) @ np.swapaxes(self.mu[idx], 1, 2)
+
+    def support_values(self, idx) -> np.ndarray:
+        """``H`` at every dual candidate of the worlds ``idx`` (refreshed ones: their box is current), (len(idx), C).
+        Tables built on demand compute it with them rather than hold it for every world: it costs about as much
+        as the tables it enters, and holding it cost 8 bytes a candidate and world."""
+        return support(self.mu[idx], self.points(idx))
 
     def _feasible(self, idx) -> np.ndarray:
         return combo_feasible([rows(al, idx) for al in self.worlds.allowed], self.combos, rows(self.box[0], idx),
@@ -323,13 +330,9 @@ class Zone:
         """The method's tables for worlds ``w`` with some outcome inside every red line."""
         if self.method == "lp" or not len(w):
             return
-        if self.dense:
+        if self.dense:           # tables held whole; otherwise built when asked (support_values, _B)
             self.B[w] = support(self.mu[w], self.points(w))[:, None, :] + self.muL[w]
             self.feasible[w] = combo_feasible(allowed, self.combos, a, b)
-        else:
-            for s in range(0, len(w), self._chunk()):
-                part = w[s:s + self._chunk()]
-                self.H[part] = support(self.mu[part], self.points(part))
 
     def points(self, idx) -> np.ndarray:
         """Utilities of the clipped candidate points of every range issue, worlds ``idx``: (W, kc, j, n)."""
@@ -373,7 +376,7 @@ class Zone:
     def _levels(self, idx, r):
         """The search's inputs for worlds ``idx`` (live): ``H - mu . r``, the level tables, the allowed levels."""
         wd, mu = self.worlds, self.mu[idx]
-        A = np.ascontiguousarray((self.H[idx] - _mv(mu, r[idx])).T)                 # candidates first
+        A = np.ascontiguousarray((self.support_values(idx) - _mv(mu, r[idx])).T)    # candidates first
         return A, _levels.level_tables(mu, wd.w_level[idx], wd.level_vals), \
             _levels.shared_levels([al[idx] for al in wd.allowed])
 
@@ -418,7 +421,7 @@ class Zone:
                 raise RuntimeError("blocking actors read after red lines moved: read them before the zone "
                                    "evaluates again")
             self._find_conflicts(closed)
-            out = np.where(closed, self.conflicts, 0)
+            out = np.where(closed, self.conflicts, 0).astype(np.int64)
             out[live] = np.where(t_live < 0, (mu > 1e-9) @ (1 << np.arange(n)), 0)
             return out
 

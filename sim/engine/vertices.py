@@ -139,14 +139,13 @@ def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.nd
     W, n, kc = w.shape
     if kc == 0:
         return np.broadcast_to(np.eye(n), (W, n, n)).copy()
-    key = np.concatenate([w, ideal, span], axis=2).reshape(W, -1)
     step = max(1, CHUNK // subset_count(n, kc))
-    if W > SAMPLE and len(np.unique(key[:SAMPLE], axis=0)) > SAMPLE // 2:
+    if W > SAMPLE and len(np.unique(_key(w[:SAMPLE], ideal[:SAMPLE], span[:SAMPLE]), axis=0)) > SAMPLE // 2:
         # mostly distinct (drawn per world): solving each world costs less than finding the few repeats,
         # and gives the same rows (each world's vertices are computed on their own either way)
-        del key
-        return _spread([_batched_vertices(w[s:s + step], ideal[s:s + step], span[s:s + step])
-                        for s in range(0, W, step)], np.arange(W), step)
+        return _gather((_batched_vertices(w[s:s + step], ideal[s:s + step], span[s:s + step])
+                        for s in range(0, W, step)), W)
+    key = _key(w, ideal, span)
     uniq, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     del key
     inverse = inverse.reshape(-1)
@@ -157,6 +156,27 @@ def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.nd
         return _spread(parts, inverse, step)
     per = [_vertices(*np.split(u.reshape(n, 3 * kc), 3, axis=1))[None] for u in uniq]
     return _pad(per)[inverse]
+
+
+def _key(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """What a world's dual vertices depend on, one row per world."""
+    return np.concatenate([w, ideal, span], axis=2).reshape(len(w), -1)
+
+
+def _gather(parts, W: int) -> np.ndarray:
+    """``_pad`` of the (w_k, C_k, n) vertices of consecutive worlds, written into the (W, max C_k, n) result
+    as each part is solved: one part is held at a time, not all of them beside the result. The result is
+    widened (each world padded with its first vertex) when a later part has more vertices."""
+    out, s = None, 0
+    for p in parts:
+        if out is None:
+            out = np.empty((W, p.shape[1], p.shape[2]))
+        elif p.shape[1] > out.shape[1]:
+            out = np.concatenate([out, np.repeat(out[:, :1], p.shape[1] - out.shape[1], axis=1)], axis=1)
+        out[s:s + len(p), :p.shape[1]] = p
+        out[s:s + len(p), p.shape[1]:] = p[:, :1]
+        s += len(p)
+    return out
 
 
 def _spread(parts: list[np.ndarray], inverse: np.ndarray, step: int) -> np.ndarray:

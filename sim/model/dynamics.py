@@ -45,7 +45,8 @@ class Dynamics:
     cost_e: dict = field(default_factory=dict)
     observed: dict = field(default_factory=dict)        # round -> ObservedRound
     until_round: int = 0            # rounds 1..until_round are scripted
-    ideal_rel: np.ndarray | None = None   # (W, n) ideals on the front's issue relative to the line (nan: absolute)
+    ideal_rel: np.ndarray | None = None   # (W, n) ideals on the front's issue relative to the line (nan: absolute;
+                                          # None: all are)
     layers: object = None           # which trigger's setting is in force on each target (sim.model.triggers)
 
 
@@ -63,6 +64,8 @@ def build_dynamics(s, wd, sample, root, dates: np.ndarray) -> Dynamics:
         for k in arrays:
             arrays[k][:, i] = sample(getattr(c, k), f"actors.{a_id}.costs.{k}")
         memory[:, i] = sample(c.memory, f"actors.{a_id}.costs.memory")
+    if not arrays["growth"].any():      # read only where some world's cost grows: one zero for all
+        arrays["growth"] = np.broadcast_to(np.zeros(1), (W, n))
     from .triggers import Layers
 
     dyn = Dynamics(arrays["per_round"], arrays["per_battle"], arrays["growth"], memory,
@@ -90,14 +93,17 @@ def build_dynamics(s, wd, sample, root, dates: np.ndarray) -> Dynamics:
 
 
 def _ideal_offsets(s, wd, issue: str, sample) -> np.ndarray:
-    """Each actor's ideal on the front's issue relative to the line, per world (nan where absolute)."""
+    """Each actor's ideal on the front's issue relative to the line, per world (nan where absolute); None
+    where no actor's is relative."""
     from ..scenario.schema import LineRelative
 
+    rel = [i for i, a_id in enumerate(wd.actors) if isinstance(s.actors[a_id].ideal.get(issue), LineRelative)]
+    if not rel:
+        return None
     out = np.full((wd.runs, len(wd.actors)), np.nan)
-    for i, a_id in enumerate(wd.actors):
-        v = s.actors[a_id].ideal.get(issue)
-        if isinstance(v, LineRelative):
-            out[:, i] = sample(v.offset, f"actors.{a_id}.ideal.{issue}.line")
+    for i in rel:
+        a_id = wd.actors[i]
+        out[:, i] = sample(s.actors[a_id].ideal[issue].offset, f"actors.{a_id}.ideal.{issue}.line")
     return out
 
 
@@ -194,6 +200,8 @@ def follow_ideals(wd, where: np.ndarray) -> np.ndarray:
     for :func:`preferences_moved`."""
     dyn, j = wd.dyn, wd.dyn.front
     rel = dyn.ideal_rel
+    if rel is None:
+        return np.zeros(0, dtype=int)
     on = ~np.isnan(rel)
     idx = np.flatnonzero(where & solver.fold(np.logical_or, on, 1))
     if not len(idx):
@@ -221,8 +229,6 @@ def reweigh(zone, idx: np.ndarray) -> None:
             zone.mu = _pad(zone.mu, grow, 1)
             if zone.dense:
                 zone.B, zone.muL = _pad(zone.B, grow, 2), _pad(zone.muL, grow, 2)
-            else:
-                zone.H = _pad(zone.H, grow, 1)
         elif grow < 0:
             mu = _pad(mu, -grow, 1)
         zone.mu[idx] = mu
@@ -240,13 +246,9 @@ def _pad(a: np.ndarray, k: int, axis: int) -> np.ndarray:
 
 def preferences_moved(model, idx: np.ndarray) -> None:
     """Weights or ideals moved in worlds ``idx``: every zone (the full one and each partial deal's) is
-    recomputed there, and so are the actors' floors and what each partial deal's deferred issues are worth
-    at their status quo."""
-    from .worlds import status_quo_value
-
-    wd = model.worlds
+    recomputed there, and so are the actors' floors (what a partial deal's deferred issues are worth is
+    computed when read, from the weights and ideals of the moment:
+    :attr:`sim.model.worlds.PartialSpec.deferred_value`)."""
     for zone in (model.zone, *model.partial_zones.values()):
         reweigh(zone, idx)
     model.floors.moved(idx)
-    for p in wd.partial.values():
-        p.deferred_value[idx] = status_quo_value(wd, p.deferred, idx)

@@ -16,20 +16,22 @@ class Ledger:
     relapse (-1: never), how many rounds of talks were held and how many failed, and the terms agreed."""
 
     def __init__(self, W: int, n: int, kc: int, kl: int):
+        # rounds and counts as 32-bit integers, partial deal kinds and level codes as 16-bit ones (the outcome
+        # table widens them): a million worlds' ledger takes 60 MB less
         self.agreed = np.zeros(W, dtype=bool)
-        self.round = np.full(W, -1)
-        self.zopa_round = np.full(W, -1)
-        self.talks_round = np.full(W, -1)
-        self.partial_round = np.full(W, -1)
-        self.relapse_round = np.full(W, -1)
-        self.partial_kind = np.full(W, -1)
-        self.talks_held = np.zeros(W, dtype=int)
-        self.failed_talks = np.zeros(W, dtype=int)
-        self.relapses = np.zeros(W, dtype=int)
+        self.round = np.full(W, -1, dtype=np.int32)
+        self.zopa_round = np.full(W, -1, dtype=np.int32)
+        self.talks_round = np.full(W, -1, dtype=np.int32)
+        self.partial_round = np.full(W, -1, dtype=np.int32)
+        self.relapse_round = np.full(W, -1, dtype=np.int32)
+        self.partial_kind = np.full(W, -1, dtype=np.int16)
+        self.talks_held = np.zeros(W, dtype=np.int32)
+        self.failed_talks = np.zeros(W, dtype=np.int32)
+        self.relapses = np.zeros(W, dtype=np.int32)
         self.x = np.full((W, kc), np.nan)
-        self.levels = np.full((W, kl), -1)
+        self.levels = np.full((W, kl), -1, dtype=np.int16)
         self.partial_x = np.full((W, kc), np.nan)
-        self.partial_levels = np.full((W, kl), -1)
+        self.partial_levels = np.full((W, kl), -1, dtype=np.int16)
         self.utility = np.full((W, n), np.nan)
         self.reservation = np.full((W, n), np.nan)
         # or why a world's deal could not be settled; one "ok" for all (np.full would make a string per world)

@@ -132,13 +132,14 @@ class NegotiationModel(mesa.Model):
         self.worlds = wd = build_worlds(self.spec, self.runs, root)
         self.dates = round_dates(self.spec.calendar.start, self.spec.calendar.step, self.spec.horizon + 1)
         self.round = 0
-        self.a_wins = np.zeros(self.runs)
-        self.fought = np.zeros(self.runs)
-        self.net_a_losses = np.zeros(self.runs)
+        # battles are whole numbers (drawn or observed): counted in 32 bits
+        self.a_wins = np.zeros(self.runs, dtype=np.int32)
+        self.fought = np.zeros(self.runs, dtype=np.int32)
+        self.net_a_losses = np.zeros(self.runs, dtype=np.int32)
         # side A's net losses in the last rounds, as far back as a window condition looks
         self.recent = Recent(longest_window([b.when for bs in wd.triggers for b in bs] + list(wd.talks_when)),
                              self.runs)
-        self.open_streak = np.zeros(self.runs, dtype=int)
+        self.open_streak = np.zeros(self.runs, dtype=np.int32)
         self.active = np.ones(self.runs, dtype=bool)
         self.zone = solver.Zone(wd)
         self.floors = Floors(wd)      # what each actor's red lines can still deliver (trigger conditions)
@@ -149,7 +150,7 @@ class NegotiationModel(mesa.Model):
         self.partial_zones = {name: solver.Zone(IssueSubset(wd, p.range_idx, p.level_idx))
                               for name, p in wd.partial.items()}
         self.partial_protocols = {name: self._protocol() for name in wd.partial}
-        self.in_partial = np.full(self.runs, -1)       # the partial deal in force, -1 where none
+        self.in_partial = np.full(self.runs, -1, dtype=np.int16)     # the partial deal in force, -1 where none
         self.partial_rng = np.random.default_rng(stream_seed(root, "partial_deals.battles"))
         self.relapse_rng = np.random.default_rng(stream_seed(root, "relapse.draws"))
         self.relapsed_now = np.zeros(self.runs, dtype=bool)

@@ -285,10 +285,11 @@ class Book:
         self.bound = bound
         self.layers = Layers() if layers is None else layers
         self.on = [np.zeros(runs, dtype=bool) for _ in bound]
-        self.off = [np.zeros(runs, dtype=int) for _ in bound]
-        self.stamp = [np.zeros(runs, dtype=int) for _ in bound]    # firing order of the last firing, 0 never
+        # counts of rounds and firings fit 32 bits (a million worlds' book is 4 MB a trigger lighter)
+        self.off = [np.zeros(runs, dtype=np.int32) for _ in bound]
+        self.stamp = [np.zeros(runs, dtype=np.int32) for _ in bound]   # firing order of the last firing, 0 never
         self.res_shift = np.zeros(runs)
-        self.fired_at = [np.full(runs, -1) for _ in bound]   # round each trigger last fired in each world
+        self.fired_at = [np.full(runs, -1, dtype=np.int32) for _ in bound]   # round each last fired, per world
 
     def in_force(self, actor_id: str) -> dict[str, np.ndarray]:
         return {f"{actor_id}.{b.name}": on for b, on in zip(self.bound, self.on)}

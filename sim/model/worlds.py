@@ -92,7 +92,8 @@ class Worlds:
     triggers: list[list]      # per actor: its shifts and triggers, drawn (sim.model.triggers.Bound)
     events: list[tuple[int, str, np.ndarray | list]]  # (round, path, values)
     sampled: Mapping[str, np.ndarray] = field(default_factory=dict)   # see Draws
-    w_raw: np.ndarray | None = None   # (W, n, kc + kl) weights as drawn, before normalising
+    w_raw: np.ndarray | None = None   # (W, n, kc + kl) weights as drawn, before normalising (None where no
+                                      # trigger sets weights)
     issue_ids: list[str] = field(default_factory=list)   # range issues then levels issues
     talks_when: list = field(default_factory=list)       # per actor: its condition, thresholds drawn
     aid: dict[str, np.ndarray] = field(default_factory=dict)   # patron -> (W,) aid level
@@ -112,10 +113,16 @@ class PartialSpec:
 
     range_idx: list[int]
     level_idx: list[int]
-    deferred_value: np.ndarray   # (W, n)
+    worlds: "Worlds" = field(repr=False)
     battles: np.ndarray          # (W,) share of battles still fought
     erosion: np.ndarray          # (W,) factor on every actor's erosion
     deferred: dict = field(default_factory=dict)   # deferred issue -> its status quo
+
+    @property
+    def deferred_value(self) -> np.ndarray:
+        """What the deferred issues are worth to every actor at their status quo, (W, n): computed when read
+        from the weights and ideals of the moment (they move), as cheap as a copy and not held."""
+        return status_quo_value(self.worlds, self.deferred)
 
 
 @dataclass
@@ -203,7 +210,8 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
             v = a.ideal.get(k)         # an ideal relative to the line is set with the line (build_dynamics)
             absolute = v is not None and not isinstance(v, LineRelative)
             ideal[:, i, j] = sample(v, f"actors.{a_id}.ideal.{k}") if absolute else lo[j]
-    w_raw = w.copy()
+    # the weights as drawn are kept only where a trigger sets weights (it renormalises them when it fires)
+    w_raw = w.copy() if any(tr.weights for a in actors for tr in s.actors[a].triggers) else None
     w /= w.sum(axis=2, keepdims=True)
     span = np.maximum(ideal - lo, hi - ideal)
     level_vals = [np.stack([level_values(s.actors[a], k, levels[j]) for a in actors])
@@ -230,6 +238,11 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
     dates = round_dates(s.calendar.start, s.calendar.step, s.horizon + 1)
     worlds.rel_lo, worlds.rel_hi = np.full((W, n, kc), np.nan), np.full((W, n, kc), np.nan)
     worlds.dyn = build_dynamics(s, worlds, sample, root, dates)
+    if worlds.dyn.ideal_rel is None:           # ideals and spans move only with the line
+        worlds.ideal, worlds.span = _shared(worlds.ideal), _shared(worlds.span)
+    worlds.discount, worlds.erosion = _shared(worlds.discount), _shared(worlds.erosion)   # an event copies erosion
+    for k in ("cost_round", "cost_battle", "cost_memory"):
+        setattr(worlds.dyn, k, _shared(getattr(worlds.dyn, k)))
     for i, a in enumerate(actors):
         apply_red_lines(worlds, i, sample_red_lines(s.actors[a].red_lines, ids, sample, f"actors.{a}.red_lines"))
     worlds.events = schedule(s.events, dates, sample)
@@ -237,6 +250,14 @@ def build_worlds(s: Scenario, runs: int, root: np.random.SeedSequence) -> Worlds
     worlds.partial = {name: _partial(s, worlds, name, pd, sample) for name, pd in s.partial_deals.items()}
     worlds.relapse = _relapse(s, worlds, sample)
     return worlds
+
+
+def _shared(a: np.ndarray) -> np.ndarray:
+    """``a`` (worlds first) as one world's values broadcast to every world where all worlds hold the same
+    (a parameter no distribution draws): a read-only view, for arrays nothing writes to during a run."""
+    if len(a) and (a == a[:1]).all():
+        return np.broadcast_to(a[0].copy(), a.shape)      # a copy: a view of a[0] would hold all of a
+    return a
 
 
 def sample_red_lines(red_lines: dict, wd_ids: tuple, sample, path: str) -> dict:
@@ -320,7 +341,7 @@ def _partial(s: Scenario, wd: Worlds, name: str, pd, sample) -> PartialSpec:
     return PartialSpec(
         range_idx=[wd.range_issues.index(k) for k in pd.issues if k in wd.range_issues],
         level_idx=[wd.level_issues.index(k) for k in pd.issues if k in wd.level_issues],
-        deferred_value=status_quo_value(wd, deferred),
+        worlds=wd,
         battles=sample(pd.battles, f"partial_deals.{name}.battles"),
         erosion=sample(pd.erosion, f"partial_deals.{name}.erosion"), deferred=deferred)
 
