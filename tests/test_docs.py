@@ -131,3 +131,27 @@ def test_block_parser_reads_flags_and_marks(tmp_path):
     first, second = blocks_of(page)
     assert first.marks == {"exit": "1", "output": "exact"} and first.lang == "console"
     assert second.flags == ("no-run",) and not _runnable(second)
+
+
+def _summary_lines(text: str) -> list[str]:
+    """The lines of a printed run summary that do not depend on where results are saved."""
+    return [line.rstrip() for line in text.splitlines() if line.strip() and not line.startswith("Results saved")]
+
+
+@pytest.mark.parametrize("doc, runs", [("README.md", 5000), ("docs/tutorial.md", 200)])
+def test_the_run_summaries_shown_are_what_zopa_run_prints(doc, runs, capsys, tmp_path, monkeypatch):
+    """The summary of december-2022 that the README and the tutorial show, line for line as `zopa run`
+    prints it with the same worlds and seed (their blocks are text, not run, so nothing else checks them)."""
+    from zopa.sim.cli import main
+
+    monkeypatch.chdir(ROOT)
+    shown = next(b for b in blocks_of(ROOT / doc)
+                 if b.lang in ("console", "text") and f"{runs:,} worlds, seed 2022" in b.code)
+    expected = _summary_lines("\n".join(line for line in shown.code.splitlines() if not line.startswith("$ ")))
+    capsys.readouterr()
+    assert main(["run", "scenarios/december-2022.yaml", "--runs", str(runs), "--seed", "2022",
+                 "--out", str(tmp_path / "out")]) == 0
+    printed = _summary_lines(capsys.readouterr().out)
+    missing = [line for line in expected if line not in printed]
+    assert not missing, f"{shown.id}: not printed by zopa run:\n" + "\n".join(missing)
+    assert len(expected) >= 15
