@@ -138,7 +138,8 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
     computed with rounding), 1e-11 and 1e-9. Never so below ``floor`` (W, n; the reservations): the
     search aims at the floor itself wherever y less the hair would fall under it, and keeps terms only
     where every utility reaches the floor to rounding (1e-14 at the first step, then 1e-12). One issue is
-    scanned segment by segment, more by a batched simplex (:func:`_lp_terms`); worlds where these find or certify nothing go to one exact LP each (HiGHS).
+    scanned segment by segment, more by a batched simplex (:func:`_lp_terms`); worlds where these find or
+    certify nothing go to one exact LP each (HiGHS).
     """
     W, n, kc = w_range.shape
     x = np.full((W, kc), np.nan)

@@ -126,6 +126,7 @@ class Floors:
                 stale[where] = True
 
     def of(self, i: int) -> np.ndarray:
+        """Actor ``i``'s floor in every world now (a new array)."""
         wd, j = self.worlds, self.worlds.dyn.front
         if i not in self.rest:
             self.rest[i] = _floor_part(wd, i, slice(None), skip=j)
