@@ -113,16 +113,10 @@ class PartialSpec:
 
     range_idx: list[int]
     level_idx: list[int]
-    worlds: "Worlds" = field(repr=False)
+    deferred_value: np.ndarray   # (W, n) kept current where weights and ideals move (preferences_moved)
     battles: np.ndarray          # (W,) share of battles still fought
     erosion: np.ndarray          # (W,) factor on every actor's erosion
     deferred: dict = field(default_factory=dict)   # deferred issue -> its status quo
-
-    @property
-    def deferred_value(self) -> np.ndarray:
-        """What the deferred issues are worth to every actor at their status quo, (W, n): computed when read
-        from the weights and ideals of the moment (they move), as cheap as a copy and not held."""
-        return status_quo_value(self.worlds, self.deferred)
 
 
 @dataclass
@@ -325,14 +319,15 @@ def _reservations(s: Scenario, actors: list[str], sample, W: int):
 def status_quo_value(wd: Worlds, status_quo: dict, idx=slice(None)) -> np.ndarray:
     """What the status quo (issue -> value or level) is worth to every actor in worlds ``idx``: (W, n).
     Weights and ideals may move during a run (triggers, the front line), so it is recomputed with them."""
-    out = np.zeros(wd.w_range[idx].shape[:2])
+    out = np.zeros(wd.w_range[idx, :, :1].shape[:2])
     for k, sq in status_quo.items():
-        if k in wd.range_issues:
-            j = wd.range_issues.index(k)
-            out += wd.w_range[idx, :, j] * (1.0 - np.abs(sq - wd.ideal[idx, :, j]) / wd.span[idx, :, j])
-        else:
-            j = wd.level_issues.index(k)
-            out += wd.w_level[idx, :, j] * wd.level_vals[j][:, wd.levels[j].index(sq)]
+        for i in range(out.shape[1]):       # one actor at a time: long columns, not rows of a few actors
+            if k in wd.range_issues:
+                j = wd.range_issues.index(k)
+                out[:, i] += wd.w_range[idx, i, j] * (1.0 - np.abs(sq - wd.ideal[idx, i, j]) / wd.span[idx, i, j])
+            else:
+                j = wd.level_issues.index(k)
+                out[:, i] += wd.w_level[idx, i, j] * wd.level_vals[j][i, wd.levels[j].index(sq)]
     return out
 
 
@@ -341,7 +336,7 @@ def _partial(s: Scenario, wd: Worlds, name: str, pd, sample) -> PartialSpec:
     return PartialSpec(
         range_idx=[wd.range_issues.index(k) for k in pd.issues if k in wd.range_issues],
         level_idx=[wd.level_issues.index(k) for k in pd.issues if k in wd.level_issues],
-        worlds=wd,
+        deferred_value=status_quo_value(wd, deferred),
         battles=sample(pd.battles, f"partial_deals.{name}.battles"),
         erosion=sample(pd.erosion, f"partial_deals.{name}.erosion"), deferred=deferred)
 
