@@ -66,9 +66,12 @@ class ActorAgent(mesa.Agent):
             wins = m.a_wins if wd.side[i] > 0 else m.fought - m.a_wins
             a, b = wd.prior[i]
             self.belief = (a + wins) / (a + b + m.fought)
+        self.reserve()
         if self.book.bound:
-            self.reserve()
             self.book.step(m, i, self.state())
+            if self.book.shifted:            # a trigger moved the reservation in some worlds this round
+                self.reserve()
+                self.book.shifted = False
 
     def state(self) -> State:
         """What this actor's conditions can see this round."""

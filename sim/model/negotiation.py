@@ -173,6 +173,7 @@ class NegotiationModel(mesa.Model):
                 "belief": lambda a: float(np.mean(a.belief)) if not np.isnan(a.belief).all() else None,
             })
         self._events_now()          # events dated on the start date are part of the scenario as written
+        self.reservations()         # which may move reservations: each actor's is read from here on
         self._evaluate()
 
     def _protocol(self):
@@ -273,7 +274,7 @@ class NegotiationModel(mesa.Model):
         return np.stack([a.reserve() for a in self.actor_agents], axis=1)
 
     def _evaluate(self) -> None:
-        r = self.reservations()
+        r = np.stack([a.reservation for a in self.actor_agents], axis=1)     # as each actor's update left it
         v = self.zone.evaluate(r, self.active)
         self.open_streak = np.where(v.open, self.open_streak + 1, 0)
         talks = np.logical_and.reduce([a.talks() for a in self.actor_agents]) & self.active

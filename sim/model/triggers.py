@@ -290,6 +290,7 @@ class Book:
         self.off = [np.zeros(runs, dtype=np.int32) for _ in bound]
         self.stamp = [np.zeros(runs, dtype=np.int32) for _ in bound]   # firing order of the last firing, 0 never
         self.res_shift = np.zeros(runs)
+        self.shifted = False             # a reservation shift fired or reverted since the owner last read it
         self.fired_at = [np.full(runs, -1, dtype=np.int32) for _ in bound]   # round each last fired, per world
 
     def in_force(self, actor_id: str) -> dict[str, np.ndarray]:
@@ -335,6 +336,7 @@ class Book:
             model.red_lines_moved(idx, i)
         if b.reservation_shift is not None:
             self.res_shift[idx] += b.reservation_shift[idx]
+            self.shifted = True
         for patron, level in b.aid.items():
             wd.aid[patron][idx] = level[idx]
         if b.weights:
@@ -353,6 +355,7 @@ class Book:
             model.red_lines_moved(idx, i)
         if b.reservation_shift is not None:
             self.res_shift[idx] -= b.reservation_shift[idx]
+            self.shifted = True
         if b.weights:
             _renormalise(model, where)
         self.off[t][idx] = 0
