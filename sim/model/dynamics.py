@@ -180,8 +180,10 @@ def follow_line(wd, where: np.ndarray, zones=()) -> None:
     j = wd.dyn.front
     lo, hi = wd.lo[j], wd.hi[j]
     changed = np.zeros(len(where), dtype=bool)
-    for rel, red in ((wd.rel_lo, wd.red_lo), (wd.rel_hi, wd.red_hi)):
-        for i in range(rel.shape[1]):          # one actor at a time: most hold no relative red line
+    for side, (rel, red) in enumerate(((wd.rel_lo, wd.red_lo), (wd.rel_hi, wd.red_hi))):
+        for i in range(rel.shape[1]):
+            if (side, i) not in wd.rel_on:     # most actors never hold a red line relative to the line
+                continue
             offset = rel[:, i, j]              # every world, not a gather of those that moved: the line moves
             on = where & ~np.isnan(offset)     # in most of them, and a gather costs more than the rest
             if not on.any():

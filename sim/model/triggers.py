@@ -210,6 +210,8 @@ def _put(wd, key: tuple, idx: np.ndarray, value: np.ndarray) -> None:
     if kind in ("lo", "hi"):
         (red, rel), j = _bound_arrays(wd, key), wd.range_issues.index(key[2])
         offset = value[:, 1]
+        if not np.isnan(offset).all():
+            wd.rel_on.add((0 if kind == "lo" else 1, key[1]))
         at = value[:, 0] if wd.line is None else np.where(
             np.isnan(offset), value[:, 0], np.clip(wd.line[idx] + np.nan_to_num(offset), wd.lo[j], wd.hi[j]))
         red[idx, key[1], j], rel[idx, key[1], j] = at, offset

@@ -101,6 +101,7 @@ class Worlds:
     line: np.ndarray | None = None   # (W,) the front line, on the issue tied to the battlefield
     rel_lo: np.ndarray | None = None  # (W, n, kc) red lines relative to the line (nan: absolute)
     rel_hi: np.ndarray | None = None
+    rel_on: set = field(default_factory=set)   # (side, actor) whose red line has been relative in some world
     mediation: np.ndarray | None = None   # (W,) a mediator's or patron's pressure for talks, set by events
     partial: dict[str, "PartialSpec"] = field(default_factory=dict)
     relapse: "RelapseSpec | None" = None
@@ -281,10 +282,12 @@ def apply_red_lines(wd: "Worlds", i: int, drawn: dict, where=slice(None)) -> Non
     for k, value in drawn.items():
         if value[0] == "range":
             j = wd.range_issues.index(k)
-            for bound, red, rel in ((value[1], wd.red_lo, wd.rel_lo), (value[2], wd.red_hi, wd.rel_hi)):
+            for side, (bound, red, rel) in enumerate(((value[1], wd.red_lo, wd.rel_lo),
+                                                      (value[2], wd.red_hi, wd.rel_hi))):
                 if bound is None:
                     continue
                 if isinstance(bound, tuple):
+                    wd.rel_on.add((side, i))
                     rel[where, i, j] = bound[1][where]
                     red[where, i, j] = np.clip(wd.line[where] + bound[1][where], wd.lo[j], wd.hi[j])
                 else:
