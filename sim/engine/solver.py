@@ -331,7 +331,7 @@ class Zone:
         if self.method == "lp" or not len(w):
             return
         if self.dense:           # tables held whole; otherwise built when asked (support_values, _B)
-            self.B[w] = support(self.mu[w], self.points(w))[:, None, :] + self.muL[w]
+            self.B[w] = self.support_values(w)[:, None, :] + self.muL[w]
             self.feasible[w] = combo_feasible(allowed, self.combos, a, b)
 
     def points(self, idx) -> np.ndarray:

@@ -324,12 +324,12 @@ def status_quo_value(wd: Worlds, status_quo: dict, idx=slice(None)) -> np.ndarra
     Weights and ideals may move during a run (triggers, the front line), so it is recomputed with them."""
     out = np.zeros(wd.w_range[idx, :, :1].shape[:2])
     for k, sq in status_quo.items():
+        ranged = k in wd.range_issues
+        j = wd.range_issues.index(k) if ranged else wd.level_issues.index(k)
         for i in range(out.shape[1]):       # one actor at a time: long columns, not rows of a few actors
-            if k in wd.range_issues:
-                j = wd.range_issues.index(k)
+            if ranged:
                 out[:, i] += wd.w_range[idx, i, j] * (1.0 - np.abs(sq - wd.ideal[idx, i, j]) / wd.span[idx, i, j])
             else:
-                j = wd.level_issues.index(k)
                 out[:, i] += wd.w_level[idx, i, j] * wd.level_vals[j][i, wd.levels[j].index(sq)]
     return out
 
