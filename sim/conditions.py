@@ -235,19 +235,23 @@ class Recent:
     def __init__(self, size: int, runs: int):
         self.rows = np.zeros((size, runs), dtype=np.int32)    # whole battles (observed ones too)
         self.count = 0             # rounds pushed so far
+        self.sums: dict[int, np.ndarray] = {}   # rounds -> this round's window sum, as several conditions ask
 
     def push(self, net: np.ndarray) -> None:
         if len(self.rows):
             self.rows[self.count % len(self.rows)] = net
         self.count += 1
+        self.sums.clear()
 
     def window(self, rounds: int) -> tuple[np.ndarray, bool]:
-        """The sum over the last ``rounds`` rounds (all so far while fewer have passed), and whether that
-        many have passed."""
+        """The sum over the last ``rounds`` rounds (all so far while fewer have passed), not to be written
+        to (it is kept until the next push), and whether that many have passed."""
         if rounds > len(self.rows):
             raise ValueError(f"a window of {rounds} rounds on a ring of {len(self.rows)}")
-        last = np.arange(max(0, self.count - rounds), self.count) % max(1, len(self.rows))
-        return self.rows[last].sum(axis=0), self.count >= rounds
+        if rounds not in self.sums:
+            last = np.arange(max(0, self.count - rounds), self.count) % max(1, len(self.rows))
+            self.sums[rounds] = self.rows[last].sum(axis=0)
+        return self.sums[rounds], self.count >= rounds
 
 
 def longest_window(conditions) -> int:
@@ -295,10 +299,11 @@ def holds(cond: Condition, state: State) -> np.ndarray:
         return _nan_false(state.failed_talks, n) >= arg
     if k == "mediation_at_least":
         return _nan_false(state.mediation, n) >= arg
-    if k == "all":
-        return np.logical_and.reduce([holds(c, state) for c in arg])
-    if k == "any":
-        return np.logical_or.reduce([holds(c, state) for c in arg])
+    if k in ("all", "any"):
+        out = holds(arg[0], state)               # one operation a term: a reduce would stack them first
+        for c in arg[1:]:
+            (np.logical_and if k == "all" else np.logical_or)(out, holds(c, state), out=out)
+        return out
     return ~holds(arg, state)
 
 

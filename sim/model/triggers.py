@@ -88,8 +88,9 @@ def _issue_floor(wd, i: int, idx, k: int) -> np.ndarray:
     return wd.w_range[idx, i, k] * (1.0 - worst / wd.span[idx, i, k])
 
 
-def _floor_part(wd, i: int, idx, *, skip: int | None) -> np.ndarray:
-    """Actor ``i``'s floor in worlds ``idx`` over every issue but range issue ``skip``."""
+def _floor_part(wd, i: int, idx, *, skip: int | None, worst: list | None = None) -> np.ndarray:
+    """Actor ``i``'s floor in worlds ``idx`` over every issue but range issue ``skip``; ``worst`` holds the
+    :func:`_worst_of_patterns` table of each levels issue (None: built here)."""
     v = np.zeros(wd.ideal.shape[0] if isinstance(idx, slice) else len(idx))
     for k in range(wd.ideal.shape[2]):           # one issue at a time: a short axis's sum costs more
         if k != skip:
@@ -101,7 +102,7 @@ def _floor_part(wd, i: int, idx, *, skip: int | None) -> np.ndarray:
             v += solver.fold(np.minimum, np.where(allowed[idx, i], wd.w_level[idx, i, j, None] * values, np.inf), 1)
             continue
         pattern = _patterns(allowed[idx, i])
-        v += wd.w_level[idx, i, j] * _worst_of_patterns(values)[pattern]
+        v += wd.w_level[idx, i, j] * (_worst_of_patterns(values) if worst is None else worst[j])[pattern]
         none |= pattern == 0
     v[none] = np.inf
     return v
@@ -117,6 +118,7 @@ class Floors:
         self.worlds = worlds
         self.rest: dict[int, np.ndarray] = {}
         self.stale: dict[int, np.ndarray] = {}
+        self.worst: dict[int, list] = {}        # actor -> its tables of worst levels (values never move)
 
     def moved(self, where, actor: int | None = None) -> None:
         """Red lines, allowed levels or weights of ``actor`` (None: of any) moved in worlds ``where`` (a
@@ -129,21 +131,23 @@ class Floors:
         """Actor ``i``'s floor in every world now (a new array)."""
         wd, j = self.worlds, self.worlds.dyn.front
         if i not in self.rest:
-            self.rest[i] = _floor_part(wd, i, slice(None), skip=j)
+            self.worst[i] = [_worst_of_patterns(vals[i]) if len(vals[i]) <= PATTERN_LEVELS else None
+                             for vals in wd.level_vals]
+            self.rest[i] = _floor_part(wd, i, slice(None), skip=j, worst=self.worst[i])
             self.stale[i] = np.zeros(len(self.rest[i]), dtype=bool)
         elif self.stale[i].any():
             idx = np.flatnonzero(self.stale[i])
-            self.rest[i][idx] = _floor_part(wd, i, idx, skip=j)
+            self.rest[i][idx] = _floor_part(wd, i, idx, skip=j, worst=self.worst[i])
             self.stale[i][:] = False
         return self.rest[i].copy() if j is None else self.rest[i] + _issue_floor(wd, i, slice(None), j)
 
 
+_BIT = 1 << np.arange(PATTERN_LEVELS)
+
+
 def _patterns(allowed: np.ndarray) -> np.ndarray:
     """Each world's allowed levels (W, L) as one integer, bit l set where level l is allowed."""
-    code = np.zeros(len(allowed), dtype=np.int64)
-    for level in range(allowed.shape[1]):
-        code |= allowed[:, level].astype(np.int64) << level
-    return code
+    return allowed @ _BIT[:allowed.shape[1]]          # int64: one product, not one shift per level
 
 
 def _worst_of_patterns(values: np.ndarray) -> np.ndarray:
@@ -177,11 +181,15 @@ def _keys(b: Bound, i: int) -> list[tuple]:
 
 def _setting(b: Bound, key: tuple, idx: np.ndarray) -> np.ndarray:
     """What trigger ``b`` puts on target ``key`` in worlds ``idx`` (a bound as [absolute, offset to the line])."""
-    kind, none = key[0], np.full(len(idx), np.nan)
+    kind = key[0]
     if kind in ("lo", "hi"):
         bound = b.red_lines[key[2]][1 if kind == "lo" else 2]
-        line = isinstance(bound, tuple)
-        return np.stack([none, bound[1][idx]] if line else [bound[idx], none], axis=1)
+        out = np.full((len(idx), 2), np.nan)
+        if isinstance(bound, tuple):
+            out[:, 1] = bound[1][idx]
+        else:
+            out[:, 0] = bound[idx]
+        return out
     if kind == "allowed":
         mask = b.red_lines[key[2]][1]
         return np.broadcast_to(mask, (len(idx), len(mask)))
@@ -197,7 +205,9 @@ def _get(wd, key: tuple, idx: np.ndarray) -> np.ndarray:
     kind = key[0]
     if kind in ("lo", "hi"):
         (red, rel), j = _bound_arrays(wd, key), wd.range_issues.index(key[2])
-        return np.stack([red[idx, key[1], j], rel[idx, key[1], j]], axis=1)
+        out = np.empty((len(idx), 2))             # filled by column: np.stack costs twice as much
+        out[:, 0], out[:, 1] = red[idx, key[1], j], rel[idx, key[1], j]
+        return out
     if kind == "allowed":
         return wd.allowed[wd.level_issues.index(key[2])][idx, key[1]]
     return wd.w_raw[idx, key[1], wd.issue_ids.index(key[2])] if kind == "w" else wd.aid[key[1]][idx]
@@ -209,11 +219,15 @@ def _put(wd, key: tuple, idx: np.ndarray, value: np.ndarray) -> None:
     kind = key[0]
     if kind in ("lo", "hi"):
         (red, rel), j = _bound_arrays(wd, key), wd.range_issues.index(key[2])
-        offset = value[:, 1]
-        if not np.isnan(offset).all():
+        at, offset = value[:, 0], value[:, 1]
+        absolute = np.isnan(offset)
+        relative = not absolute.all()
+        if relative:
             wd.rel_on.add((0 if kind == "lo" else 1, key[1]))
-        at = value[:, 0] if wd.line is None else np.where(
-            np.isnan(offset), value[:, 0], np.clip(wd.line[idx] + np.nan_to_num(offset), wd.lo[j], wd.hi[j]))
+        if relative and wd.line is not None:
+            # a NaN offset gives NaN here (clip keeps it), replaced by the absolute bound
+            on_line = np.clip(wd.line[idx] + offset, wd.lo[j], wd.hi[j])
+            at = np.where(absolute, at, on_line) if absolute.any() else on_line
         red[idx, key[1], j], rel[idx, key[1], j] = at, offset
     elif kind == "allowed":
         wd.allowed[wd.level_issues.index(key[2])][idx, key[1]] = value
@@ -234,27 +248,36 @@ class Layers:
         self.events: dict[tuple, int] = {}       # target -> stamp of the last event that set it
         self.tick = 0
 
-    def _last(self, key: tuple, owner: tuple, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Among the target's triggers in force in worlds ``idx`` other than ``owner``: the one fired last
-        (its position in ``owners``, -1 where none fired after the last event on the target) and its stamp
-        (the event's where none did, 0 where there was none)."""
+    def _others(self, key: tuple, owner: tuple) -> list[tuple]:
+        """The target's triggers other than ``owner``, as (position in ``owners``, book, trigger index)."""
+        return [(k, book, u) for k, (book, u) in enumerate(self.owners[key])
+                if not (book is owner[0] and u == owner[1])]
+
+    def _last(self, key: tuple, others: list, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Among ``others`` (of :meth:`_others`) in force in worlds ``idx``: the one fired last (its position
+        in ``owners``, -1 where none fired after the last event on the target) and its stamp (the event's
+        where none did, 0 where there was none)."""
         best, stamp = np.full(len(idx), -1), np.full(len(idx), self.events.get(key, 0))
-        for k, (book, u) in enumerate(self.owners[key]):
-            if book is owner[0] and u == owner[1]:
-                continue
+        for k, book, u in others:
             s = np.where(book.on[u][idx], book.stamp[u][idx], 0)
             better = s > stamp
             best[better], stamp[better] = k, s[better]
         return best, stamp
 
     def cover(self, wd, key: tuple, owner: tuple, idx: np.ndarray) -> None:
-        """``owner`` fires on ``key`` in worlds ``idx``: keep what is there where no other trigger covers it."""
+        """``owner`` fires on ``key`` in worlds ``idx``: keep what is there where no other trigger covers it,
+        i.e. where none in force fired after the last event on the target (stamps start at 1)."""
         own = self.owners.setdefault(key, [])
         if not any(book is owner[0] and u == owner[1] for book, u in own):
             own.append(owner)
         if key not in self.base:
             self.base[key] = np.zeros_like(_get(wd, key, np.arange(wd.runs)))
-        free = idx[self._last(key, owner, idx)[0] < 0]
+        free, event = idx, self.events.get(key, 0)
+        for _, book, u in self._others(key, owner):
+            covered = book.on[u][free]
+            if event:
+                covered &= book.stamp[u][free] > event
+            free = free[~covered]
         self.base[key][free] = _get(wd, key, free)
 
     def overwrite(self, wd, key: tuple) -> None:
@@ -270,10 +293,18 @@ class Layers:
     def uncover(self, wd, key: tuple, owner: tuple, idx: np.ndarray, stamp: np.ndarray) -> None:
         """``owner`` (fired at ``stamp``) reverts in worlds ``idx``: where its setting was the one in force,
         put back the last fired of the others in force, or what was there before any."""
-        best, other = self._last(key, owner, idx)
+        others = self._others(key, owner)
+        if not others:                     # the target's only trigger: what was there before comes back
+            event = self.events.get(key, 0)
+            sub = idx[stamp > event] if event else idx     # stamps start at 1
+            _put(wd, key, sub, self.base[key][sub])
+            return
+        best, other = self._last(key, others, idx)
         was_last = stamp > other
-        for k in np.unique(best[was_last]):
+        for k in [-1, *(k for k, _, _ in others)]:
             sub = idx[was_last & (best == k)]
+            if not len(sub):
+                continue
             if k < 0:
                 _put(wd, key, sub, self.base[key][sub])
             else:
@@ -312,23 +343,26 @@ class Book:
         """Fire the triggers whose condition holds, and revert those whose condition has failed long enough."""
         live = model.active                  # a deal ends a world: positions there no longer move
         for t, b in enumerate(self.bound):
-            h = holds(b.when, state)
-            fire = ~self.on[t] & h & live
-            back = np.zeros_like(fire)
+            on, h = self.on[t], holds(b.when, state)
             if b.revert_after is not None:
-                self.off[t] = np.where(self.on[t] & ~h, self.off[t] + 1, 0)
-                back = self.on[t] & (self.off[t] >= b.revert_after) & live
-            if fire.any():
+                off = self.off[t]            # rounds in a row without the condition where in force, else 0:
+                off += 1                     # as it is positive only where in force and revert_after >= 1 (the
+                off *= on > h                # schema's), reverting needs no test of ``on``
+                back = np.flatnonzero((off >= b.revert_after) & live)
+            fire = h > on                    # h & ~on in one operation
+            fire &= live
+            fire = np.flatnonzero(fire)      # the few worlds concerned, as indices (no test on the whole mask)
+            if len(fire):
                 self._fire(model, i, t, fire)
                 self.fired_at[t][fire] = model.round
-            if back.any():
+            if b.revert_after is not None and len(back):
                 self._revert(model, i, t, back)
 
-    def _fire(self, model, i: int, t: int, where: np.ndarray) -> None:
+    def _fire(self, model, i: int, t: int, idx: np.ndarray) -> None:
+        """Trigger ``t`` fires in worlds ``idx`` (indices: the few worlds concerned, not a mask of all)."""
         from .worlds import apply_red_lines
 
         b, wd = self.bound[t], model.worlds
-        idx = np.flatnonzero(where)        # the few worlds a trigger fires in: indices, not a mask of all
         for key in _keys(b, i):
             self.layers.cover(wd, key, (self, t), idx)
         self.layers.tick += 1
@@ -344,12 +378,12 @@ class Book:
         if b.weights:
             for issue, value in b.weights.items():
                 wd.w_raw[idx, i, wd.issue_ids.index(issue)] = value[idx]
-            _renormalise(model, where)
+            _renormalise(model, idx)
         self.on[t][idx] = True
 
-    def _revert(self, model, i: int, t: int, where: np.ndarray) -> None:
+    def _revert(self, model, i: int, t: int, idx: np.ndarray) -> None:
+        """Trigger ``t`` reverts in worlds ``idx`` (indices)."""
         b, wd = self.bound[t], model.worlds
-        idx = np.flatnonzero(where)
         self.on[t][idx] = False
         for key in _keys(b, i):
             self.layers.uncover(wd, key, (self, t), idx, self.stamp[t][idx])
@@ -359,13 +393,13 @@ class Book:
             self.res_shift[idx] -= b.reservation_shift[idx]
             self.shifted = True
         if b.weights:
-            _renormalise(model, where)
+            _renormalise(model, idx)
         self.off[t][idx] = 0
 
 
-def _renormalise(model, where: np.ndarray) -> None:
+def _renormalise(model, idx: np.ndarray) -> None:
     wd = model.worlds
     kc = len(wd.range_issues)
-    w = wd.w_raw[where] / wd.w_raw[where].sum(axis=2, keepdims=True)
-    wd.w_range[where], wd.w_level[where] = w[:, :, :kc], w[:, :, kc:]
-    preferences_moved(model, np.where(where)[0])
+    w = wd.w_raw[idx] / wd.w_raw[idx].sum(axis=2, keepdims=True)
+    wd.w_range[idx], wd.w_level[idx] = w[:, :, :kc], w[:, :, kc:]
+    preferences_moved(model, idx)
