@@ -192,17 +192,17 @@ def references(cond: Condition) -> list[tuple[str, str]]:
 class State:
     """What a condition can see in a round, for one actor in every world (arrays of shape (W,)).
 
-    What costs time to compute (the red lines' worst deal, other actors' triggers) is passed as a function
-    and computed only if a condition asks for it.
+    What costs time to compute (the red lines' worst deal, other actors' triggers, even a sum over the
+    worlds) is passed as a function and computed only if a condition asks for it.
     """
 
     runs: int
     date: np.datetime64       # the round's calendar date
     open_streak: np.ndarray   # rounds the zone has been open in a row
-    setbacks: np.ndarray      # net battles lost by the actor's side, all rounds so far
+    setbacks_of: Callable[[], np.ndarray]  # net battles lost by the actor's side, all rounds so far
     recent: "Recent | None" = None         # net battles lost by side A in the last rounds
     side: int = 0                          # +1 side A, -1 side B, 0 none
-    costs: np.ndarray | None = None        # accumulated costs of war (Fearon's c)
+    costs_of: Callable[[], np.ndarray] | None = None     # accumulated costs of war (Fearon's c)
     belief: np.ndarray | None = None       # expected chance of winning a battle
     reservation: np.ndarray | None = None
     floor_of: Callable[[], np.ndarray] | None = None     # the worst utility its own red lines still allow
@@ -210,6 +210,14 @@ class State:
     aid: Mapping[str, np.ndarray] = field(default_factory=dict)     # patron -> aid level
     failed_talks: np.ndarray | None = None   # rounds of talks held without a deal so far
     mediation: np.ndarray | None = None      # a mediator's or patron's pressure for talks, 0 to 1
+
+    @cached_property
+    def setbacks(self) -> np.ndarray:
+        return self.setbacks_of()
+
+    @cached_property
+    def costs(self) -> np.ndarray | None:
+        return None if self.costs_of is None else self.costs_of()
 
     @cached_property
     def floor(self) -> np.ndarray | None:
@@ -270,7 +278,8 @@ def _nan_false(x: np.ndarray | None, runs: int) -> np.ndarray:
 
 
 def holds(cond: Condition, state: State) -> np.ndarray:
-    """Where ``cond`` holds: a boolean per world (a threshold must be bound first, see :func:`bind`)."""
+    """Where ``cond`` holds: a boolean per world, a new array the caller may change (a threshold must be
+    bound first, see :func:`bind`)."""
     k, arg, n = cond.kind, cond.arg, state.runs
     if k in ("always", "never"):
         return np.full(n, k == "always")

@@ -58,10 +58,12 @@ class ActorAgent(mesa.Agent):
     def update(self) -> None:
         """Learn from this round's battles, pay erosion, then fire or revert triggers (shifts among them)."""
         m, i, wd = self.model, self.index, self.model.worlds
-        scale = m.erosion_factor()       # a partial deal in force scales the costs of war
-        self.cum_erosion += wd.erosion[:, i] * scale
+        # a partial deal in force scales the costs of war; where none is declared the factor is 1 in every
+        # world, and x * 1.0 is x: the product is skipped
+        scale = m.erosion_factor() if wd.partial else None
+        self.cum_erosion += _scaled(wd.erosion[:, i], scale)
         if wd.dyn.has_costs:
-            self.costs = wd.dyn.cost_memory[:, i] * self.costs + round_cost(m, i) * scale
+            self.costs = wd.dyn.cost_memory[:, i] * self.costs + _scaled(round_cost(m, i), scale)
         if not np.isnan(wd.prior[i, 0]):
             wins = m.a_wins if wd.side[i] > 0 else m.fought - m.a_wins
             a, b = wd.prior[i]
@@ -76,23 +78,28 @@ class ActorAgent(mesa.Agent):
     def state(self) -> State:
         """What this actor's conditions can see this round."""
         m = self.model
-        return State(m.runs, m.dates[m.round], m.open_streak, self.setbacks,
+        return State(m.runs, m.dates[m.round], m.open_streak, lambda: self.setbacks,
                      recent=m.recent, side=int(m.worlds.side[self.index]),
-                     costs=self.cum_erosion + self.costs, belief=self.belief, reservation=self.reservation,
+                     costs_of=lambda: self.cum_erosion + self.costs, belief=self.belief, reservation=self.reservation,
                      floor_of=lambda: m.floors.of(self.index), moved_of=m.moved, aid=m.worlds.aid,
                      failed_talks=m.deal.failed_talks, mediation=m.worlds.mediation)
 
     def reserve(self) -> np.ndarray:
         """This round's reservation in every world: a fixed value or p - c (Fearon 1995), less erosion."""
         wd, i = self.model.worlds, self.index
-        p = np.where(np.isnan(wd.war_p[:, i]), self.belief, wd.war_p[:, i])
-        war = p - wd.war_cost[:, i]
-        self.reservation = np.where(np.isnan(wd.base[:, i]), war, wd.base[:, i]) - self.cum_erosion \
-            - self.costs + self.book.res_shift
-        return self.reservation
+        war = np.where(np.isnan(wd.war_p[:, i]), self.belief, wd.war_p[:, i])
+        war -= wd.war_cost[:, i]          # in place: each step's result is this call's own array
+        r = np.where(np.isnan(wd.base[:, i]), war, wd.base[:, i])
+        r -= self.cum_erosion
+        r -= self.costs
+        r += self.book.res_shift
+        self.reservation = r
+        return r
 
     def talks(self) -> np.ndarray:
         """Where this actor's ``talks_when`` holds, unless a trigger in force opens or closes talks."""
-        m = self.model
-        opened, closed = self.book.talks_stance(m.runs)
-        return (holds(m.worlds.talks_when[self.index], self.state()) | opened) & ~closed
+        return self.book.talks(holds(self.model.worlds.talks_when[self.index], self.state()))
+
+
+def _scaled(x: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    return x if scale is None else x * scale

@@ -329,15 +329,16 @@ class Book:
     def in_force(self, actor_id: str) -> dict[str, np.ndarray]:
         return {f"{actor_id}.{b.name}": on for b, on in zip(self.bound, self.on)}
 
-    def talks_stance(self, runs: int) -> tuple[np.ndarray, np.ndarray]:
-        """Worlds where a trigger in force opens talks, and where one closes them."""
-        opened, closed = np.zeros(runs, dtype=bool), np.zeros(runs, dtype=bool)
+    def talks(self, wanted: np.ndarray) -> np.ndarray:
+        """Where the actor talks: where it wants to (``wanted``, changed in place) or a trigger in force opens
+        talks, unless one in force closes them."""
         for b, on in zip(self.bound, self.on):
             if b.talks == "open":
-                opened |= on
-            elif b.talks == "closed":
-                closed |= on
-        return opened, closed
+                wanted |= on
+        for b, on in zip(self.bound, self.on):
+            if b.talks == "closed":
+                np.greater(wanted, on, out=wanted)      # wanted & ~on in one operation
+        return wanted
 
     def step(self, model, i: int, state: State) -> None:
         """Fire the triggers whose condition holds, and revert those whose condition has failed long enough."""
