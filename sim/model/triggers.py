@@ -83,9 +83,10 @@ def red_line_floor(wd, i: int) -> np.ndarray:
 def _issue_floor(wd, i: int, idx, k: int) -> np.ndarray:
     """Range issue ``k``'s part of actor ``i``'s floor in worlds ``idx``: its weight times the utility of
     the red line farther from its ideal."""
-    ideal = wd.ideal[idx, i, k]
-    worst = np.maximum(np.abs(wd.red_lo[idx, i, k] - ideal), np.abs(wd.red_hi[idx, i, k] - ideal))
-    return wd.w_range[idx, i, k] * (1.0 - worst / wd.span[idx, i, k])
+    # a column first, then its worlds: an index array across three axes takes numpy's slow path
+    ideal = wd.ideal[:, i, k][idx]
+    worst = np.maximum(np.abs(wd.red_lo[:, i, k][idx] - ideal), np.abs(wd.red_hi[:, i, k][idx] - ideal))
+    return wd.w_range[:, i, k][idx] * (1.0 - worst / wd.span[:, i, k][idx])
 
 
 def _floor_part(wd, i: int, idx, *, skip: int | None, worst: list | None = None) -> np.ndarray:
@@ -101,8 +102,8 @@ def _floor_part(wd, i: int, idx, *, skip: int | None, worst: list | None = None)
         if len(values) > PATTERN_LEVELS:
             v += solver.fold(np.minimum, np.where(allowed[idx, i], wd.w_level[idx, i, j, None] * values, np.inf), 1)
             continue
-        pattern = _patterns(allowed[idx, i])
-        v += wd.w_level[idx, i, j] * (_worst_of_patterns(values) if worst is None else worst[j])[pattern]
+        pattern = _patterns(allowed[:, i][idx])
+        v += wd.w_level[:, i, j][idx] * (_worst_of_patterns(values) if worst is None else worst[j])[pattern]
         none |= pattern == 0
     v[none] = np.inf
     return v
@@ -206,11 +207,11 @@ def _get(wd, key: tuple, idx: np.ndarray) -> np.ndarray:
     if kind in ("lo", "hi"):
         (red, rel), j = _bound_arrays(wd, key), wd.range_issues.index(key[2])
         out = np.empty((len(idx), 2))             # filled by column: np.stack costs twice as much
-        out[:, 0], out[:, 1] = red[idx, key[1], j], rel[idx, key[1], j]
+        out[:, 0], out[:, 1] = red[:, key[1], j][idx], rel[:, key[1], j][idx]   # column first, as in _issue_floor
         return out
     if kind == "allowed":
-        return wd.allowed[wd.level_issues.index(key[2])][idx, key[1]]
-    return wd.w_raw[idx, key[1], wd.issue_ids.index(key[2])] if kind == "w" else wd.aid[key[1]][idx]
+        return wd.allowed[wd.level_issues.index(key[2])][:, key[1]][idx]
+    return wd.w_raw[:, key[1], wd.issue_ids.index(key[2])][idx] if kind == "w" else wd.aid[key[1]][idx]
 
 
 def _put(wd, key: tuple, idx: np.ndarray, value: np.ndarray) -> None:
@@ -228,11 +229,11 @@ def _put(wd, key: tuple, idx: np.ndarray, value: np.ndarray) -> None:
             # a NaN offset gives NaN here (clip keeps it), replaced by the absolute bound
             on_line = np.clip(wd.line[idx] + offset, wd.lo[j], wd.hi[j])
             at = np.where(absolute, at, on_line) if absolute.any() else on_line
-        red[idx, key[1], j], rel[idx, key[1], j] = at, offset
+        red[:, key[1], j][idx], rel[:, key[1], j][idx] = at, offset     # column first, as in _issue_floor
     elif kind == "allowed":
-        wd.allowed[wd.level_issues.index(key[2])][idx, key[1]] = value
+        wd.allowed[wd.level_issues.index(key[2])][:, key[1]][idx] = value
     elif kind == "w":
-        wd.w_raw[idx, key[1], wd.issue_ids.index(key[2])] = value
+        wd.w_raw[:, key[1], wd.issue_ids.index(key[2])][idx] = value
     else:
         wd.aid[key[1]][idx] = value
 

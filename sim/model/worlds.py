@@ -286,16 +286,18 @@ def apply_red_lines(wd: "Worlds", i: int, drawn: dict, where=slice(None)) -> Non
                                                       (value[2], wd.red_hi, wd.rel_hi))):
                 if bound is None:
                     continue
+                # a column first, then its worlds: an index array across three axes takes numpy's slow path
                 if isinstance(bound, tuple):
                     wd.rel_on.add((side, i))
-                    rel[where, i, j] = bound[1][where]
-                    red[where, i, j] = np.clip(wd.line[where] + bound[1][where], wd.lo[j], wd.hi[j])
+                    offset = bound[1][where]
+                    rel[:, i, j][where] = offset
+                    red[:, i, j][where] = np.clip(wd.line[where] + offset, wd.lo[j], wd.hi[j])
                 else:
-                    red[where, i, j] = bound[where]
+                    red[:, i, j][where] = bound[where]
                     if rel is not None:
-                        rel[where, i, j] = np.nan
+                        rel[:, i, j][where] = np.nan
         else:
-            wd.allowed[wd.level_issues.index(k)][where, i, :] = value[1]
+            wd.allowed[wd.level_issues.index(k)][:, i][where] = value[1]
 
 
 def _reservations(s: Scenario, actors: list[str], sample, W: int):
