@@ -83,10 +83,16 @@ def red_line_floor(wd, i: int) -> np.ndarray:
 def _issue_floor(wd, i: int, idx, k: int) -> np.ndarray:
     """Range issue ``k``'s part of actor ``i``'s floor in worlds ``idx``: its weight times the utility of
     the red line farther from its ideal."""
-    # a column first, then its worlds: an index array across three axes takes numpy's slow path
+    # a column first, then its worlds: an index array across three axes takes numpy's slow path; every
+    # step after the first two writes into their own arrays (the same values, fewer temporary arrays)
     ideal = wd.ideal[:, i, k][idx]
-    worst = np.maximum(np.abs(wd.red_lo[:, i, k][idx] - ideal), np.abs(wd.red_hi[:, i, k][idx] - ideal))
-    return wd.w_range[:, i, k][idx] * (1.0 - worst / wd.span[:, i, k][idx])
+    worst, far = wd.red_lo[:, i, k][idx] - ideal, wd.red_hi[:, i, k][idx] - ideal
+    np.abs(worst, out=worst)
+    np.maximum(worst, np.abs(far, out=far), out=worst)
+    worst /= wd.span[:, i, k][idx]
+    np.subtract(1.0, worst, out=worst)
+    worst *= wd.w_range[:, i, k][idx]          # w * x as x * w: a product does not depend on the order
+    return worst
 
 
 def _floor_part(wd, i: int, idx, *, skip: int | None, worst: list | None = None) -> np.ndarray:
@@ -140,7 +146,11 @@ class Floors:
             idx = np.flatnonzero(self.stale[i])
             self.rest[i][idx] = _floor_part(wd, i, idx, skip=j, worst=self.worst[i])
             self.stale[i][:] = False
-        return self.rest[i].copy() if j is None else self.rest[i] + _issue_floor(wd, i, slice(None), j)
+        if j is None:
+            return self.rest[i].copy()
+        front = _issue_floor(wd, i, slice(None), j)
+        front += self.rest[i]               # rest + front: a sum does not depend on the order
+        return front
 
 
 _BIT = 1 << np.arange(PATTERN_LEVELS)
@@ -250,9 +260,9 @@ class Layers:
         self.tick = 0
 
     def _others(self, key: tuple, owner: tuple) -> list[tuple]:
-        """The target's triggers other than ``owner``, as (position in ``owners``, book, trigger index)."""
-        return [(k, book, u) for k, (book, u) in enumerate(self.owners[key])
-                if not (book is owner[0] and u == owner[1])]
+        """The target's triggers other than ``owner``, as (position in ``owners``, book, trigger index)
+        (a book is equal only to itself)."""
+        return [(k, *other) for k, other in enumerate(self.owners[key]) if other != owner]
 
     def _last(self, key: tuple, others: list, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Among ``others`` (of :meth:`_others`) in force in worlds ``idx``: the one fired last (its position
@@ -269,7 +279,7 @@ class Layers:
         """``owner`` fires on ``key`` in worlds ``idx``: keep what is there where no other trigger covers it,
         i.e. where none in force fired after the last event on the target (stamps start at 1)."""
         own = self.owners.setdefault(key, [])
-        if not any(book is owner[0] and u == owner[1] for book, u in own):
+        if owner not in own:
             own.append(owner)
         if key not in self.base:
             self.base[key] = np.zeros_like(_get(wd, key, np.arange(wd.runs)))
@@ -326,6 +336,7 @@ class Book:
         self.res_shift = np.zeros(runs)
         self.shifted = False             # a reservation shift fired or reverted since the owner last read it
         self.fired_at = [np.full(runs, -1, dtype=np.int32) for _ in bound]   # round each last fired, per world
+        self.targets: dict[int, list] = {}   # trigger -> the targets it sets (:func:`_keys`), which never move
 
     def in_force(self, actor_id: str) -> dict[str, np.ndarray]:
         return {f"{actor_id}.{b.name}": on for b, on in zip(self.bound, self.on)}
@@ -360,12 +371,17 @@ class Book:
             if b.revert_after is not None and len(back):
                 self._revert(model, i, t, back)
 
+    def _targets(self, t: int, i: int) -> list[tuple]:
+        if t not in self.targets:
+            self.targets[t] = _keys(self.bound[t], i)
+        return self.targets[t]
+
     def _fire(self, model, i: int, t: int, idx: np.ndarray) -> None:
         """Trigger ``t`` fires in worlds ``idx`` (indices: the few worlds concerned, not a mask of all)."""
         from .worlds import apply_red_lines
 
         b, wd = self.bound[t], model.worlds
-        for key in _keys(b, i):
+        for key in self._targets(t, i):
             self.layers.cover(wd, key, (self, t), idx)
         self.layers.tick += 1
         self.stamp[t][idx] = self.layers.tick
@@ -387,7 +403,7 @@ class Book:
         """Trigger ``t`` reverts in worlds ``idx`` (indices)."""
         b, wd = self.bound[t], model.worlds
         self.on[t][idx] = False
-        for key in _keys(b, i):
+        for key in self._targets(t, i):
             self.layers.uncover(wd, key, (self, t), idx, self.stamp[t][idx])
         if b.red_lines:
             model.red_lines_moved(idx, i)
