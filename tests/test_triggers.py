@@ -357,3 +357,52 @@ def test_kept_floors_are_the_floors_computed_afresh_in_every_scenario_and_round(
         model.floors.of = check
         model.run_model()
     assert checked > 500
+
+
+def _uncovered_targets_hold_what_was_kept(model) -> int:
+    """Check, for every target a trigger has fired on, that in each world no trigger in force covers (none
+    fired after the last event on it) the target holds what :class:`Layers` kept (a bound relative to the
+    line up to its place on the line); return how many (target, world) pairs were checked."""
+    from zopa.sim.model.triggers import _get
+
+    layers, wd, checked = model.worlds.dyn.layers, model.worlds, 0
+    for key, kept in layers.base.items():
+        event = layers.events.get(key, 0)
+        covered = np.zeros(wd.runs, dtype=bool)
+        for book, u in layers.owners[key]:
+            covered |= book.on[u] & (book.stamp[u] > event)
+        free = np.flatnonzero(~covered)
+        now, then = _get(wd, key, free), kept[free]
+        if key[0] in ("lo", "hi"):
+            np.testing.assert_array_equal(now[:, 1], then[:, 1])
+            absolute = np.isnan(then[:, 1])
+            now, then = now[absolute, 0], then[absolute, 0]
+        np.testing.assert_array_equal(now, then)
+        checked += len(free)
+    return checked
+
+
+def test_a_target_no_trigger_covers_holds_what_was_kept_in_every_world_and_round(tmp_path):
+    """Layers keep what is on a target once, when the first trigger fires on it, and again after each event
+    on it: the rule is sound only if, in every world and round, a target no trigger in force covers still
+    holds what was kept. Checked with overlapping and reverting triggers firing in different rounds in
+    different worlds, a one-way trigger, an event on the target, and in the shipped scenarios (bounds
+    relative to the front line, events on red lines)."""
+    data = blocked(horizon=14, battlefield={"side_a": ["a"], "side_b": ["b"], "p_a": {"uniform": [0.2, 0.8]},
+                                            "battles_per_round": 1},
+                   events=[{"date": "2024-06-01", "set": {"actors.a.red_lines.share.min": 0.5}}])
+    data["actors"]["a"]["triggers"] = [
+        {"when": {"setbacks_within": {"rounds": 2, "at_least": {"choice": [1, 2]}}},
+         "red_lines": {"share": {"min": 0.3}}, "revert_after": 1},
+        {"when": {"gains_within": {"rounds": 2, "at_least": {"choice": [1, 2]}}},
+         "red_lines": {"share": {"min": 0.6}}, "revert_after": 2},
+        {"when": {"setbacks_at_least": {"choice": [2, 3]}}, "red_lines": {"share": {"min": 0.4, "max": 0.9}}}]
+    paths = [write(tmp_path, data), ROOT / "scenarios" / "december-2022.yaml",
+             ROOT / "scenarios" / "december-2022-observed.yaml"]
+    for path in paths:
+        model = NegotiationModel(sim.load_scenario(path), runs=200, rng=4)
+        checked = 0
+        while model.running:
+            model.step()
+            checked += _uncovered_targets_hold_what_was_kept(model)
+        assert checked > 1000, path

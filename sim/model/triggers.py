@@ -255,7 +255,7 @@ class Layers:
 
     def __init__(self):
         self.owners: dict[tuple, list] = {}      # target -> [(book, trigger index)] that have fired on it
-        self.base: dict[tuple, np.ndarray] = {}  # target -> what was there before (worlds where saved)
+        self.base: dict[tuple, np.ndarray] = {}  # target -> what was there before, in every world (cover)
         self.events: dict[tuple, int] = {}       # target -> stamp of the last event that set it
         self.tick = 0
 
@@ -275,21 +275,17 @@ class Layers:
             best[better], stamp[better] = k, s[better]
         return best, stamp
 
-    def cover(self, wd, key: tuple, owner: tuple, idx: np.ndarray) -> None:
-        """``owner`` fires on ``key`` in worlds ``idx``: keep what is there where no other trigger covers it,
-        i.e. where none in force fired after the last event on the target (stamps start at 1)."""
+    def cover(self, wd, key: tuple, owner: tuple) -> None:
+        """``owner`` fires on ``key``. What is there is kept once, in every world, when the first trigger fires
+        on it: from then on the target moves only by its triggers, which give back what they covered when
+        they revert, and by events, after which it is kept anew (:meth:`overwrite`). So wherever no trigger
+        in force covers it, the target still holds what was kept (up to a bound relative to the line, placed
+        at the current line when given back), and keeping it again at each firing would change nothing."""
         own = self.owners.setdefault(key, [])
         if owner not in own:
             own.append(owner)
         if key not in self.base:
-            self.base[key] = np.zeros_like(_get(wd, key, np.arange(wd.runs)))
-        free, event = idx, self.events.get(key, 0)
-        for _, book, u in self._others(key, owner):
-            covered = book.on[u][free]
-            if event:
-                covered &= book.stamp[u][free] > event
-            free = free[~covered]
-        self.base[key][free] = _get(wd, key, free)
+            self.base[key] = _get(wd, key, np.arange(wd.runs))
 
     def overwrite(self, wd, key: tuple) -> None:
         """A dated event (or observed history) has set ``key`` in every world: its setting counts as fired
@@ -382,7 +378,7 @@ class Book:
 
         b, wd = self.bound[t], model.worlds
         for key in self._targets(t, i):
-            self.layers.cover(wd, key, (self, t), idx)
+            self.layers.cover(wd, key, (self, t))
         self.layers.tick += 1
         self.stamp[t][idx] = self.layers.tick
         if b.red_lines:
