@@ -80,9 +80,9 @@ class ActorAgent(mesa.Agent):
         m = self.model
         return State(m.runs, m.dates[m.round], m.open_streak, lambda: self.setbacks,
                      recent=m.recent, side=int(m.worlds.side[self.index]),
-                     costs_of=lambda: self.cum_erosion + self.costs, belief=self.belief, reservation=self.reservation,
-                     floor_of=lambda: m.floors.of(self.index), moved_of=m.moved, aid=m.worlds.aid,
-                     failed_talks=m.deal.failed_talks, mediation=m.worlds.mediation)
+                     costs_of=lambda: self.cum_erosion + self.costs, belief=self.belief,
+                     reservation=self.reservation, floor_of=lambda: m.floors.of(self.index), moved_of=m.moved,
+                     aid=m.worlds.aid, failed_talks=m.deal.failed_talks, mediation=m.worlds.mediation)
 
     def reserve(self) -> np.ndarray:
         """This round's reservation in every world: a fixed value or p - c (Fearon 1995), less erosion."""
@@ -102,4 +102,5 @@ class ActorAgent(mesa.Agent):
 
 
 def _scaled(x: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """``x`` times the erosion factor ``scale``, or ``x`` itself where there is none (a factor of 1)."""
     return x if scale is None else x * scale

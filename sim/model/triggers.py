@@ -109,7 +109,8 @@ def _floor_part(wd, i: int, idx, *, skip: int | None, worst: list | None = None)
             v += solver.fold(np.minimum, np.where(allowed[idx, i], wd.w_level[idx, i, j, None] * values, np.inf), 1)
             continue
         pattern = _patterns(allowed[:, i][idx])
-        v += wd.w_level[:, i, j][idx] * (_worst_of_patterns(values) if worst is None else worst[j])[pattern]
+        table = _worst_of_patterns(values) if worst is None else worst[j]
+        v += wd.w_level[:, i, j][idx] * table[pattern]
         none |= pattern == 0
     v[none] = np.inf
     return v
