@@ -257,8 +257,11 @@ class Recent:
         if rounds > len(self.rows):
             raise ValueError(f"a window of {rounds} rounds on a ring of {len(self.rows)}")
         if rounds not in self.sums:
-            last = np.arange(max(0, self.count - rounds), self.count) % max(1, len(self.rows))
-            self.sums[rounds] = self.rows[last].sum(axis=0)
+            if rounds == len(self.rows) <= self.count:      # the whole ring, in any order: whole numbers
+                rows = self.rows
+            else:
+                rows = self.rows[np.arange(max(0, self.count - rounds), self.count) % max(1, len(self.rows))]
+            self.sums[rounds] = rows.sum(axis=0)
         return self.sums[rounds], self.count >= rounds
 
 
