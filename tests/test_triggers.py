@@ -303,7 +303,7 @@ def test_red_line_floor_is_the_worst_outcome_inside_the_red_lines(seed, kc, size
     allowed level of each levels issue (inf where none is allowed), weights zero among them."""
     from types import SimpleNamespace
 
-    from zopa.sim.model.triggers import red_line_floor
+    from zopa.sim.model.floors import red_line_floor
 
     rng = np.random.default_rng(seed)
     W, n = 50, 3
@@ -333,7 +333,7 @@ def test_kept_floors_are_the_floors_computed_afresh_in_every_scenario_and_round(
     floor a trigger condition reads, in every shipped scenario and in a case whose weights, red lines and
     allowed levels move by triggers and an event, equals :func:`red_line_floor` computed then from the
     current red lines, bit for bit."""
-    from zopa.sim.model.triggers import red_line_floor
+    from zopa.sim.model.floors import red_line_floor
 
     moving = partial_case({"x": 1, "y": 1, "g": 1})
     moving["horizon"] = 5

@@ -27,7 +27,8 @@ from ..scenario.schema import Scenario
 from .agents import ActorAgent
 from .ledger import STATES, Ledger, PositionLog
 from .partial import IssueSubset
-from .triggers import Floors, event_target
+from .floors import Floors
+from .triggers import event_target
 from .worlds import build_worlds, round_dates, stream_seed
 
 __all__ = ["NegotiationModel", "ActorAgent", "root_seed", "memory_estimate", "check_memory"]
