@@ -307,23 +307,26 @@ class Zone:
     def _refresh(self, w: np.ndarray) -> None:
         """:meth:`refresh` for the stale worlds ``w``."""
         wd = self.worlds
-        lo, hi = rows(wd.red_lo, w), rows(wd.red_hi, w)
-        a, b = common_box(lo, hi)
+        a, b = common_box(rows(wd.red_lo, w), rows(wd.red_hi, w))
         for k in range(a.shape[1]):        # a column at a time: rows of a few entries scatter slowly
             self.box[0][w, k], self.box[1][w, k] = a[:, k], b[:, k]
-        allowed = [rows(al, w) for al in wd.allowed]
-        ok = fold(np.logical_and, a <= b + TOL, 1)          # combinations are a product set:
-        for al in allowed:                                  # some level allowed by all on every levels issue
-            ok &= fold(np.logical_or, fold(np.logical_and, al, 1), 1)
+        ok = fold(np.logical_and, a <= b + TOL, 1)          # the box is not empty and, as combinations are
+        some = np.flatnonzero(ok)                           # a product set, some level is allowed by all on
+        allowed = [rows(al, w[some]) for al in wd.allowed]  # every levels issue: only looked at where the
+        shared = np.ones(len(some), dtype=bool)             # box is not empty (most stale worlds have it
+        for al in allowed:                                  # empty: red lines that follow the line)
+            shared &= fold(np.logical_or, fold(np.logical_and, al, 1), 1)
+        ok[some] = shared
+        was = self.any_feasible[w]
         self.any_feasible[w] = ok
         bad = ~ok
         self.conflicts[w] = 0
         self.conflicts_stale[w] = bad          # found when a verdict asks for the blocking actors
         if self.method == "lp":
             self._lp.forget(w)
-        self._refresh_tables(w[ok], [al[ok] for al in allowed], a[ok], b[ok])
-        if self.method == "enumerate" and self.dense:
-            self.feasible[w[bad]] = False
+        self._refresh_tables(w[ok], [al[shared] for al in allowed], a[ok], b[ok])
+        if self.method == "enumerate" and self.dense:      # a world closed before has no feasible row left
+            self.feasible[w[bad & was]] = False
         self.stale[w] = False
 
     def _refresh_tables(self, w: np.ndarray, allowed, a: np.ndarray, b: np.ndarray) -> None:
