@@ -93,9 +93,9 @@ def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.
     vals = (np.clip(mu, 0, None) @ np.moveaxis(vu, 3, 1).reshape(W, n, -1)).reshape(W, -1, kc, n)  # (W,S,kc,j)
     top = fold(np.maximum, vals, 3)
     for h, (k, j) in enumerate(tops):
-        uses = (subsets == h).any(axis=1)
-        act = (np.abs(vals[:, :, k, j] - top[:, :, k]) < 1e-9) & (np.abs(vals[:, :, k, j + 1] - top[:, :, k]) < 1e-9)
-        valid &= ~uses[None, :] | act
+        uses = np.flatnonzero((subsets == h).any(axis=1))      # only the subsets on this plane are checked
+        at, tk = vals[:, uses, k], top[:, uses, k]
+        valid[:, uses] &= (np.abs(at[..., j] - tk) < 1e-9) & (np.abs(at[..., j + 1] - tk) < 1e-9)
     mu = np.clip(mu, 0, None)
     mu /= np.where(valid, add_last(mu), 1.0)[..., None]
     rank = np.argsort(~valid, axis=1, kind="stable")
