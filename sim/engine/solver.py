@@ -158,7 +158,7 @@ def width(mu: np.ndarray, B: np.ndarray, feasible: np.ndarray, r: np.ndarray):
     cert : (W,) index of the dual certificate (the minimising candidate) for that combination.
     """
     vals = B - _mv(mu, r)[:, None, :]
-    T = np.where(feasible, vals.min(axis=2), NEG)
+    T = np.where(feasible, fold(np.minimum, vals, 2), NEG)
     combo = T.argmax(axis=1)
     rows = np.arange(len(T))
     return T[rows, combo], combo, vals[rows, combo].argmin(axis=1)

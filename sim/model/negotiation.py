@@ -85,6 +85,11 @@ def _scenario(scenario, overrides: dict) -> Scenario:
     return scenario
 
 
+def _share(mask: np.ndarray) -> float:
+    """``float(mask.mean())`` of a boolean array, as counting gives it (the same float, without a sum of floats)."""
+    return np.count_nonzero(mask) / mask.size
+
+
 class RoundView(dict):
     """The values of the round just evaluated (``model.last``); the blocking actors are found from the zone's
     verdict when first read, which a run without history does only in its last round."""
@@ -163,9 +168,9 @@ class NegotiationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "round": "round",
-                "zopa_open": lambda m: float(m.last["zopa_open"].mean()),
-                "talks": lambda m: float(m.last["talks"].mean()),
-                "agreed": lambda m: float(m.deal.agreed.mean()),
+                "zopa_open": lambda m: _share(m.last["zopa_open"]),
+                "talks": lambda m: _share(m.last["talks"]),
+                "agreed": lambda m: _share(m.deal.agreed),
             },
             agent_reporters={
                 "actor": "actor_id",
@@ -297,10 +302,11 @@ class NegotiationModel(mesa.Model):
 
     def states(self, talks: np.ndarray) -> np.ndarray:
         """What each world is doing this round, as an index into :data:`STATES`."""
-        state = np.where(talks, 1, 0)
-        state = np.where(self.in_partial >= 0, 2, state)
-        state = np.where(~self.active, 3, state)
-        return np.where(self.relapsed_now, 4, state).astype(np.int8)
+        state = talks.astype(np.int8)           # each later state overrides the one before, in place
+        np.putmask(state, self.in_partial >= 0, 2)
+        np.putmask(state, ~self.active, 3)
+        np.putmask(state, self.relapsed_now, 4)
+        return state
 
     def _strike(self, zone, tab, r, protocol):
         """The protocol's deal in the worlds of ``tab`` (:class:`sim.engine.solver.DealTables`) of ``zone``:
