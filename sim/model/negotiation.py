@@ -245,14 +245,16 @@ class NegotiationModel(mesa.Model):
 
     def battle_share(self) -> np.ndarray:
         """Share of battles fought this round: 1 at war, the partial deal's share while one holds, 0 settled."""
-        share = np.ones(self.runs)
+        share = 1.0                 # an array from the first partial deal on
         for k, p in enumerate(self.worlds.partial.values()):
             share = np.where(self.in_partial == k, p.battles, share)
         return np.where(self.active, np.clip(share, 0.0, 1.0), 0.0)
 
     def erosion_factor(self) -> np.ndarray:
         """Factor on every actor's erosion this round: 1 at war, the partial deal's factor while one holds."""
-        factor = np.ones(self.runs)
+        if not self.worlds.partial:
+            return np.ones(self.runs)
+        factor = 1.0                # an array from the first partial deal on
         for k, p in enumerate(self.worlds.partial.values()):
             factor = np.where(self.in_partial == k, p.erosion, factor)
         return factor
@@ -267,7 +269,7 @@ class NegotiationModel(mesa.Model):
         self.relapsed_now = ~self.active & (u < rel.hazard * factor)
         self.deal.record_relapse(self.relapsed_now, self.round)
         self.active |= self.relapsed_now
-        self.in_partial[self.relapsed_now] = -1
+        np.putmask(self.in_partial, self.relapsed_now, -1)
 
     @property
     def belief(self) -> np.ndarray:
