@@ -309,11 +309,14 @@ class Zone:
         """:meth:`refresh` for the stale worlds ``w``."""
         wd = self.worlds
         a, b = common_box(rows(wd.red_lo, w), rows(wd.red_hi, w))
-        ok = fold(np.logical_and, a <= b + TOL, 1)          # the box is not empty and, as combinations are
-        some = np.flatnonzero(ok)                           # a product set, some level is allowed by all on
-        allowed = [rows(al, w[some]) for al in wd.allowed]  # every levels issue: only looked at where the
-        shared = np.ones(len(some), dtype=bool)             # box is not empty (most stale worlds have it
-        for al in allowed:                                  # empty: red lines that follow the line)
+        # Some outcome: the box is not empty and, as combinations are a product set, some level is allowed by
+        # all on every levels issue. The levels are looked at only where the box is not empty: most stale
+        # worlds have it empty (red lines that follow the line).
+        ok = fold(np.logical_and, a <= b + TOL, 1)
+        some = np.flatnonzero(ok)
+        allowed = [rows(al, w[some]) for al in wd.allowed]
+        shared = np.ones(len(some), dtype=bool)
+        for al in allowed:
             shared &= fold(np.logical_or, fold(np.logical_and, al, 1), 1)
         ok[some] = shared
         was = self.any_feasible[w]
