@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import diagnosis as dg, redlines as rl
-from .engine.linalg import rows
+from .engine.linalg import fold, rows
 from .io import write_atomic
 from .model import NegotiationModel
 from .ripeness import Tracker
@@ -171,10 +171,11 @@ def _take(snap: dg.Snapshot, idx) -> dg.Snapshot:
 def _binding(snap: dg.Snapshot, mu: np.ndarray) -> np.ndarray:
     """Which issues' red lines bind, per world of ``snap`` (closed zones): (W, issues) bool."""
     p = dg.programme(snap, mu=mu)
-    ranges, levels, clash = rl.range_moves(snap, p, moves=False), rl.level_moves(snap, p), rl.clashes(snap, p)
-    weight = lambda w: np.nan_to_num(w).max(axis=1) > dg.EPS
-    hit_r = weight(ranges.weight["min"]) | weight(ranges.weight["max"]) | clash.range_clash
-    return np.concatenate([hit_r, weight(levels.weight) | clash.level_clash], axis=1)
+    ranges, levels = rl.range_moves(snap, p, moves=False), rl.level_moves(snap, p, moves=False)
+    range_clash, level_clash = rl.clash_flags(snap, p)
+    weight = lambda w: fold(np.maximum, np.nan_to_num(w), 1) > dg.EPS
+    hit_r = weight(ranges.weight["min"]) | weight(ranges.weight["max"]) | range_clash
+    return np.concatenate([hit_r, weight(levels.weight) | level_clash], axis=1)
 
 
 def binding_hits(model: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:

@@ -105,3 +105,26 @@ def test_december_2022_tables_are_those_of_a_full_rebuild_every_round(monkeypatc
     assert fast.outcomes["agreed"].any() and (fast.history["state"] == "partial").any()
     pd.testing.assert_frame_equal(fast.outcomes, slow.outcomes)
     pd.testing.assert_frame_equal(fast.history, slow.history)
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances(), st.integers(0, 2**32 - 1))
+def test_closed_worlds_box_and_blocking_actors_are_those_of_their_current_red_lines(inst, seed):
+    """A world whose red lines leave no outcome gets its box and conflicting actors only when a verdict asks
+    for them: after its red lines move again (and it stays closed), they are found from the red lines now in
+    force, as :func:`common_box` and :func:`redline_conflicts` give them, not from those that first closed it."""
+    rng = np.random.default_rng(seed)
+    ws = _worlds(inst)
+    W = len(inst["r"])
+    everyone = np.ones(W, dtype=bool)
+    zone = zopa.Zone(ws)
+    zone.evaluate(inst["r"], everyone).blocking
+    for _ in range(3):
+        _move(inst, rng, everyone)
+        zone.stale[:] = True
+        v = zone.evaluate(inst["r"], everyone)
+        closed = ~zone.any_feasible
+        a, b = zopa.common_box(inst["red_lo"], inst["red_hi"])
+        expect = zopa.redline_conflicts(inst["red_lo"], inst["red_hi"], inst["allowed"], a, b)
+        assert np.array_equal(v.blocking[closed], expect[closed])
+        assert np.array_equal(zone.box[0][closed], a[closed]) and np.array_equal(zone.box[1][closed], b[closed])

@@ -89,7 +89,7 @@ def programme(snap: Snapshot, *, mu: np.ndarray | None = None) -> Programme:
     muL = L @ np.swapaxes(mu, 1, 2)
     feasible = solver.combo_feasible(snap.allowed, combos, a, b)
     slack = S.sum(axis=2)[:, None, :] + muL - mv(mu, snap.r)[:, None, :]
-    T = np.where(feasible, slack.min(axis=2), solver.NEG)
+    T = np.where(feasible, solver.fold(np.minimum, slack, 2), solver.NEG)
     combo = T.argmax(axis=1)
     rows = np.arange(W)
     return Programme(mu, a, b, S, muL, combos, feasible, slack, T[rows, combo], combo,

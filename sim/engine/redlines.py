@@ -19,9 +19,10 @@ import numpy as np
 
 from . import solver
 from .diagnosis import OPEN, Programme, Snapshot
-from .linalg import mv
+from .linalg import fold, mv
 
-__all__ = ["RangeMoves", "LevelMoves", "Clashes", "range_moves", "level_moves", "clashes", "level_distance"]
+__all__ = ["RangeMoves", "LevelMoves", "Clashes", "range_moves", "level_moves", "clashes", "clash_flags",
+           "level_distance"]
 
 TOL = 1e-12
 
@@ -100,7 +101,7 @@ def _edge_gain(mu, w, ideal, span, edge, low, active):
     left = mv(mu, slope * np.where(ideal >= edge[:, None], 1.0, -1.0))
     at_max = (left >= -TOL) | (edge <= low + TOL)[:, None]
     gain = np.where(at_max, np.maximum(right, 0.0), 0.0)                                       # (W, C)
-    return np.where(active, gain, np.inf).min(axis=1)
+    return fold(np.minimum, np.where(active, gain, np.inf), 1)
 
 
 def _others_feasible(snap: Snapshot, p: Programme, k: int) -> np.ndarray:
@@ -114,7 +115,8 @@ def _one_side(snap, p, k, i, upper, feas, const, active, moves=True):
     own = snap.red_hi if upper else -snap.red_lo
     others = np.delete(own[:, :, k], i, axis=1)
     edge_of_range = snap.hi[k] if upper else -snap.lo[k]
-    cap = np.minimum(others.min(axis=1), edge_of_range) if others.shape[1] else np.full(len(p.t), edge_of_range)
+    cap = np.minimum(fold(np.minimum, others, 1), edge_of_range) if others.shape[1] \
+        else np.full(len(p.t), edge_of_range)
     low = -p.b[:, k] if not upper else p.a[:, k]
     cur = own[:, i, k]
     ideal, w, span = sign * snap.ideal[:, :, k], snap.w_range[:, :, k], snap.span[:, :, k]
@@ -155,54 +157,62 @@ def level_distance(allowed: np.ndarray) -> np.ndarray:
     red line allows no level at all, allowing any one level is one step."""
     pos = np.arange(allowed.shape[-1])
     gap = np.abs(pos[:, None] - pos[None, :]).astype(float)                                   # (v, u)
-    dist = np.where(allowed[..., None, :], gap, np.inf).min(axis=-1)
+    dist = fold(np.minimum, np.where(allowed[..., None, :], gap, np.inf), -1)
     return np.where(np.isinf(dist), 1.0, dist)
 
 
-def level_moves(snap: Snapshot, p: Programme) -> LevelMoves:
-    """The fewest levels each levels red line must allow, alone, to open the zone, and which one."""
+def level_moves(snap: Snapshot, p: Programme, *, moves: bool = True) -> LevelMoves:
+    """The fewest levels each levels red line must allow, alone, to open the zone, and which one (only
+    the weights, with ``level`` -1 and ``steps`` inf, if not ``moves``)."""
     W, n, _ = snap.ideal.shape
     kl = len(snap.allowed)
-    box_ok = (p.a <= p.b + TOL).all(axis=1)
-    T = p.slack.min(axis=2)                                                                    # (W, L)
+    box_ok = fold(np.logical_and, p.a <= p.b + TOL, 1)
+    T = fold(np.minimum, p.slack, 2)                                                           # (W, L)
     shape = (W, n, kl)
     level, steps, weight = np.full(shape, -1), np.full(shape, np.inf), np.full(shape, np.nan)
+    every = [fold(np.logical_and, al, 1) for al in snap.allowed]                               # (W, levels)
     for j in range(kl):
         rest = np.broadcast_to(box_ok[:, None], T.shape).copy()
-        for q, al in enumerate(snap.allowed):
+        for q, ev in enumerate(every):
             if q != j:
-                rest &= al.all(axis=1)[:, p.combos[:, q]]
+                rest &= ev[:, p.combos[:, q]]
         for i in range(n):
-            others = np.delete(snap.allowed[j], i, axis=1).all(axis=1)                        # (W, levels)
+            others = fold(np.logical_and, np.delete(snap.allowed[j], i, axis=1), 1)          # (W, levels)
             ok = rest & others[:, p.combos[:, j]]
             dist = level_distance(snap.allowed[j][:, i])[:, p.combos[:, j]]                   # (W, L)
-            cost = np.where(ok & (T >= OPEN), dist, np.inf)
-            steps[:, i, j] = cost.min(axis=1)
-            pick = np.where(cost == steps[:, i, j][:, None], T, -np.inf).argmax(axis=1)
-            level[:, i, j] = np.where(np.isfinite(steps[:, i, j]), p.combos[pick, j], -1)
-            near = np.where(ok & (dist == 1), T, -np.inf).max(axis=1)
+            if moves:
+                cost = np.where(ok & (T >= OPEN), dist, np.inf)
+                steps[:, i, j] = fold(np.minimum, cost, 1)
+                pick = np.where(cost == steps[:, i, j][:, None], T, -np.inf).argmax(axis=1)
+                level[:, i, j] = np.where(np.isfinite(steps[:, i, j]), p.combos[pick, j], -1)
+            near = fold(np.maximum, np.where(ok & (dist == 1), T, -np.inf), 1)
             gain = np.maximum(np.where(np.isfinite(near), near, p.t) - np.where(np.isfinite(p.t), p.t, 0.0), 0.0)
             weight[:, i, j] = np.where(np.isfinite(p.t), gain, np.nan)
-    present = np.stack([~al.all(axis=2) for al in snap.allowed], axis=2) if kl else np.zeros(shape, bool)
+    present = np.stack([~fold(np.logical_and, al, 2) for al in snap.allowed], axis=2) if kl else np.zeros(shape, bool)
     weight = np.where(present, weight, np.nan)
     return LevelMoves(present, level, np.where(present, steps, np.nan), weight)
 
 
+def clash_flags(snap: Snapshot, p: Programme) -> tuple[np.ndarray, np.ndarray]:
+    """Which issues' red lines leave no outcome: range issues (W, kc), levels issues (W, kl)."""
+    lc = [~fold(np.logical_or, fold(np.logical_and, al, 1), 1) for al in snap.allowed]
+    return p.a > p.b + TOL, np.stack(lc, axis=-1) if lc else np.zeros((len(p.a), 0), bool)
+
+
 def clashes(snap: Snapshot, p: Programme) -> Clashes:
     """Which red lines leave no outcome, and how far apart they are."""
-    rc = p.a > p.b + TOL
+    rc, lc = clash_flags(snap, p)
     low = (snap.red_lo >= p.a[:, None, :] - TOL) & rc[:, None, :]
     high = (snap.red_hi <= p.b[:, None, :] + TOL) & rc[:, None, :]
     W, n, _ = snap.ideal.shape
-    gaps, who, lc = [], [], []
-    for al in snap.allowed:
+    gaps, who = [], []
+    for j, al in enumerate(snap.allowed):
         dist = level_distance(al)                                                             # (W, n, v)
         total = dist.sum(axis=1)
         v = total.argmin(axis=1)
-        none = ~al.all(axis=1).any(axis=1)
-        lc.append(none)
-        gaps.append(np.where(none, total.min(axis=1), 0.0))
+        none = lc[:, j]
+        gaps.append(np.where(none, fold(np.minimum, total, 1), 0.0))
         who.append(none[:, None] & (dist[np.arange(W), :, v] > 0))
     stack = lambda xs, shape, dt: np.stack(xs, axis=-1) if xs else np.zeros(shape, dt)
-    return Clashes(rc, np.where(rc, p.a - p.b, 0.0), low, high, stack(lc, (W, 0), bool),
-                   stack(gaps, (W, 0), float), stack(who, (W, n, 0), bool))
+    return Clashes(rc, np.where(rc, p.a - p.b, 0.0), low, high, lc, stack(gaps, (W, 0), float),
+                   stack(who, (W, n, 0), bool))

@@ -158,7 +158,7 @@ def width(mu: np.ndarray, B: np.ndarray, feasible: np.ndarray, r: np.ndarray):
     cert : (W,) index of the dual certificate (the minimising candidate) for that combination.
     """
     vals = B - _mv(mu, r)[:, None, :]
-    T = np.where(feasible, vals.min(axis=2), NEG)
+    T = np.where(feasible, fold(np.minimum, vals, 2), NEG)
     combo = T.argmax(axis=1)
     rows = np.arange(len(T))
     return T[rows, combo], combo, vals[rows, combo].argmin(axis=1)
@@ -236,7 +236,7 @@ class Zone:
         _check_size(n)
         self.combos = level_combos(wd.levels)
         self.method = method or choose_method(n, kc)
-        self.box = (np.zeros((W, kc)), np.zeros((W, kc)))
+        self.box = (np.zeros((W, kc)), np.zeros((W, kc)))      # common box of the worlds with some outcome
         self.conflicts = np.zeros(W, dtype=np.min_scalar_type((1 << n) - 1))   # bits of n actors: few bytes
         self.conflicts_stale = np.zeros(W, dtype=bool)    # closed by red lines, conflicts not yet found
         self.any_feasible = np.zeros(W, dtype=bool)
@@ -293,8 +293,9 @@ class Zone:
         lines alone, so when it runs does not change what it gives).
 
         Only the values move with red lines (the common box, and the support ``H`` and feasibility it
-        gives); the dual candidates do not. Worlds whose red lines leave no outcome get their box and
-        blocking actors only: nothing else of theirs is read until their red lines move again.
+        gives); the dual candidates do not. Worlds whose red lines leave no outcome are marked closed, and
+        their box and blocking actors are found when a verdict asks for them (:meth:`_find_conflicts`):
+        nothing else of theirs is read until their red lines move again.
         """
         todo = self.stale if where is None else self.stale & where
         if not todo.any():
@@ -307,23 +308,29 @@ class Zone:
     def _refresh(self, w: np.ndarray) -> None:
         """:meth:`refresh` for the stale worlds ``w``."""
         wd = self.worlds
-        lo, hi = rows(wd.red_lo, w), rows(wd.red_hi, w)
-        a, b = common_box(lo, hi)
-        for k in range(a.shape[1]):        # a column at a time: rows of a few entries scatter slowly
-            self.box[0][w, k], self.box[1][w, k] = a[:, k], b[:, k]
-        allowed = [rows(al, w) for al in wd.allowed]
-        ok = fold(np.logical_and, a <= b + TOL, 1)          # combinations are a product set:
-        for al in allowed:                                  # some level allowed by all on every levels issue
-            ok &= fold(np.logical_or, fold(np.logical_and, al, 1), 1)
+        a, b = common_box(rows(wd.red_lo, w), rows(wd.red_hi, w))
+        # Some outcome: the box is not empty and, as combinations are a product set, some level is allowed by
+        # all on every levels issue. The levels are looked at only where the box is not empty: most stale
+        # worlds have it empty (red lines that follow the line).
+        ok = fold(np.logical_and, a <= b + TOL, 1)
+        some = np.flatnonzero(ok)
+        allowed = [rows(al, w[some]) for al in wd.allowed]
+        shared = np.ones(len(some), dtype=bool)
+        for al in allowed:
+            shared &= fold(np.logical_or, fold(np.logical_and, al, 1), 1)
+        ok[some] = shared
+        was = self.any_feasible[w]
         self.any_feasible[w] = ok
         bad = ~ok
-        self.conflicts[w] = 0
-        self.conflicts_stale[w] = bad          # found when a verdict asks for the blocking actors
+        good = w[ok]
+        for k in range(a.shape[1]):        # a column at a time: rows of a few entries scatter slowly
+            self.box[0][good, k], self.box[1][good, k] = a[ok, k], b[ok, k]
+        self.conflicts_stale[w] = bad          # the box and blocking actors: found when a verdict asks
         if self.method == "lp":
             self._lp.forget(w)
-        self._refresh_tables(w[ok], [al[ok] for al in allowed], a[ok], b[ok])
-        if self.method == "enumerate" and self.dense:
-            self.feasible[w[bad]] = False
+        self._refresh_tables(good, [al[shared] for al in allowed], a[ok], b[ok])
+        if self.method == "enumerate" and self.dense:      # a world closed before has no feasible row left
+            self.feasible[w[bad & was]] = False
         self.stale[w] = False
 
     def _refresh_tables(self, w: np.ndarray, allowed, a: np.ndarray, b: np.ndarray) -> None:
@@ -342,13 +349,15 @@ class Zone:
         return point_utilities(rows(wd.w_range, idx), ideal, rows(wd.span, idx), pts)
 
     def _find_conflicts(self, where: np.ndarray) -> None:
-        """The actors whose red lines conflict, in the worlds ``where`` that red lines close."""
+        """The box and the actors whose red lines conflict, in the worlds ``where`` that red lines close."""
         todo, wd = np.flatnonzero(where & self.conflicts_stale), self.worlds
         for s in range(0, len(todo), REFRESH_WORLDS):       # copies of red lines, in chunks as a refresh takes them
             w = todo[s:s + REFRESH_WORLDS]
-            self.conflicts[w] = redline_conflicts(rows(wd.red_lo, w), rows(wd.red_hi, w),
-                                                  [rows(al, w) for al in wd.allowed], rows(self.box[0], w),
-                                                  rows(self.box[1], w))
+            lo, hi = rows(wd.red_lo, w), rows(wd.red_hi, w)
+            a, b = common_box(lo, hi)
+            for k in range(a.shape[1]):
+                self.box[0][w, k], self.box[1][w, k] = a[:, k], b[:, k]
+            self.conflicts[w] = redline_conflicts(lo, hi, [rows(al, w) for al in wd.allowed], a, b)
             self.conflicts_stale[w] = False
 
     def _widths(self, live: np.ndarray, r: np.ndarray):

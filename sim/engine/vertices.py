@@ -93,15 +93,13 @@ def _batched_vertices(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.
     vals = (np.clip(mu, 0, None) @ np.moveaxis(vu, 3, 1).reshape(W, n, -1)).reshape(W, -1, kc, n)  # (W,S,kc,j)
     top = fold(np.maximum, vals, 3)
     for h, (k, j) in enumerate(tops):
-        uses = (subsets == h).any(axis=1)
-        act = (np.abs(vals[:, :, k, j] - top[:, :, k]) < 1e-9) & (np.abs(vals[:, :, k, j + 1] - top[:, :, k]) < 1e-9)
-        valid &= ~uses[None, :] | act
-    mu = np.clip(mu, 0, None)
+        uses = np.flatnonzero((subsets == h).any(axis=1))      # only the subsets on this plane are checked
+        at, tk = vals[:, uses, k], top[:, uses, k]
+        valid[:, uses] &= (np.abs(at[..., j] - tk) < 1e-9) & (np.abs(at[..., j + 1] - tk) < 1e-9)
+    rank = np.argsort(~valid, axis=1, kind="stable")[:, :valid.sum(axis=1).max()]      # the valid ones first:
+    valid = np.take_along_axis(valid, rank, axis=1)                                   # only those kept are
+    mu = np.clip(np.take_along_axis(mu, rank[..., None], axis=1), 0, None)            # taken and normalised
     mu /= np.where(valid, add_last(mu), 1.0)[..., None]
-    rank = np.argsort(~valid, axis=1, kind="stable")
-    count = valid.sum(axis=1).max()
-    mu = np.take_along_axis(mu, rank[..., None], axis=1)[:, :count]
-    valid = np.take_along_axis(valid, rank, axis=1)[:, :count]
     return np.where(valid[..., None], mu, mu[:, :1])                                  # pad with a valid one
 
 
@@ -110,24 +108,20 @@ def _solve_vertices(allp: np.ndarray, subsets: np.ndarray) -> tuple[np.ndarray, 
     where not). With three actors it is the cross product of the two normals over its sum (the
     determinant of the system), in closed form: no batched solver's per-matrix cost."""
     W, _, n = allp.shape
-    if n == 3:
-        r1, r2 = allp[:, subsets[:, 0]], allp[:, subsets[:, 1]]
-        cross = np.stack([r1[..., 1] * r2[..., 2] - r1[..., 2] * r2[..., 1],
-                          r1[..., 2] * r2[..., 0] - r1[..., 0] * r2[..., 2],
-                          r1[..., 0] * r2[..., 1] - r1[..., 1] * r2[..., 0]], axis=-1)
-        det = cross[..., 0] + cross[..., 1] + cross[..., 2]
-        scale = _norm3(r1) * _norm3(r2) * np.sqrt(3.0)
+    if n == 3:               # one contiguous array per coordinate: the products run along whole rows
+        comp = np.ascontiguousarray(np.moveaxis(allp, 2, 0))
+        (x1, y1, z1), (x2, y2, z2) = comp[:, :, subsets[:, 0]], comp[:, :, subsets[:, 1]]
+        c0, c1, c2 = y1 * z2 - z1 * y2, z1 * x2 - x1 * z2, x1 * y2 - y1 * x2
+        det = c0 + c1 + c2
+        # Hadamard's bound, as :func:`regular` takes it: the row norms as np.linalg.norm gives them
+        scale = np.sqrt(x1 * x1 + y1 * y1 + z1 * z1) * np.sqrt(x2 * x2 + y2 * y2 + z2 * z2) * np.sqrt(3.0)
         ok = np.abs(det) > 1e-12 * np.where(scale > 0, scale, 1.0)
-        return np.where(ok[..., None], cross / np.where(ok, det, 1.0)[..., None], np.eye(3)[-1]), ok
+        d = np.where(ok, det, 1.0)
+        return np.stack([np.where(ok, c0 / d, 0.0), np.where(ok, c1 / d, 0.0), np.where(ok, c2 / d, 1.0)], -1), ok
     A = np.concatenate([allp[:, subsets], np.ones((W, len(subsets), 1, n))], axis=2)  # (W, S, n, n)
     ok = regular(A)
     A = np.where(ok[..., None, None], A, np.eye(n))
     return np.linalg.solve(A, np.broadcast_to(np.eye(n)[-1], A.shape[:-1])[..., None])[..., 0], ok
-
-
-def _norm3(r: np.ndarray) -> np.ndarray:
-    """Length of vectors of three entries along the last axis, as ``np.linalg.norm(r, axis=-1)`` gives it."""
-    return np.sqrt(r[..., 0] * r[..., 0] + r[..., 1] * r[..., 1] + r[..., 2] * r[..., 2])
 
 
 def dual_candidates(w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:

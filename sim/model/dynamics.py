@@ -188,12 +188,12 @@ def follow_line(wd, where: np.ndarray, zones=()) -> None:
             on = where & ~np.isnan(offset)     # in most of them, and a gather costs more than the rest
             if not on.any():
                 continue
-            old = red[:, i, j]
-            new = np.where(on, np.clip(wd.line + offset, lo, hi), old)
+            old = red[:, i, j]                 # a view: written in place where the red line follows
+            new = np.clip(wd.line + offset, lo, hi)
             changed |= on & (new != old)
-            red[:, i, j] = new
+            np.copyto(old, new, where=on)
     for zone in zones:
-        zone.stale[changed] = True
+        np.logical_or(zone.stale, changed, out=zone.stale)     # a mask's own loop, not an indexed write
 
 
 def follow_ideals(wd, where: np.ndarray) -> np.ndarray:

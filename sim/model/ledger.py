@@ -38,13 +38,14 @@ class Ledger:
         self.status = np.array(["ok"], dtype=object).repeat(W)
 
     @staticmethod
-    def _first(rounds: np.ndarray, now: np.ndarray, rnd: int) -> np.ndarray:
-        return np.where((rounds < 0) & now, rnd, rounds)
+    def _first(rounds: np.ndarray, now: np.ndarray, rnd: int) -> None:
+        """Record round ``rnd`` in ``rounds`` (in place) where ``now`` and none is recorded yet."""
+        np.putmask(rounds, (rounds < 0) & now, rnd)
 
     def note_open(self, rnd: int, opened: np.ndarray, talking: np.ndarray) -> None:
         """Record the first round of an open zone and of talks, and count the rounds of talks."""
-        self.zopa_round = self._first(self.zopa_round, opened, rnd)
-        self.talks_round = self._first(self.talks_round, talking, rnd)
+        self._first(self.zopa_round, opened, rnd)
+        self._first(self.talks_round, talking, rnd)
         self.talks_held += talking
 
     def note_failed(self, failed: np.ndarray) -> None:
@@ -72,7 +73,7 @@ class Ledger:
             self.partial_levels[np.ix_(rows, l_idx)] = levels[take]
 
     def record_relapse(self, broke: np.ndarray, rnd: int) -> None:
-        self.relapse_round = self._first(self.relapse_round, broke, rnd)
+        self._first(self.relapse_round, broke, rnd)
         self.relapses += broke
 
 

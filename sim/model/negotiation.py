@@ -86,6 +86,11 @@ def _scenario(scenario, overrides: dict) -> Scenario:
     return scenario
 
 
+def _share(mask: np.ndarray) -> float:
+    """``float(mask.mean())`` of a boolean array, as counting gives it (the same float, without a sum of floats)."""
+    return np.count_nonzero(mask) / mask.size
+
+
 class RoundView(dict):
     """The values of the round just evaluated (``model.last``); the blocking actors are found from the zone's
     verdict when first read, which a run without history does only in its last round."""
@@ -164,9 +169,9 @@ class NegotiationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "round": "round",
-                "zopa_open": lambda m: float(m.last["zopa_open"].mean()),
-                "talks": lambda m: float(m.last["talks"].mean()),
-                "agreed": lambda m: float(m.deal.agreed.mean()),
+                "zopa_open": lambda m: _share(m.last["zopa_open"]),
+                "talks": lambda m: _share(m.last["talks"]),
+                "agreed": lambda m: _share(m.deal.agreed),
             },
             agent_reporters={
                 "actor": "actor_id",
@@ -241,14 +246,16 @@ class NegotiationModel(mesa.Model):
 
     def battle_share(self) -> np.ndarray:
         """Share of battles fought this round: 1 at war, the partial deal's share while one holds, 0 settled."""
-        share = np.ones(self.runs)
+        share = 1.0                 # an array from the first partial deal on
         for k, p in enumerate(self.worlds.partial.values()):
             share = np.where(self.in_partial == k, p.battles, share)
         return np.where(self.active, np.clip(share, 0.0, 1.0), 0.0)
 
     def erosion_factor(self) -> np.ndarray:
         """Factor on every actor's erosion this round: 1 at war, the partial deal's factor while one holds."""
-        factor = np.ones(self.runs)
+        if not self.worlds.partial:
+            return np.ones(self.runs)
+        factor = 1.0                # an array from the first partial deal on
         for k, p in enumerate(self.worlds.partial.values()):
             factor = np.where(self.in_partial == k, p.erosion, factor)
         return factor
@@ -263,7 +270,7 @@ class NegotiationModel(mesa.Model):
         self.relapsed_now = ~self.active & (u < rel.hazard * factor)
         self.deal.record_relapse(self.relapsed_now, self.round)
         self.active |= self.relapsed_now
-        self.in_partial[self.relapsed_now] = -1
+        np.putmask(self.in_partial, self.relapsed_now, -1)
 
     @property
     def belief(self) -> np.ndarray:
@@ -298,10 +305,11 @@ class NegotiationModel(mesa.Model):
 
     def states(self, talks: np.ndarray) -> np.ndarray:
         """What each world is doing this round, as an index into :data:`STATES`."""
-        state = np.where(talks, 1, 0)
-        state = np.where(self.in_partial >= 0, 2, state)
-        state = np.where(~self.active, 3, state)
-        return np.where(self.relapsed_now, 4, state).astype(np.int8)
+        state = talks.astype(np.int8)           # each later state overrides the one before, in place
+        np.putmask(state, self.in_partial >= 0, 2)
+        np.putmask(state, ~self.active, 3)
+        np.putmask(state, self.relapsed_now, 4)
+        return state
 
     def _strike(self, zone, tab, r, protocol):
         """The protocol's deal in the worlds of ``tab`` (:class:`sim.engine.solver.DealTables`) of ``zone``:
