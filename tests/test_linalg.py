@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from zopa.sim.engine.linalg import add_last, fold
+from zopa.sim.engine.linalg import _last_axis_cut, add_last, fold, rows
 
 OPS = [np.maximum, np.minimum, np.logical_and, np.logical_or]
 
@@ -41,3 +41,32 @@ def test_add_last_is_numpys_sum_bit_for_bit(seed, last, rows, cols):
         got, want = add_last(a), a.sum(axis=-1)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+VIEWS = [lambda a: a, lambda a: a[..., 1:], lambda a: a[..., :1], lambda a: a[..., ::2], lambda a: a[..., 1:3],
+         lambda a: a[..., ::-1], lambda a: a[::2], lambda a: a[1:], lambda a: a[:, 0], lambda a: a[..., [0]],
+         lambda a: a[..., 1:][..., :1], lambda a: np.swapaxes(a, 0, 1)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, len(VIEWS) - 1), st.integers(2, 40), st.integers(2, 4),
+       st.integers(3, 5), st.sampled_from([np.float64, np.int16, np.bool_]))
+def test_rows_are_numpys_fancy_index_of_any_array_or_view(seed, view, worlds, actors, last, dtype):
+    """``rows`` gives ``a[idx]`` for contiguous arrays and for every view, whether it gathers through the
+    array a last-axis slice views or indexes the view as it is."""
+    rng = np.random.default_rng(seed)
+    a = VIEWS[view]((rng.random((worlds, actors, last)) * 10).astype(dtype))
+    idx = rng.integers(0, len(a), rng.integers(0, 2 * len(a)))
+    np.testing.assert_array_equal(rows(a, idx), a[idx])
+    assert rows(a, idx).dtype == a.dtype
+
+
+def test_a_partial_deals_issues_are_gathered_through_the_worlds_arrays():
+    """The views a partial deal reads (the worlds' arrays with the last axis sliced) are recognised as such;
+    other views are not."""
+    a = np.zeros((5, 3, 4))
+    assert _last_axis_cut(a[..., 1:2]) == slice(1, 2, 1)
+    assert _last_axis_cut(a[..., 1::2]) == slice(1, 4, 2)
+    assert _last_axis_cut(a[..., 1:][..., 1:]) == slice(2, 4, 1)
+    for other in (a[1:], a[:, 1:], a[..., ::-1], np.swapaxes(a, 0, 1), a[..., [1]]):
+        assert _last_axis_cut(other) is None

@@ -67,8 +67,28 @@ def fold(op, a: np.ndarray, axis: int) -> np.ndarray:
 def rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``a[idx]`` for an array of indices: the same rows, several times faster where each row is a few
     entries (a world's red lines, allowed levels or box), which numpy's fancy indexing copies one by one.
-    Only for a contiguous ``a``: ``np.take`` would first copy a view whole (a partial deal's issues)."""
-    return np.take(a, idx, axis=0) if a.flags.c_contiguous else a[idx]
+
+    ``np.take`` would first copy a view whole, so a view is gathered through the array it views where it is
+    that array with its last axis sliced (a partial deal's issues, :class:`sim.model.partial.IssueSubset`):
+    the rows of the whole, then the slice. Other views are indexed as they are."""
+    if a.flags.c_contiguous:
+        return np.take(a, idx, axis=0)
+    cut = _last_axis_cut(a)
+    return a[idx] if cut is None else np.take(a.base, idx, axis=0)[..., cut]
+
+
+def _last_axis_cut(a: np.ndarray) -> slice | None:
+    """The slice ``s`` with ``a`` the view ``a.base[..., s]`` of a contiguous array, or None if it is not one."""
+    base = a.base
+    if (base is None or not base.flags.c_contiguous or base.dtype != a.dtype or base.shape[:-1] != a.shape[:-1]
+            or base.strides[:-1] != a.strides[:-1] or a.strides[-1] <= 0 or a.shape[-1] == 0):
+        return None
+    start, rem = divmod(a.ctypes.data - base.ctypes.data, a.itemsize)
+    step = a.strides[-1] // a.itemsize
+    if rem or a.strides[-1] % a.itemsize or not 0 <= start < base.shape[-1]:
+        return None
+    stop = start + step * (a.shape[-1] - 1) + 1
+    return slice(start, stop, step) if stop <= base.shape[-1] else None
 
 
 def add_last(a: np.ndarray) -> np.ndarray:
