@@ -42,32 +42,39 @@ def _one(w, ideal, span, lo, hi, L, lower):
 
 def _single_issue(w, ideal, span, a, b, L, lower, accept):
     """Vectorised for one divisible issue: scan the segments between clipped ideals for the points where
-    utilities reach ``lower``, keeping those where every actor gets at least ``accept``."""
+    utilities reach ``lower``, keeping those where every actor gets at least ``accept``.
+
+    Every segment's ends and candidate points are evaluated at once (a few numpy calls per batch, not per
+    segment); the candidates are then taken in order, as a scan segment by segment would."""
     W, n, _ = w.shape
-    pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)
+    pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)   # (W, P)
+    u = _utilities_along(pts, w, ideal, span, L)                                           # (W, P, n)
+    x0, x1, u0 = pts[:, :-1], pts[:, 1:], u[:, :-1]
+    d = u[:, 1:] - u0                                                                      # (W, S, n)
+    low, acc = lower[:, None, :], accept[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = np.where(np.abs(d) > 1e-15, (low - u0) / d, np.where(u0 >= acc, -np.inf, np.nan))
+    lo_s = np.maximum(np.where(d > 1e-15, bound, -np.inf).max(axis=2), 0.0)
+    hi_s = np.minimum(np.where(d < -1e-15, bound, np.inf).min(axis=2), 1.0)
+    ok = ~np.isnan(bound).any(axis=2) & (lo_s <= hi_s + 1e-12)                            # (W, S)
+    s = np.clip(np.stack([lo_s, hi_s], axis=2), 0.0, 1.0)                                 # (W, S, 2)
+    x = (x0[:, :, None] + s * (x1 - x0)[:, :, None]).reshape(W, -1)                       # (W, 2S)
+    uc = _utilities_along(x, w, ideal, span, L)
+    tot = uc.sum(axis=2)
+    fits = np.repeat(ok, 2, axis=1) & (uc >= accept[:, None, :]).all(axis=2)
     best = np.full(W, np.nan)
     best_sum = np.full(W, -np.inf)
-    for j in range(pts.shape[1] - 1):
-        x0, x1 = pts[:, j], pts[:, j + 1]
-        u0 = utilities_at(x0[:, None], w, ideal, span, L)
-        u1 = utilities_at(x1[:, None], w, ideal, span, L)
-        d = u1 - u0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bound = np.where(np.abs(d) > 1e-15, (lower - u0) / d, np.where(u0 >= accept, -np.inf, np.nan))
-        lo_s = np.where(d > 1e-15, bound, -np.inf).max(axis=1)
-        hi_s = np.where(d < -1e-15, bound, np.inf).min(axis=1)
-        bad = np.isnan(bound).any(axis=1)
-        lo_s, hi_s = np.maximum(lo_s, 0.0), np.minimum(hi_s, 1.0)
-        ok = ~bad & (lo_s <= hi_s + 1e-12)
-        for s in (lo_s, hi_s):
-            s = np.clip(s, 0.0, 1.0)
-            x = x0 + s * (x1 - x0)
-            u = utilities_at(x[:, None], w, ideal, span, L)
-            tot = u.sum(axis=1)
-            take = ok & (u >= accept).all(axis=1) & (tot > best_sum + 1e-15)
-            best = np.where(take, x, best)
-            best_sum = np.where(take, tot, best_sum)
+    for c in range(x.shape[1]):
+        take = fits[:, c] & (tot[:, c] > best_sum + 1e-15)
+        best = np.where(take, x[:, c], best)
+        best_sum = np.where(take, tot[:, c], best_sum)
     return best[:, None]
+
+
+def _utilities_along(x, w, ideal, span, L):
+    """Utilities (W, P, n) at the outcomes ``x`` (W, P) of one range issue: :func:`utilities_at` for each
+    column of ``x``, in one call."""
+    return utilities_at(x[:, :, None], w[:, None], ideal[:, None], span[:, None], L[:, None])
 
 
 def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
@@ -150,7 +157,8 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
         todo = np.where(np.isnan(x).any(axis=1))[0]
         if not len(todo):
             break
-        yt, ft, Lt, wt, it, st, at, bt = (v[todo] for v in (y, f, L, w_range, ideal, span, a, b))
+        every = (y, f, L, w_range, ideal, span, a, b)
+        yt, ft, Lt, wt, it, st, at, bt = every if len(todo) == W else (v[todo] for v in every)  # no copy at first
         lower, accept = _bounds(yt, tol, ft)
         if kc == 1:
             x[todo] = _single_issue(wt, it, st, at, bt, Lt, lower, accept)
@@ -238,6 +246,8 @@ def from_weights(y, floor, candidates, level_utils, lam, w_range, ideal, span, a
     x, u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
     rows = np.flatnonzero((candidates.sum(axis=1) == 1) & np.isfinite(lam).all(axis=(1, 2))
                           & np.isfinite(y).all(axis=1))
+    if not len(rows):                    # the usual case outside the interior-point method: nothing to check
+        return x, u, np.zeros(W, dtype=bool)
     p = clipped_points(ideal[rows], a[rows], b[rows])                                           # (m, kc, n)
     x[rows] = np.clip((lam[rows] * p).sum(axis=2), a[rows], np.maximum(a[rows], b[rows]))
     L = level_utils[rows, candidates[rows].argmax(axis=1)]
