@@ -9,11 +9,12 @@ worlds that strike a deal this round and returns (utilities (W, n), levels combi
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
 
-from .linalg import mtv as _mtv, mv as _mv, solve as _solve
+from .linalg import add_last, mtv as _mtv, mv as _mv, solve as _solve
 from .nashpoint import nash_weights
 
 __all__ = ["EPS", "combo_widths", "holding", "ideal_gains", "pick", "egalitarian", "kalai_smorodinsky", "nash",
@@ -84,16 +85,14 @@ def _nash_facets(mu, B_l, r):
     W, C, n = mu.shape
     s = B_l - _mv(mu, r)                                 # (W, C)
     inner = (mu > EPS).all(axis=2) & (s > EPS)
+    if not inner.any():
+        return np.full((W, n), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(inner[:, :, None], s[:, :, None] / (n * mu), np.nan)     # (W, C, n)
     y = r[:, None, :] + g
     slack = (B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)).min(axis=2)  # (W, C)
     good = inner & (slack >= -1e-12 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
-    pick = np.where(good.any(axis=1), good.argmax(axis=1), -1)
-    out = np.full((W, n), np.nan)
-    has = pick >= 0
-    out[has] = g[np.where(has)[0], pick[has]]
-    return out
+    return np.where(good.any(axis=1)[:, None], g[np.arange(W), good.argmax(axis=1)], np.nan)
 
 
 def _nash_barrier(M, s, t):
@@ -154,39 +153,105 @@ def _nash_on_segments(vc, L_l, r, *, vertices_only=False):
     support function. Returns gains (W, n), nan where no segment holds the solution (a higher face).
     """
     W, kc, J, n = vc.shape
+    tuples, pairs = _vertex_pairs(kc, J, vertices_only)
+    verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
+    if not len(pairs):                                   # a single vertex has no segments
+        return np.full((W, n), np.nan)
+    if vertices_only:
+        # each vertex paired with itself: the bisection would end at s = 1/2 on d = 0 (nan where not finite)
+        g = (verts - r[:, None, :]) + 0.5 * (verts - verts)
+        g = np.where((g > 0).all(axis=2, keepdims=True), g, np.nan)
+    else:
+        a = verts[:, pairs[:, 0]] - r[:, None, :]                                 # (W, P, n)
+        g = _segment_maxima(a, verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]])
+    return _kkt_pick(g, vc, L_l, r)
+
+
+@functools.lru_cache(maxsize=None)
+def _vertex_pairs(kc, J, vertices_only):
+    """The candidate point of each issue that makes each vertex of P_l, (V, kc), and the pairs of vertices
+    whose segments are searched, (P, 2): every vertex with itself for ``vertices_only``. Read-only."""
     combos = list(itertools.product(range(J), repeat=kc))
     tuples = np.array(combos, dtype=int).reshape(len(combos), kc)
-    verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
     V = len(tuples)
     pairs = np.array([(p, p) for p in range(V)] if vertices_only else
                      [(p, q) for p in range(V) for q in range(p + 1, V)], dtype=int).reshape(-1, 2)
-    if not len(pairs):                                   # a single vertex has no segments
-        return np.full((W, n), np.nan)
-    a = verts[:, pairs[:, 0]] - r[:, None, :]                                     # (W, P, n)
-    d = verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]]
+    tuples.flags.writeable = pairs.flags.writeable = False
+    return tuples, pairs
+
+
+def _segment_maxima(a, d):
+    """Gains (W, P, n) at the point of each segment ``a + s d``, ``s`` in [0, 1], where the product of gains
+    is largest (54 bisection steps on its derivative), nan where no point of it has every gain positive."""
     with np.errstate(divide="ignore", invalid="ignore"):
         cut = -a / d
         lo = np.maximum(np.where(d > 0, cut, -np.inf).max(axis=2), 0.0)
         hi = np.minimum(np.where(d < 0, cut, np.inf).min(axis=2), 1.0)
         usable = (lo < hi) | ((a > 0).all(axis=2))
+        s = None
+        if usable.sum() <= SCALAR_SEGMENTS:
+            s = np.full(lo.shape, np.nan)
+            s[usable] = _bisect_scalar(a[usable], d[usable], lo[usable], hi[usable])
+        if s is None or np.isnan(s[usable]).any():
+            s = _bisect(a, d, lo, hi)
+        g = a + s[..., None] * d
+    return np.where(usable[..., None] & (g > 0).all(axis=2, keepdims=True), g, np.nan)
 
-        def slope(s):
-            return (d / (a + s[..., None] * d)).sum(axis=2)
 
-        left, right = lo.copy(), hi.copy()
-        for _ in range(0 if vertices_only else 54):
-            mid = 0.5 * (left + right)
-            up = slope(mid) > 0
-            left, right = np.where(up, mid, left), np.where(up, right, mid)
-    s_star = 0.5 * (left + right)
-    g = a + s_star[..., None] * d
-    g = np.where(usable[..., None] & (g > 0).all(axis=2, keepdims=True), g, np.nan)
+SCALAR_SEGMENTS = 16   # segments up to which bisection runs on Python floats (numpy's calls cost more)
+BISECTIONS = 54
+
+
+def _bisect(a, d, lo, hi):
+    """The root in [lo, hi] of each segment's slope ``sum_i d_i / (a_i + s d_i)`` (decreasing in s) after
+    :data:`BISECTIONS` steps: (W, P)."""
+    left, right, mid = lo.copy(), hi.copy(), np.empty_like(lo)
+    terms, up = np.empty_like(a), np.empty(lo.shape, dtype=bool)
+    for _ in range(BISECTIONS):         # in place: on a few worlds the calls, not the arithmetic, cost
+        np.add(left, right, out=mid)
+        mid *= 0.5
+        np.multiply(mid[..., None], d, out=terms)
+        terms += a
+        np.divide(d, terms, out=terms)
+        np.greater(add_last(terms), 0, out=up)      # summed in order, as numpy's sum does
+        np.copyto(left, mid, where=up)
+        np.copyto(right, mid, where=~up)
+    return 0.5 * (left + right)
+
+
+def _bisect_scalar(a, d, lo, hi):
+    """:func:`_bisect` for a few segments (rows of ``a``, ``d``: (M, n)) on Python floats: the same IEEE
+    operations in the same order, so the same bits; nan where a slope divides by zero (numpy's inf and
+    nan would then decide, so the caller bisects those again with numpy)."""
+    out = []
+    for ai, di, left, right in zip(a.tolist(), d.tolist(), lo.tolist(), hi.tolist()):
+        pairs = list(zip(di, ai))
+        try:
+            for _ in range(BISECTIONS):
+                mid = 0.5 * (left + right)
+                slope = 0.0
+                for dk, ak in pairs:
+                    slope += dk / (ak + mid * dk)
+                if slope > 0:
+                    left = mid
+                else:
+                    right = mid
+            out.append(0.5 * (left + right))
+        except ZeroDivisionError:
+            out.append(np.nan)
+    return out
+
+
+def _kkt_pick(g, vc, L_l, r):
+    """The first of the candidate gains ``g`` (W, P, n) of each world that passes the KKT check of
+    :func:`_nash_on_segments`: (W, n), nan where none does."""
+    W, kc = vc.shape[:2]
     y = g + r[:, None, :]
     mu = 1.0 / g
     sigma = sum((mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2) for k in range(kc)) if kc else 0.0
-    sigma = sigma + (mu * L_l[:, None, :]).sum(axis=2)
-    value = (mu * y).sum(axis=2)
-    scale = np.abs(value) + (mu * (np.abs(g) + np.abs(r[:, None, :]))).sum(axis=2)   # y = g + r rounds
+    sigma = sigma + add_last(mu * L_l[:, None, :])
+    value = add_last(mu * y)
+    scale = np.abs(value) + add_last(mu * (np.abs(g) + np.abs(r[:, None, :])))    # y = g + r rounds
     good = np.isfinite(value) & (sigma <= value + 1e-10 * scale)
     pick = good.argmax(axis=1)
     out = g[np.arange(W), pick]
@@ -213,10 +278,9 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **
     best_lam = np.full((W,) + (points.shape[1:3] if points is not None else (0, 0)), np.nan)
     best_val = np.full(W, -np.inf)
     combo = T.argmax(axis=1)
-    for l in range(L):
-        ok = T[:, l] >= -EPS
-        if not ok.any():
-            continue
+    open_ = T >= -EPS
+    for l in np.flatnonzero(open_.any(axis=0)):
+        ok = open_[:, l]
         g, lam = _nash_combo(mu, B[:, l], r, T[:, l], ok, points,
                              None if level_utils is None else level_utils[:, l])
         val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
@@ -240,26 +304,33 @@ def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
     g = np.full((W, n), np.nan)
     lam = np.full((W,) + (points.shape[1:3] if points is not None else (0, 0)), np.nan)
     g[ok & (T_l <= EPS)] = 0.0
-    rest = ok & (T_l > EPS)
+    rest = np.flatnonzero(ok & (T_l > EPS))
     kc = 0 if points is None else points.shape[1]
     small = points is None or points.shape[2] ** kc <= SEGMENT_MAX
     if small:
-        g[rest] = _nash_facets(mu[rest], B_l[rest], r[rest])
-        rest &= np.isnan(g).any(axis=1)
-    if rest.any() and points is not None and small:
+        rest = _solve_rows(g, rest, _nash_facets, mu, B_l, r)
+    if len(rest) and points is not None and small:
         for vertices_only in (True, False):
-            g[rest] = _nash_on_segments(points[rest], L_l[rest], r[rest], vertices_only=vertices_only)
-            rest &= np.isnan(g).any(axis=1)
-            if not rest.any():
+            rest = _solve_rows(g, rest, functools.partial(_nash_on_segments, vertices_only=vertices_only),
+                               points, L_l, r)
+            if not len(rest):
                 break
-    if rest.any() and kc:
+    if len(rest) and kc:
         g[rest], lam_r, certified = nash_weights(points[rest], L_l[rest] - r[rest], T_l[rest])
-        lam[np.flatnonzero(rest)[certified]] = lam_r[certified]
-        rest[rest] = ~certified
-    if rest.any():
+        lam[rest[certified]] = lam_r[certified]
+        rest = rest[~certified]
+    if len(rest):
         s_l = B_l[rest] - _mv(mu[rest], r[rest])
         g[rest] = _nash_barrier(mu[rest], s_l, T_l[rest])
     return g, lam
+
+
+def _solve_rows(g, rows, method, *arrays):
+    """Gains by ``method`` on the ``rows`` of ``arrays``, written into ``g``; returns the rows it left
+    unsolved (nan)."""
+    out = method(*(x[rows] for x in arrays))
+    g[rows] = out
+    return rows[np.isnan(out).any(axis=1)]
 
 
 def _best_offer(mu, B, feasible, r, T, proposer, need):

@@ -173,10 +173,14 @@ def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
             T, b = act.T, np.arange(len(act.T))
             z = T[:, m, :-1]
             q = z.argmin(axis=1)
+            go = act.on & (z[b, q] < -EPS)
+            if not go.any():                                      # optimal: no ratio test to do
+                act.on = go
+                break
             col = T[b, :m, q]
             ratio = np.where(col > EPS, np.maximum(T[:, :m, -1], 0.0) / col, np.inf)
             p = ratio.argmin(axis=1)
-            go = act.on & (z[b, q] < -EPS) & np.isfinite(ratio[b, p])
+            go &= np.isfinite(ratio[b, p])
             if not act.pivot(go, p, q):
                 break
     return act.done()
@@ -192,10 +196,14 @@ def dual(tab: Tableaux, *, maxit: int) -> np.ndarray:
             T, b = act.T, np.arange(len(act.T))
             rhs = T[:, :m, -1]
             p = rhs.argmin(axis=1)
+            go = act.on & (rhs[b, p] < -EPS)
+            if not go.any():                                      # optimal: no ratio test to do
+                act.on = go
+                break
             row = T[b, p, :-1]
             ratio = np.where(row < -EPS, np.maximum(T[:, m, :-1], 0.0) / -row, np.inf)
             q = ratio.argmin(axis=1)
-            go = act.on & (rhs[b, p] < -EPS) & np.isfinite(ratio[b, q])
+            go &= np.isfinite(ratio[b, q])
             if not act.pivot(go, p, q):
                 break
     return act.done()
