@@ -182,40 +182,56 @@ def _vertex_pairs(kc, J, vertices_only):
 
 def _segment_maxima(a, d):
     """Gains (W, P, n) at the point of each segment ``a + s d``, ``s`` in [0, 1], where the product of gains
-    is largest (54 bisection steps on its derivative), nan where no point of it has every gain positive."""
+    is largest (bisection on its derivative), nan where no point of it has every gain positive."""
     with np.errstate(divide="ignore", invalid="ignore"):
         cut = -a / d
         lo = np.maximum(np.where(d > 0, cut, -np.inf).max(axis=2), 0.0)
         hi = np.minimum(np.where(d < 0, cut, np.inf).min(axis=2), 1.0)
         usable = (lo < hi) | ((a > 0).all(axis=2))
-        s = None
-        if usable.sum() <= SCALAR_SEGMENTS:
-            s = np.full(lo.shape, np.nan)
-            s[usable] = _bisect_scalar(a[usable], d[usable], lo[usable], hi[usable])
-        if s is None or np.isnan(s[usable]).any():
-            s = _bisect(a, d, lo, hi)
+        s = np.full(lo.shape, np.nan)
+        s[usable] = _bisect_distinct(a[usable], d[usable], lo[usable], hi[usable])
         g = a + s[..., None] * d
     return np.where(usable[..., None] & (g > 0).all(axis=2, keepdims=True), g, np.nan)
 
 
-SCALAR_SEGMENTS = 16   # segments up to which bisection runs on Python floats (numpy's calls cost more)
+SCALAR_SEGMENTS = 16   # distinct segments up to which bisection runs on Python floats (numpy's calls cost more)
 BISECTIONS = 54
+
+
+def _bisect_distinct(a, d, lo, hi):
+    """:func:`_bisect` of the segments ``a + s d`` (rows of a, d: (M, n)), each distinct one once: where
+    candidate points coincide (ideals clipped to one end of an issue) most vertex pairs repeat."""
+    if not len(a):
+        return np.empty(0)
+    rows = np.concatenate([a, d], axis=1)
+    key = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1])))[:, 0]     # bit for bit
+    _, first, back = np.unique(key, return_index=True, return_inverse=True)
+    a, d, lo, hi = a[first], d[first], lo[first], hi[first]
+    s = np.array(_bisect_scalar(a, d, lo, hi)) if len(first) <= SCALAR_SEGMENTS else None
+    if s is None or np.isnan(s).any():
+        s = _bisect(a, d, lo, hi)
+    return s[back.reshape(-1)]
 
 
 def _bisect(a, d, lo, hi):
     """The root in [lo, hi] of each segment's slope ``sum_i d_i / (a_i + s d_i)`` (decreasing in s) after
     :data:`BISECTIONS` steps: (W, P)."""
-    left, right, mid = lo.copy(), hi.copy(), np.empty_like(lo)
+    left, right, mid, slope = lo.copy(), hi.copy(), np.empty_like(lo), np.empty_like(lo)
     terms, up = np.empty_like(a), np.empty(lo.shape, dtype=bool)
+    each = [terms[..., i] for i in range(a.shape[-1])]
     for _ in range(BISECTIONS):         # in place: on a few worlds the calls, not the arithmetic, cost
         np.add(left, right, out=mid)
         mid *= 0.5
         np.multiply(mid[..., None], d, out=terms)
         terms += a
         np.divide(d, terms, out=terms)
-        np.greater(add_last(terms), 0, out=up)      # summed in order, as numpy's sum does
+        np.copyto(slope, each[0])       # summed in order, as numpy's sum does (its first + 0.0 moves no sign)
+        for t in each[1:]:
+            slope += t
+        np.greater(slope, 0, out=up)
         np.copyto(left, mid, where=up)
-        np.copyto(right, mid, where=~up)
+        np.logical_not(up, out=up)
+        np.copyto(right, mid, where=up)
     return 0.5 * (left + right)
 
 
@@ -246,13 +262,18 @@ def _kkt_pick(g, vc, L_l, r):
     """The first of the candidate gains ``g`` (W, P, n) of each world that passes the KKT check of
     :func:`_nash_on_segments`: (W, n), nan where none does."""
     W, kc = vc.shape[:2]
-    y = g + r[:, None, :]
+    r = r[:, None, :]
     mu = 1.0 / g
-    sigma = sum((mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2) for k in range(kc)) if kc else 0.0
-    sigma = sigma + add_last(mu * L_l[:, None, :])
-    value = add_last(mu * y)
-    scale = np.abs(value) + add_last(mu * (np.abs(g) + np.abs(r[:, None, :])))    # y = g + r rounds
-    good = np.isfinite(value) & (sigma <= value + 1e-10 * scale)
+    sigma = 0.0
+    for k in range(kc):
+        sigma = sigma + (mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2)
+    terms = np.empty((3,) + g.shape)                     # the three sums over actors below, in one
+    np.multiply(mu, L_l[:, None, :], out=terms[0])
+    np.multiply(mu, g + r, out=terms[1])
+    np.multiply(mu, np.abs(g) + np.abs(r), out=terms[2])    # y = g + r rounds
+    levels, value, spread = add_last(terms)
+    sigma = sigma + levels
+    good = np.isfinite(value) & (sigma <= value + 1e-10 * (np.abs(value) + spread))
     pick = good.argmax(axis=1)
     out = g[np.arange(W), pick]
     return np.where(good.any(axis=1)[:, None], out, np.nan)

@@ -67,7 +67,7 @@ def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
     frame, basis = _frame(n, kc, J)
     t0 = lr.min(axis=1)
     T = np.repeat(frame[None], B, axis=0)
-    T[:, :n, :kc * J] = -np.moveaxis(vc, 3, 1).reshape(B, n, kc * J)
+    T[:, :n, :kc * J] = -vc.transpose(0, 3, 1, 2).reshape(B, n, kc * J)
     b = lr - t0[:, None]
     T[:, :n, -1] = b
     tab = Tableaux(T, np.repeat(basis[None], B, axis=0), b, t0, n, kc, J)
@@ -112,19 +112,20 @@ def _pivot_all(T: np.ndarray, basis: np.ndarray, p, q: np.ndarray, on: np.ndarra
     ``on`` are left as they are (a pivot by a zero column: every entry loses exactly 0). Callers ignore
     division warnings (``np.errstate``) once around their loops: a tableau not ``on`` may divide by 0."""
     b = np.arange(len(T))
-    row = T[b, p] / T[b, p, q][:, None]
-    col = T[b, :, q].copy()
+    col = T[b, :, q]                                          # advanced indexing: already a copy
+    at = (slice(None), p) if np.ndim(p) == 0 else (b, p)      # one row for all: a view, no gather
+    row = T[at] / col[at][:, None]
     if on is not None:
-        row = np.where(on[:, None], row, T[b, p])
+        row = np.where(on[:, None], row, T[at])
         col[~on] = 0.0
-        q = np.where(on, q, basis[b, p])
+        q = np.where(on, q, basis[at])
     if len(T) <= SMALL:
         T -= col[:, :, None] * row[:, None, :]
     else:
         for s in range(0, len(T), BLOCK):
             T[s:s + BLOCK] -= col[s:s + BLOCK, :, None] * row[s:s + BLOCK, None, :]
-    T[b, p] = row
-    basis[b, p] = q
+    T[at] = row
+    basis[at] = q
 
 
 class _Active:

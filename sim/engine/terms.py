@@ -105,9 +105,10 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
     done &= simplex.primal(tab, maxit=its)
     m = n + kc
     lam = np.zeros_like(cost)
-    np.put_along_axis(lam, tab.basis, np.clip(tab.T[:, :m, -1], 0.0, None), axis=1)
+    lam[np.arange(W)[:, None], tab.basis] = np.clip(tab.T[:, :m, -1], 0.0, None)
     lam = lam[:, :kc * n].reshape(W, kc, n)
-    lam /= np.where(lam.sum(axis=2) > 0, lam.sum(axis=2), 1.0)[:, :, None]
+    weight = lam.sum(axis=2)
+    lam /= np.where(weight > 0, weight, 1.0)[:, :, None]
     x = (lam * p).sum(axis=2)
     u = utilities_at(x, w, ideal, span, L)
     pi = np.clip(tab.T[:, m, tab.nu], 0.0, None)
@@ -201,7 +202,8 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
                              a[rows], b[rows])
     total = np.where(found, u.sum(axis=1), -np.inf)
     order = np.lexsort((-total, rows))                       # per world, the largest total first
-    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
+    ranked = rows[order]
+    first = order[np.concatenate(([True], ranked[1:] != ranked[:-1]))] if len(order) else order
     first = first[found[first]]
     out_x, out_u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
     combo = np.full(W, -1)
