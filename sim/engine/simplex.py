@@ -106,13 +106,16 @@ def _pivot(tab: Tableaux, w: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
     tab.basis[w, p] = q
 
 
-def _pivot_all(T: np.ndarray, basis: np.ndarray, p, q: np.ndarray, on: np.ndarray | None = None) -> None:
+def _pivot_all(T: np.ndarray, basis: np.ndarray, p, q: np.ndarray, on: np.ndarray | None = None, *,
+               col: np.ndarray | None = None) -> None:
     """Pivot every tableau of ``T`` (B, m + 1, N + 1) on rows ``p`` (or one row for all), columns ``q``, in
     place in blocks (no gathered copy of the batch): the same arithmetic as :func:`_pivot`. Tableaux not
     ``on`` are left as they are (a pivot by a zero column: every entry loses exactly 0). Callers ignore
-    division warnings (``np.errstate``) once around their loops: a tableau not ``on`` may divide by 0."""
+    division warnings (``np.errstate``) once around their loops: a tableau not ``on`` may divide by 0.
+    ``col``, the pivot columns ``T[b, :, q]`` where the caller has gathered them already, is overwritten."""
     b = np.arange(len(T))
-    col = T[b, :, q]                                          # advanced indexing: already a copy
+    if col is None:
+        col = T[b, :, q]                                      # advanced indexing: already a copy
     at = (slice(None), p) if np.ndim(p) == 0 else (b, p)      # one row for all: a view, no gather
     row = T[at] / col[at][:, None]
     if on is not None:
@@ -138,8 +141,9 @@ class _Active:
         self.T, self.basis = tab.T, tab.basis              # the batch itself until the first copy
         self.on = np.ones(len(tab.T), dtype=bool)
 
-    def pivot(self, go: np.ndarray, p: np.ndarray, q: np.ndarray) -> bool:
-        """Pivot the tableaux ``go`` (the others stop); returns whether any did."""
+    def pivot(self, go: np.ndarray, p: np.ndarray, q: np.ndarray, col: np.ndarray | None = None) -> bool:
+        """Pivot the tableaux ``go`` (the others stop) on rows ``p`` and columns ``q`` (gathered in ``col``
+        if given); returns whether any did."""
         self.on = go
         k = np.count_nonzero(go)
         if not k:
@@ -148,7 +152,8 @@ class _Active:
             self._write_back(~go)
             self.rows, self.T, self.basis = self.rows[go], self.T[go], self.basis[go]
             p, q, self.on = p[go], q[go], go[go]
-        _pivot_all(self.T, self.basis, p, q, go if 2 * k >= len(go) and k < len(go) else None)
+            col = None if col is None else col[go]
+        _pivot_all(self.T, self.basis, p, q, go if 2 * k >= len(go) and k < len(go) else None, col=col)
         return True
 
     def _write_back(self, which: np.ndarray) -> None:
@@ -172,17 +177,16 @@ def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):          # once, not once an iteration
         for _ in range(maxit):
             T, b = act.T, np.arange(len(act.T))
-            z = T[:, m, :-1]
-            q = z.argmin(axis=1)
-            go = act.on & (z[b, q] < -EPS)
+            q = T[:, m, :-1].argmin(axis=1)
+            col = T[b, :, q]                      # the entering columns, reduced cost last: one gather
+            go = act.on & (col[:, m] < -EPS)
             if not go.any():                                      # optimal: no ratio test to do
                 act.on = go
                 break
-            col = T[b, :m, q]
-            ratio = np.where(col > EPS, np.maximum(T[:, :m, -1], 0.0) / col, np.inf)
+            ratio = np.where(col[:, :m] > EPS, np.maximum(T[:, :m, -1], 0.0) / col[:, :m], np.inf)
             p = ratio.argmin(axis=1)
             go &= np.isfinite(ratio[b, p])
-            if not act.pivot(go, p, q):
+            if not act.pivot(go, p, q, col):
                 break
     return act.done()
 

@@ -155,20 +155,21 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
     f = np.full((W, n), -np.inf) if floor is None else floor
     hi = np.maximum(a, b)
     for tol in (1e-13, 1e-11, 1e-9):
-        todo = np.where(np.isnan(x).any(axis=1))[0]
+        todo = np.flatnonzero(np.isnan(x).any(axis=1))
         if not len(todo):
             break
-        every = (y, f, L, w_range, ideal, span, a, b)
-        yt, ft, Lt, wt, it, st, at, bt = every if len(todo) == W else (v[todo] for v in every)  # no copy at first
+        every = (y, f, L, w_range, ideal, span, a, b, hi)
+        yt, ft, Lt, wt, it, st, at, bt, ht = every if len(todo) == W else (v[todo] for v in every)  # no copy at first
         lower, accept = _bounds(yt, tol, ft)
         if kc == 1:
-            x[todo] = _single_issue(wt, it, st, at, bt, Lt, lower, accept)
+            xt = _single_issue(wt, it, st, at, bt, Lt, lower, accept)
         else:
-            x[todo] = _lp_chunked(yt, Lt, wt, it, st, at, bt, tol, ft)
-        for j in np.flatnonzero(np.isnan(x[todo]).any(axis=1)):         # the rare world left: HiGHS
-            x[todo[j]] = _one(wt[j], it[j], st[j], at[j], bt[j], Lt[j], lower[j])
-        u = utilities_at(np.clip(x[todo], at, hi[todo]), wt, it, st, Lt)
-        x[todo[~(u >= accept).all(axis=1)]] = np.nan
+            xt = _lp_chunked(yt, Lt, wt, it, st, at, bt, tol, ft)
+        for j in np.flatnonzero(np.isnan(xt).any(axis=1)):              # the rare world left: HiGHS
+            xt[j] = _one(wt[j], it[j], st[j], at[j], bt[j], Lt[j], lower[j])
+        u = utilities_at(np.clip(xt, at, ht), wt, it, st, Lt)
+        xt[~(u >= accept).all(axis=1)] = np.nan
+        x[todo] = xt
     return np.clip(x, a, hi)
 
 
