@@ -255,7 +255,8 @@ def unshift(tab: Tableaux) -> np.ndarray:
     is basic, so it is first brought into the basis by a ratio-test pivot (which keeps feasibility).
     """
     m = tab.T.shape[1] - 1
-    out = np.flatnonzero(~(tab.basis == tab.tau).any(axis=1))
+    basic = (tab.basis == tab.tau).any(axis=1)
+    out = np.flatnonzero(~basic)
     if len(out):
         col, rhs = tab.T[out, :m, tab.tau], tab.T[out, :m, -1]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -263,15 +264,16 @@ def unshift(tab: Tableaux) -> np.ndarray:
         p = ratio.argmin(axis=1)
         fine = np.isfinite(ratio[np.arange(len(out)), p])
         _pivot(tab, out[fine], p[fine], np.full(int(fine.sum()), tab.tau))
+        basic = (tab.basis == tab.tau).any(axis=1)
     tab.T[:, :, -1] += tab.t0[:, None] * tab.T[:, :, tab.tau]
     tab.b, tab.t0 = tab.b + tab.t0[:, None], np.zeros_like(tab.t0)
-    return (tab.T[:, :m, -1] >= -EPS).all(axis=1) & (tab.basis == tab.tau).any(axis=1)
+    return (tab.T[:, :m, -1] >= -EPS).all(axis=1) & basic
 
 
 def reprice(tab: Tableaux, cost: np.ndarray) -> None:
     """Replace the objective by minimising ``cost`` (B, N) over the same constraints: the reduced costs
     ``c - c_B B^-1 A`` of each tableau's current basis, in place."""
     m = tab.T.shape[1] - 1
-    cb = np.take_along_axis(cost, tab.basis, axis=1)                   # (B, m)
+    cb = cost[np.arange(len(cost))[:, None], tab.basis]                # (B, m)
     tab.T[:, m, :-1] = cost - np.einsum("bm,bmn->bn", cb, tab.T[:, :m, :-1])
     tab.T[:, m, -1] = -np.einsum("bm,bm->b", cb, tab.T[:, :m, -1])
