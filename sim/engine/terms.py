@@ -45,7 +45,7 @@ def _single_issue(w, ideal, span, a, b, L, lower, accept):
     utilities reach ``lower``, keeping those where every actor gets at least ``accept``.
 
     Every segment's ends and candidate points are evaluated at once (a few numpy calls per batch, not per
-    segment); the candidates are then taken in order, as a scan segment by segment would."""
+    segment); the candidates are then taken in order, as a scan segment by segment would (:func:`_scan`)."""
     W, n, _ = w.shape
     pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)   # (W, P)
     u = _utilities_along(pts, w, ideal, span, L)                                           # (W, P, n)
@@ -62,13 +62,27 @@ def _single_issue(w, ideal, span, a, b, L, lower, accept):
     uc = _utilities_along(x, w, ideal, span, L)
     tot = uc.sum(axis=2)
     fits = np.repeat(ok, 2, axis=1) & (uc >= accept[:, None, :]).all(axis=2)
-    best = np.full(W, np.nan)
-    best_sum = np.full(W, -np.inf)
-    for c in range(x.shape[1]):
-        take = fits[:, c] & (tot[:, c] > best_sum + 1e-15)
-        best = np.where(take, x[:, c], best)
-        best_sum = np.where(take, tot[:, c], best_sum)
-    return best[:, None]
+    return _scan(x, np.where(fits & ~np.isnan(tot), tot, -np.inf))[:, None]
+
+
+def _scan(x, tot):
+    """The last candidate taken when candidates ``x`` (W, K) are taken in order wherever their total
+    utility ``tot`` (W, K; -inf where they do not fit) beats that of the last taken by more than 1e-15;
+    nan where none is. Where no total comes within 1e-15 below the largest, that is the first largest (it
+    is taken, and nothing after it), found at once; the scan runs only on the other worlds."""
+    W, K = tot.shape
+    first = tot.argmax(axis=1)
+    top = tot[np.arange(W), first][:, None]
+    best = np.where(top[:, 0] > -np.inf, x[np.arange(W), first], np.nan)
+    close = np.flatnonzero(~((tot == top) | (tot + 1e-15 < top)).all(axis=1))
+    if len(close):
+        best[close] = np.nan
+        best_sum = np.full(len(close), -np.inf)
+        for c in range(K):
+            take = tot[close, c] > best_sum + 1e-15
+            best[close] = np.where(take, x[close, c], best[close])
+            best_sum = np.where(take, tot[close, c], best_sum)
+    return best
 
 
 def _utilities_along(x, w, ideal, span, L):
