@@ -162,12 +162,19 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
     scanned segment by segment, more by a batched simplex (:func:`_lp_terms`); worlds where these find or
     certify nothing go to one exact LP each (HiGHS).
     """
+    return _terms_utilities(y, L, w_range, ideal, span, a, b, floor)[0]
+
+
+def _terms_utilities(y, L, w_range, ideal, span, a, b, floor):
+    """:func:`terms_for`, and the utilities its terms give (W, n; nan rows where it finds none), which its
+    last check has computed already."""
     W, n, kc = w_range.shape
     x = np.full((W, kc), np.nan)
     if kc == 0:
-        return x
+        return x, utilities_at(x, w_range, ideal, span, L)
     f = np.full((W, n), -np.inf) if floor is None else floor
     hi = np.maximum(a, b)
+    u = np.full((W, n), np.nan)
     for tol in (1e-13, 1e-11, 1e-9):
         todo = np.flatnonzero(np.isnan(x).any(axis=1))
         if not len(todo):
@@ -181,10 +188,11 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
             xt = _lp_chunked(yt, Lt, wt, it, st, at, bt, tol, ft)
         for j in np.flatnonzero(np.isnan(xt).any(axis=1)):              # the rare world left: HiGHS
             xt[j] = _one(wt[j], it[j], st[j], at[j], bt[j], Lt[j], lower[j])
-        u = utilities_at(np.clip(xt, at, ht), wt, it, st, Lt)
-        xt[~(u >= accept).all(axis=1)] = np.nan
-        x[todo] = xt
-    return np.clip(x, a, hi)
+        ut = utilities_at(np.clip(xt, at, ht), wt, it, st, Lt)
+        short = ~(ut >= accept).all(axis=1)
+        xt[short], ut[short] = np.nan, np.nan        # as the utilities of terms nan: nan
+        x[todo], u[todo] = xt, ut
+    return np.clip(x, a, hi), u
 
 
 def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None, weights=None):
@@ -240,8 +248,7 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
 def _on_combos(y, f, L, w_range, ideal, span, a, b):
     """Terms, utilities and whether they deliver y (to 2e-9) and the floor f (to ``FLOOR_TOL``), one row
     per (world, levels combination)."""
-    x = terms_for(y, L, w_range, ideal, span, a, b, floor=f)
-    u = utilities_at(x, w_range, ideal, span, L)
+    x, u = _terms_utilities(y, L, w_range, ideal, span, a, b, f)
     found = ~np.isnan(u).any(axis=1) & (u >= y - 2e-9).all(axis=1) & (u >= f - FLOOR_TOL).all(axis=1)
     return x, u, found
 
