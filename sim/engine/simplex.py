@@ -233,13 +233,13 @@ def readout(tab: Tableaux, vc: np.ndarray, lr: np.ndarray):
     """
     B, kc, J, n = vc.shape
     m = tab.T.shape[1] - 1
-    mu = np.clip(tab.T[:, m, tab.nu], 0.0, None)
+    mu = np.maximum(tab.T[:, m, tab.nu], 0.0)             # np.clip's own call, bare
     total = mu.sum(axis=1)
     mu = mu / np.where(total > 0, total, 1.0)[:, None]
     h = (vc @ mu[:, None, :, None])[..., 0].max(axis=2).sum(axis=1) if kc else np.zeros(B)
     t = h + (mu * lr).sum(axis=1)
     lam = np.zeros((B, kc * J + 1 + n))
-    np.put_along_axis(lam, tab.basis, np.clip(tab.T[:, :m, -1], 0.0, None), axis=1)
+    lam[np.arange(B)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)
     lam = lam[:, :kc * J].reshape(B, kc, J)
     lam /= np.where(lam.sum(axis=2) > 0, lam.sum(axis=2), 1.0)[:, :, None]
     low = ((lam[..., None] * vc).sum(axis=(1, 2)) + lr).min(axis=1)

@@ -119,13 +119,13 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
     done &= simplex.primal(tab, maxit=its)
     m = n + kc
     lam = np.zeros_like(cost)
-    lam[np.arange(W)[:, None], tab.basis] = np.clip(tab.T[:, :m, -1], 0.0, None)
+    lam[np.arange(W)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)     # np.clip's own call, bare
     lam = lam[:, :kc * n].reshape(W, kc, n)
     weight = lam.sum(axis=2)
     lam /= np.where(weight > 0, weight, 1.0)[:, :, None]
     x = (lam * p).sum(axis=2)
     u = utilities_at(x, w, ideal, span, L)
-    pi = np.clip(tab.T[:, m, tab.nu], 0.0, None)
+    pi = np.maximum(tab.T[:, m, tab.nu], 0.0)
     upper = (s + (vc @ pi[:, None, :, None])[..., 0]).max(axis=2).sum(axis=1) + (pi * lr).sum(axis=1)
     total = (u - L).sum(axis=1)
     good = done & (u >= accept).all(axis=1) & (upper - total <= simplex.GAP * (1.0 + np.abs(upper)))
