@@ -148,12 +148,13 @@ class _Active:
         k = np.count_nonzero(go)
         if not k:
             return False
-        if 2 * k < len(go):
+        compact = 2 * k < len(go)
+        if compact:
             self._write_back(~go)
             self.rows, self.T, self.basis = self.rows[go], self.T[go], self.basis[go]
             p, q, self.on = p[go], q[go], go[go]
             col = None if col is None else col[go]
-        _pivot_all(self.T, self.basis, p, q, go if 2 * k >= len(go) and k < len(go) else None, col=col)
+        _pivot_all(self.T, self.basis, p, q, None if compact or k == len(go) else go, col=col)
         return True
 
     def _write_back(self, which: np.ndarray) -> None:
@@ -233,7 +234,7 @@ def readout(tab: Tableaux, vc: np.ndarray, lr: np.ndarray):
     """
     B, kc, J, n = vc.shape
     m = tab.T.shape[1] - 1
-    mu = np.maximum(tab.T[:, m, tab.nu], 0.0)             # np.clip's own call, bare
+    mu = np.maximum(tab.T[:, m, tab.nu], 0.0)             # what np.clip(v, 0.0, None) calls
     total = mu.sum(axis=1)
     mu = mu / np.where(total > 0, total, 1.0)[:, None]
     h = (vc @ mu[:, None, :, None])[..., 0].max(axis=2).sum(axis=1) if kc else np.zeros(B)
