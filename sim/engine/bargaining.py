@@ -173,7 +173,8 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **
         better = val > best_val
         best_val = np.where(better, val, best_val)
         best_g = np.where(better[:, None], g, best_g)
-        best_lam[better] = lam[better]
+        if lam is not None:
+            best_lam[better] = lam[better]
         combo = np.where(better, l, combo)
     return (r + best_g, combo, best_lam) if weights else (r + best_g, combo)
 
@@ -184,10 +185,10 @@ SEGMENT_MAX = 16       # vertices of the polytope up to which its faces are sear
 def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
     """Nash gains of one levels combination, (W, n): 0 where the zone is only a point, nan where closed;
     and the weights of the candidate points that give them, (W, kc, j), where the interior-point method
-    found them (nan elsewhere)."""
+    found them (nan elsewhere; None where it did not run)."""
     W, n = r.shape
     g = np.full((W, n), np.nan)
-    lam = np.full((W,) + (points.shape[1:3] if points is not None else (0, 0)), np.nan)
+    lam = None
     g[ok & (T_l <= EPS)] = 0.0
     rest = np.flatnonzero(ok & (T_l > EPS))
     kc = 0 if points is None else points.shape[1]
@@ -202,6 +203,7 @@ def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
                 break
     if len(rest) and kc:
         g[rest], lam_r, certified = nash_weights(points[rest], L_l[rest] - r[rest], T_l[rest])
+        lam = np.full((W,) + points.shape[1:3], np.nan)
         lam[rest[certified]] = lam_r[certified]
         rest = rest[~certified]
     if len(rest):

@@ -13,6 +13,8 @@ from .vertices import point_utilities
 __all__ = ["terms_for", "settle", "from_weights", "utilities_at"]
 
 FLOOR_TOL = 1e-12          # a deal's utility below a reservation by at most this is rounding of an exact point
+_REASONS = np.array(["ok", "no terms deliver the agreed utilities", "the protocol found no deal point"],
+                    dtype=object)        # a settlement's status: one string object each, not one per world
 
 
 def _one(w, ideal, span, lo, hi, L, lower):
@@ -230,12 +232,11 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
     first = first[found[first]]
     out_x, out_u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
     combo = np.full(W, -1)
-    out_x[rows[first]], out_u[rows[first]], combo[rows[first]] = x[first], u[first], cols[first]
+    won = rows[first]
+    out_x[won], out_u[won], combo[won] = x[first], u[first], cols[first]
     if given.any():
         out_x[given], out_u[given], combo[given] = x_w[given], u_w[given], candidates[given].argmax(axis=1)
-    reasons = np.array(["ok", "no terms deliver the agreed utilities", "the protocol found no deal point"],
-                       dtype=object)        # one string object each, not one per world
-    status = reasons[np.where(combo >= 0, 0, np.where(finite, 1, 2))]
+    status = _REASONS[np.where(combo >= 0, 0, np.where(finite, 1, 2))]
     short = (combo < 0) & finite & (f > -np.inf).any(axis=1)
     if short.any():                                          # would the agreed utilities alone be met?
         rows, cols = np.nonzero(candidates & short[:, None])
@@ -268,9 +269,11 @@ def from_weights(y, floor, candidates, level_utils, lam, w_range, ideal, span, a
     """
     W, n, kc = w_range.shape
     x, u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
+    if np.isnan(lam).all():             # the usual case outside the interior-point method: nothing to check
+        return x, u, np.zeros(W, dtype=bool)
     rows = np.flatnonzero((candidates.sum(axis=1) == 1) & np.isfinite(lam).all(axis=(1, 2))
                           & np.isfinite(y).all(axis=1))
-    if not len(rows):                    # the usual case outside the interior-point method: nothing to check
+    if not len(rows):
         return x, u, np.zeros(W, dtype=bool)
     p = clipped_points(ideal[rows], a[rows], b[rows])                                           # (m, kc, n)
     x[rows] = np.clip((lam[rows] * p).sum(axis=2), a[rows], np.maximum(a[rows], b[rows]))
