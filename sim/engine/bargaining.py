@@ -9,12 +9,12 @@ worlds that strike a deal this round and returns (utilities (W, n), levels combi
 
 from __future__ import annotations
 
-import itertools
+import functools
 
 import numpy as np
 
 from .linalg import mtv as _mtv, mv as _mv, solve as _solve
-from .nashpoint import nash_weights
+from .nashpoint import nash_on_segments, nash_weights
 
 __all__ = ["EPS", "combo_widths", "holding", "ideal_gains", "pick", "egalitarian", "kalai_smorodinsky", "nash",
            "alternating_offers"]
@@ -84,16 +84,14 @@ def _nash_facets(mu, B_l, r):
     W, C, n = mu.shape
     s = B_l - _mv(mu, r)                                 # (W, C)
     inner = (mu > EPS).all(axis=2) & (s > EPS)
+    if not inner.any():
+        return np.full((W, n), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(inner[:, :, None], s[:, :, None] / (n * mu), np.nan)     # (W, C, n)
     y = r[:, None, :] + g
     slack = (B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)).min(axis=2)  # (W, C)
     good = inner & (slack >= -1e-12 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
-    pick = np.where(good.any(axis=1), good.argmax(axis=1), -1)
-    out = np.full((W, n), np.nan)
-    has = pick >= 0
-    out[has] = g[np.where(has)[0], pick[has]]
-    return out
+    return np.where(good.any(axis=1)[:, None], g[np.arange(W), good.argmax(axis=1)], np.nan)
 
 
 def _nash_barrier(M, s, t):
@@ -145,54 +143,6 @@ def _kkt_polish(M, s, g):
     return np.where(ok[:, None], x, g)
 
 
-def _nash_on_segments(vc, L_l, r, *, vertices_only=False):
-    """Nash points certified exactly on the vertices and segments between vertices of P_l.
-
-    The vertices of P_l are sums of one candidate point per range issue. On each segment the product of
-    gains is maximised by bisection on its (decreasing) derivative; a point is the Nash point iff it
-    maximises ``mu . y`` over P_l for ``mu = 1/g`` (the KKT condition), which is checked exactly with the
-    support function. Returns gains (W, n), nan where no segment holds the solution (a higher face).
-    """
-    W, kc, J, n = vc.shape
-    combos = list(itertools.product(range(J), repeat=kc))
-    tuples = np.array(combos, dtype=int).reshape(len(combos), kc)
-    verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
-    V = len(tuples)
-    pairs = np.array([(p, p) for p in range(V)] if vertices_only else
-                     [(p, q) for p in range(V) for q in range(p + 1, V)], dtype=int).reshape(-1, 2)
-    if not len(pairs):                                   # a single vertex has no segments
-        return np.full((W, n), np.nan)
-    a = verts[:, pairs[:, 0]] - r[:, None, :]                                     # (W, P, n)
-    d = verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cut = -a / d
-        lo = np.maximum(np.where(d > 0, cut, -np.inf).max(axis=2), 0.0)
-        hi = np.minimum(np.where(d < 0, cut, np.inf).min(axis=2), 1.0)
-        usable = (lo < hi) | ((a > 0).all(axis=2))
-
-        def slope(s):
-            return (d / (a + s[..., None] * d)).sum(axis=2)
-
-        left, right = lo.copy(), hi.copy()
-        for _ in range(0 if vertices_only else 54):
-            mid = 0.5 * (left + right)
-            up = slope(mid) > 0
-            left, right = np.where(up, mid, left), np.where(up, right, mid)
-    s_star = 0.5 * (left + right)
-    g = a + s_star[..., None] * d
-    g = np.where(usable[..., None] & (g > 0).all(axis=2, keepdims=True), g, np.nan)
-    y = g + r[:, None, :]
-    mu = 1.0 / g
-    sigma = sum((mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2) for k in range(kc)) if kc else 0.0
-    sigma = sigma + (mu * L_l[:, None, :]).sum(axis=2)
-    value = (mu * y).sum(axis=2)
-    scale = np.abs(value) + (mu * (np.abs(g) + np.abs(r[:, None, :]))).sum(axis=2)   # y = g + r rounds
-    good = np.isfinite(value) & (sigma <= value + 1e-10 * scale)
-    pick = good.argmax(axis=1)
-    out = g[np.arange(W), pick]
-    return np.where(good.any(axis=1)[:, None], out, np.nan)
-
-
 def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **_):
     """Nash (1950): maximise the product of gains over reservation, over every levels combination.
 
@@ -213,10 +163,9 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **
     best_lam = np.full((W,) + (points.shape[1:3] if points is not None else (0, 0)), np.nan)
     best_val = np.full(W, -np.inf)
     combo = T.argmax(axis=1)
-    for l in range(L):
-        ok = T[:, l] >= -EPS
-        if not ok.any():
-            continue
+    open_ = T >= -EPS
+    for l in np.flatnonzero(open_.any(axis=0)):
+        ok = open_[:, l]
         g, lam = _nash_combo(mu, B[:, l], r, T[:, l], ok, points,
                              None if level_utils is None else level_utils[:, l])
         val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
@@ -224,7 +173,8 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **
         better = val > best_val
         best_val = np.where(better, val, best_val)
         best_g = np.where(better[:, None], g, best_g)
-        best_lam[better] = lam[better]
+        if lam is not None:
+            best_lam[better] = lam[better]
         combo = np.where(better, l, combo)
     return (r + best_g, combo, best_lam) if weights else (r + best_g, combo)
 
@@ -235,31 +185,39 @@ SEGMENT_MAX = 16       # vertices of the polytope up to which its faces are sear
 def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
     """Nash gains of one levels combination, (W, n): 0 where the zone is only a point, nan where closed;
     and the weights of the candidate points that give them, (W, kc, j), where the interior-point method
-    found them (nan elsewhere)."""
+    found them (nan elsewhere; None where it did not run)."""
     W, n = r.shape
     g = np.full((W, n), np.nan)
-    lam = np.full((W,) + (points.shape[1:3] if points is not None else (0, 0)), np.nan)
+    lam = None
     g[ok & (T_l <= EPS)] = 0.0
-    rest = ok & (T_l > EPS)
+    rest = np.flatnonzero(ok & (T_l > EPS))
     kc = 0 if points is None else points.shape[1]
     small = points is None or points.shape[2] ** kc <= SEGMENT_MAX
     if small:
-        g[rest] = _nash_facets(mu[rest], B_l[rest], r[rest])
-        rest &= np.isnan(g).any(axis=1)
-    if rest.any() and points is not None and small:
+        rest = _solve_rows(g, rest, _nash_facets, mu, B_l, r)
+    if len(rest) and points is not None and small:
         for vertices_only in (True, False):
-            g[rest] = _nash_on_segments(points[rest], L_l[rest], r[rest], vertices_only=vertices_only)
-            rest &= np.isnan(g).any(axis=1)
-            if not rest.any():
+            rest = _solve_rows(g, rest, functools.partial(nash_on_segments, vertices_only=vertices_only),
+                               points, L_l, r)
+            if not len(rest):
                 break
-    if rest.any() and kc:
+    if len(rest) and kc:
         g[rest], lam_r, certified = nash_weights(points[rest], L_l[rest] - r[rest], T_l[rest])
-        lam[np.flatnonzero(rest)[certified]] = lam_r[certified]
-        rest[rest] = ~certified
-    if rest.any():
+        lam = np.full((W,) + points.shape[1:3], np.nan)
+        lam[rest[certified]] = lam_r[certified]
+        rest = rest[~certified]
+    if len(rest):
         s_l = B_l[rest] - _mv(mu[rest], r[rest])
         g[rest] = _nash_barrier(mu[rest], s_l, T_l[rest])
     return g, lam
+
+
+def _solve_rows(g, rows, method, *arrays):
+    """Gains by ``method`` on the ``rows`` of ``arrays``, written into ``g``; returns the rows it left
+    unsolved (nan)."""
+    out = method(*(x[rows] for x in arrays))
+    g[rows] = out
+    return rows[np.isnan(out).any(axis=1)]
 
 
 def _best_offer(mu, B, feasible, r, T, proposer, need):

@@ -1,4 +1,8 @@
-"""The Nash point of many worlds from their candidate points, by an interior-point method on its dual.
+"""The Nash point of many worlds from their candidate points: exactly on the vertices and segments of a
+small polytope, or by an interior-point method on its dual.
+
+While the polytope has few vertices (sums of one candidate point per range issue), :func:`nash_on_segments`
+searches them and the segments between them, each answer certified exactly by the KKT condition.
 
 For one levels combination the feasible gains over reservation are ``{c + V lam - d : d >= 0}``, with
 ``lam_k`` in the simplex for every range issue ``k``, ``V`` the utilities of the clipped candidate points
@@ -21,9 +25,14 @@ depend on which other worlds share the batch.
 
 from __future__ import annotations
 
+import functools
+import itertools
+
 import numpy as np
 
-__all__ = ["nash_points", "nash_weights", "GAP"]
+from .linalg import add_last
+
+__all__ = ["nash_on_segments", "nash_points", "nash_weights", "GAP"]
 
 GAP = 1e-9          # largest certified loss in sum log g (the log of the Nash product) of an accepted point
 STOP = 1e-12        # a world stops once its certified gap is below this (or below GAP and not improving)
@@ -166,3 +175,150 @@ def _longest(state, step):
         ratios = [np.where(dx < 0, -x / dx, np.inf).min(axis=1) for j, (x, dx) in enumerate(zip(state, step))
                   if j != 1]
     return np.minimum.reduce(ratios)
+
+
+def nash_on_segments(vc, L_l, r, *, vertices_only=False):
+    """Nash points certified exactly on the vertices and segments between vertices of P_l, the feasible
+    utilities of one levels combination.
+
+    The vertices of P_l are ``L_l`` plus sums of one candidate point per range issue. On each segment the
+    product of gains is maximised by bisection on its (decreasing) derivative; a point is the Nash point
+    iff it maximises ``mu . y`` over P_l for ``mu = 1/g`` (the KKT condition), which is checked exactly
+    with the support function.
+
+    Parameters
+    ----------
+    vc : (W, kc, J, n) utilities of the candidate points of each range issue.
+    L_l : (W, n) utilities of the levels part.
+    r : (W, n) reservations.
+    vertices_only : search the vertices alone.
+
+    Returns
+    -------
+    Gains over ``r`` (W, n), nan where no vertex or segment holds the solution (a higher face).
+    """
+    W, kc, J, n = vc.shape
+    tuples, pairs = _vertex_pairs(kc, J, vertices_only)
+    verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
+    if not len(pairs):                                   # a single vertex has no segments
+        return np.full((W, n), np.nan)
+    if vertices_only:
+        # each vertex paired with itself: the bisection would end at s = 1/2 on d = 0 (nan where not finite)
+        g = (verts - r[:, None, :]) + 0.5 * (verts - verts)
+        g = np.where((g > 0).all(axis=2, keepdims=True), g, np.nan)
+    else:
+        a = verts[:, pairs[:, 0]] - r[:, None, :]                                 # (W, P, n)
+        g = _segment_maxima(a, verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]])
+    return _kkt_pick(g, vc, L_l, r)
+
+
+@functools.lru_cache(maxsize=None)
+def _vertex_pairs(kc, J, vertices_only):
+    """The candidate point of each issue that makes each vertex of P_l, (V, kc), and the pairs of vertices
+    whose segments are searched, (P, 2): every vertex with itself for ``vertices_only``. Read-only."""
+    combos = list(itertools.product(range(J), repeat=kc))
+    tuples = np.array(combos, dtype=int).reshape(len(combos), kc)
+    V = len(tuples)
+    pairs = np.array([(p, p) for p in range(V)] if vertices_only else
+                     [(p, q) for p in range(V) for q in range(p + 1, V)], dtype=int).reshape(-1, 2)
+    tuples.flags.writeable = pairs.flags.writeable = False
+    return tuples, pairs
+
+
+def _segment_maxima(a, d):
+    """Gains (W, P, n) at the point of each segment ``a + s d``, ``s`` in [0, 1], where the product of gains
+    is largest (bisection on its derivative), nan where no point of it has every gain positive."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cut = -a / d
+        lo = np.maximum(np.where(d > 0, cut, -np.inf).max(axis=2), 0.0)
+        hi = np.minimum(np.where(d < 0, cut, np.inf).min(axis=2), 1.0)
+        usable = (lo < hi) | ((a > 0).all(axis=2))
+        s = np.full(lo.shape, np.nan)
+        s[usable] = _bisect_distinct(a[usable], d[usable], lo[usable], hi[usable])
+        g = a + s[..., None] * d
+    return np.where(usable[..., None] & (g > 0).all(axis=2, keepdims=True), g, np.nan)
+
+
+SCALAR_SEGMENTS = 16   # distinct segments up to which bisection runs on Python floats (numpy's calls cost more)
+BISECTIONS = 54
+
+
+def _bisect_distinct(a, d, lo, hi):
+    """:func:`_bisect` of the segments ``a + s d`` (rows of a, d: (M, n)), each distinct one once: where
+    candidate points coincide (ideals clipped to one end of an issue) most vertex pairs repeat."""
+    if not len(a):
+        return np.empty(0)
+    rows = np.concatenate([a, d], axis=1)
+    key = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1])))[:, 0]     # bit for bit
+    _, first, back = np.unique(key, return_index=True, return_inverse=True)
+    a, d, lo, hi = a[first], d[first], lo[first], hi[first]
+    s = np.array(_bisect_scalar(a, d, lo, hi)) if len(first) <= SCALAR_SEGMENTS else None
+    if s is None or np.isnan(s).any():
+        s = _bisect(a, d, lo, hi)
+    return s[back.reshape(-1)]
+
+
+def _bisect(a, d, lo, hi):
+    """The root in [lo, hi] of each segment's slope ``sum_i d_i / (a_i + s d_i)`` (decreasing in s) after
+    :data:`BISECTIONS` steps: (W, P)."""
+    left, right, mid, slope = lo.copy(), hi.copy(), np.empty_like(lo), np.empty_like(lo)
+    terms, up = np.empty_like(a), np.empty(lo.shape, dtype=bool)
+    each = [terms[..., i] for i in range(a.shape[-1])]
+    for _ in range(BISECTIONS):         # in place: on a few worlds the calls, not the arithmetic, cost
+        np.add(left, right, out=mid)
+        mid *= 0.5
+        np.multiply(mid[..., None], d, out=terms)
+        terms += a
+        np.divide(d, terms, out=terms)
+        np.copyto(slope, each[0])       # summed in order, as numpy's sum does (its first + 0.0 moves no sign)
+        for t in each[1:]:
+            slope += t
+        np.greater(slope, 0, out=up)
+        np.copyto(left, mid, where=up)
+        np.logical_not(up, out=up)
+        np.copyto(right, mid, where=up)
+    return 0.5 * (left + right)
+
+
+def _bisect_scalar(a, d, lo, hi):
+    """:func:`_bisect` for a few segments (rows of ``a``, ``d``: (M, n)) on Python floats: the same IEEE
+    operations in the same order, so the same bits; nan where a slope divides by zero (numpy's inf and
+    nan would then decide, so the caller bisects those again with numpy)."""
+    out = []
+    for ai, di, left, right in zip(a.tolist(), d.tolist(), lo.tolist(), hi.tolist()):
+        pairs = list(zip(di, ai))
+        try:
+            for _ in range(BISECTIONS):
+                mid = 0.5 * (left + right)
+                slope = 0.0
+                for dk, ak in pairs:
+                    slope += dk / (ak + mid * dk)
+                if slope > 0:
+                    left = mid
+                else:
+                    right = mid
+            out.append(0.5 * (left + right))
+        except ZeroDivisionError:
+            out.append(np.nan)
+    return out
+
+
+def _kkt_pick(g, vc, L_l, r):
+    """The first of the candidate gains ``g`` (W, P, n) of each world that passes the KKT check of
+    :func:`nash_on_segments`: (W, n), nan where none does."""
+    W, kc = vc.shape[:2]
+    r = r[:, None, :]
+    mu = 1.0 / g
+    sigma = 0.0
+    for k in range(kc):
+        sigma = sigma + (mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2)
+    terms = np.empty((3,) + g.shape)                     # the three sums over actors below, in one
+    np.multiply(mu, L_l[:, None, :], out=terms[0])
+    np.multiply(mu, g + r, out=terms[1])
+    np.multiply(mu, np.abs(g) + np.abs(r), out=terms[2])    # y = g + r rounds
+    levels, value, spread = add_last(terms)
+    sigma = sigma + levels
+    good = np.isfinite(value) & (sigma <= value + 1e-10 * (np.abs(value) + spread))
+    pick = good.argmax(axis=1)
+    out = g[np.arange(W), pick]
+    return np.where(good.any(axis=1)[:, None], out, np.nan)

@@ -22,6 +22,8 @@ world is reported unsolved and the caller falls back to HiGHS.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "unshift", "reprice", "GAP"]
@@ -29,6 +31,7 @@ __all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "unshift",
 EPS = 1e-11
 GAP = 1e-10
 BLOCK = 16          # tableaux updated together by a pivot (their temporaries stay in cache)
+SMALL = 4 * BLOCK   # a batch this small is updated in one step (a few small tableaux: the calls cost more)
 
 
 class Tableaux:
@@ -61,23 +64,36 @@ class Tableaux:
 def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
     """Cold-start tableaux for candidate utilities ``vc`` (B, kc, J, n) and ``lr`` (B, n)."""
     B, kc, J, n = vc.shape
-    m, N = n + kc, kc * J + 1 + n
+    frame, basis = _frame(n, kc, J)
     t0 = lr.min(axis=1)
-    T = np.zeros((B, m + 1, N + 1))
-    T[:, :n, :kc * J] = -np.moveaxis(vc, 3, 1).reshape(B, n, kc * J)
-    T[:, :n, kc * J] = 1.0                                            # tau
-    T[:, np.arange(n), kc * J + 1 + np.arange(n)] = 1.0               # nu
-    T[:, :n, -1] = lr - t0[:, None]
-    for k in range(kc):
-        T[:, n + k, k * J:(k + 1) * J] = 1.0
-        T[:, n + k, -1] = 1.0
-    T[:, m, kc * J] = -1.0                                            # maximise tau
-    tab = Tableaux(T, np.zeros((B, m), dtype=int), lr - t0[:, None], t0, n, kc, J)
-    tab.basis[:, :n] = kc * J + 1 + np.arange(n)
+    T = np.repeat(frame[None], B, axis=0)
+    T[:, :n, :kc * J] = -vc.transpose(0, 3, 1, 2).reshape(B, n, kc * J)
+    b = lr - t0[:, None]
+    T[:, :n, -1] = b
+    tab = Tableaux(T, np.repeat(basis[None], B, axis=0), b, t0, n, kc, J)
     start = vc.sum(axis=3).argmax(axis=2)                             # the point best for all on each issue
-    for k in range(kc):
-        _pivot_all(tab.T, tab.basis, np.full(B, n + k), k * J + start[:, k])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k in range(kc):
+            _pivot_all(tab.T, tab.basis, n + k, k * J + start[:, k])
     return tab
+
+
+@functools.lru_cache(maxsize=None)
+def _frame(n: int, kc: int, J: int) -> tuple[np.ndarray, np.ndarray]:
+    """What every cold-start tableau of these sizes shares (read-only; :func:`build` copies it): the
+    tableau without the candidate utilities and right-hand side of the actor rows, and its basis."""
+    m, N = n + kc, kc * J + 1 + n
+    T = np.zeros((m + 1, N + 1))
+    T[:n, kc * J] = 1.0                                               # tau
+    T[np.arange(n), kc * J + 1 + np.arange(n)] = 1.0                  # nu
+    for k in range(kc):
+        T[n + k, k * J:(k + 1) * J] = 1.0
+        T[n + k, -1] = 1.0
+    T[m, kc * J] = -1.0                                               # maximise tau
+    basis = np.zeros(m, dtype=int)
+    basis[:n] = kc * J + 1 + np.arange(n)
+    T.flags.writeable = basis.flags.writeable = False
+    return T, basis
 
 
 def _pivot(tab: Tableaux, w: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
@@ -90,22 +106,29 @@ def _pivot(tab: Tableaux, w: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
     tab.basis[w, p] = q
 
 
-def _pivot_all(T: np.ndarray, basis: np.ndarray, p: np.ndarray, q: np.ndarray, on: np.ndarray | None = None) -> None:
-    """Pivot every tableau of ``T`` (B, m + 1, N + 1) on rows ``p``, columns ``q``, in place in blocks (no
-    gathered copy of the batch): the same arithmetic as :func:`_pivot`. Tableaux not ``on`` are left as
-    they are (a pivot by a zero column: every entry loses exactly 0)."""
+def _pivot_all(T: np.ndarray, basis: np.ndarray, p, q: np.ndarray, on: np.ndarray | None = None, *,
+               col: np.ndarray | None = None) -> None:
+    """Pivot every tableau of ``T`` (B, m + 1, N + 1) on rows ``p`` (or one row for all), columns ``q``, in
+    place in blocks (no gathered copy of the batch): the same arithmetic as :func:`_pivot`. Tableaux not
+    ``on`` are left as they are (a pivot by a zero column: every entry loses exactly 0). Callers ignore
+    division warnings (``np.errstate``) once around their loops: a tableau not ``on`` may divide by 0.
+    ``col``, the pivot columns ``T[b, :, q]`` where the caller has gathered them already, is overwritten."""
     b = np.arange(len(T))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        row = T[b, p] / T[b, p, q][:, None]
-    col = T[b, :, q].copy()
+    if col is None:
+        col = T[b, :, q]                                      # advanced indexing: already a copy
+    at = (slice(None), p) if np.ndim(p) == 0 else (b, p)      # one row for all: a view, no gather
+    row = T[at] / col[at][:, None]
     if on is not None:
-        row = np.where(on[:, None], row, T[b, p])
+        row = np.where(on[:, None], row, T[at])
         col[~on] = 0.0
-        q = np.where(on, q, basis[b, p])
-    for s in range(0, len(T), BLOCK):
-        T[s:s + BLOCK] -= col[s:s + BLOCK, :, None] * row[s:s + BLOCK, None, :]
-    T[b, p] = row
-    basis[b, p] = q
+        q = np.where(on, q, basis[at])
+    if len(T) <= SMALL:
+        T -= col[:, :, None] * row[:, None, :]
+    else:
+        for s in range(0, len(T), BLOCK):
+            T[s:s + BLOCK] -= col[s:s + BLOCK, :, None] * row[s:s + BLOCK, None, :]
+    T[at] = row
+    basis[at] = q
 
 
 class _Active:
@@ -118,16 +141,20 @@ class _Active:
         self.T, self.basis = tab.T, tab.basis              # the batch itself until the first copy
         self.on = np.ones(len(tab.T), dtype=bool)
 
-    def pivot(self, go: np.ndarray, p: np.ndarray, q: np.ndarray) -> bool:
-        """Pivot the tableaux ``go`` (the others stop); returns whether any did."""
+    def pivot(self, go: np.ndarray, p: np.ndarray, q: np.ndarray, col: np.ndarray | None = None) -> bool:
+        """Pivot the tableaux ``go`` (the others stop) on rows ``p`` and columns ``q`` (gathered in ``col``
+        if given); returns whether any did."""
         self.on = go
-        if not go.any():
+        k = np.count_nonzero(go)
+        if not k:
             return False
-        if 2 * go.sum() < len(go):
+        compact = 2 * k < len(go)
+        if compact:
             self._write_back(~go)
             self.rows, self.T, self.basis = self.rows[go], self.T[go], self.basis[go]
             p, q, self.on = p[go], q[go], go[go]
-        _pivot_all(self.T, self.basis, p, q, None if self.on.all() else self.on)
+            col = None if col is None else col[go]
+        _pivot_all(self.T, self.basis, p, q, None if compact or k == len(go) else go, col=col)
         return True
 
     def _write_back(self, which: np.ndarray) -> None:
@@ -148,17 +175,20 @@ def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
     ray, which the caller's certificate rejects)."""
     m = tab.T.shape[1] - 1
     act = _Active(tab)
-    for _ in range(maxit):
-        T, b = act.T, np.arange(len(act.T))
-        z = T[:, m, :-1]
-        q = z.argmin(axis=1)
-        col = T[b, :m, q]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(col > EPS, np.maximum(T[:, :m, -1], 0.0) / col, np.inf)
-        p = ratio.argmin(axis=1)
-        go = act.on & (z[b, q] < -EPS) & np.isfinite(ratio[b, p])
-        if not act.pivot(go, p, q):
-            break
+    with np.errstate(divide="ignore", invalid="ignore"):          # once, not once an iteration
+        for _ in range(maxit):
+            T, b = act.T, np.arange(len(act.T))
+            q = T[:, m, :-1].argmin(axis=1)
+            col = T[b, :, q]                      # the entering columns, reduced cost last: one gather
+            go = act.on & (col[:, m] < -EPS)
+            if not go.any():                                      # optimal: no ratio test to do
+                act.on = go
+                break
+            ratio = np.where(col[:, :m] > EPS, np.maximum(T[:, :m, -1], 0.0) / col[:, :m], np.inf)
+            p = ratio.argmin(axis=1)
+            go &= np.isfinite(ratio[b, p])
+            if not act.pivot(go, p, q, col):
+                break
     return act.done()
 
 
@@ -167,17 +197,21 @@ def dual(tab: Tableaux, *, maxit: int) -> np.ndarray:
     (or showed the primal infeasible, which the caller's certificate rejects)."""
     m = tab.T.shape[1] - 1
     act = _Active(tab)
-    for _ in range(maxit):
-        T, b = act.T, np.arange(len(act.T))
-        rhs = T[:, :m, -1]
-        p = rhs.argmin(axis=1)
-        row = T[b, p, :-1]
-        with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):          # once, not once an iteration
+        for _ in range(maxit):
+            T, b = act.T, np.arange(len(act.T))
+            rhs = T[:, :m, -1]
+            p = rhs.argmin(axis=1)
+            go = act.on & (rhs[b, p] < -EPS)
+            if not go.any():                                      # optimal: no ratio test to do
+                act.on = go
+                break
+            row = T[b, p, :-1]
             ratio = np.where(row < -EPS, np.maximum(T[:, m, :-1], 0.0) / -row, np.inf)
-        q = ratio.argmin(axis=1)
-        go = act.on & (rhs[b, p] < -EPS) & np.isfinite(ratio[b, q])
-        if not act.pivot(go, p, q):
-            break
+            q = ratio.argmin(axis=1)
+            go &= np.isfinite(ratio[b, q])
+            if not act.pivot(go, p, q):
+                break
     return act.done()
 
 
@@ -200,13 +234,13 @@ def readout(tab: Tableaux, vc: np.ndarray, lr: np.ndarray):
     """
     B, kc, J, n = vc.shape
     m = tab.T.shape[1] - 1
-    mu = np.clip(tab.T[:, m, tab.nu], 0.0, None)
+    mu = np.maximum(tab.T[:, m, tab.nu], 0.0)             # what np.clip(v, 0.0, None) calls
     total = mu.sum(axis=1)
     mu = mu / np.where(total > 0, total, 1.0)[:, None]
     h = (vc @ mu[:, None, :, None])[..., 0].max(axis=2).sum(axis=1) if kc else np.zeros(B)
     t = h + (mu * lr).sum(axis=1)
     lam = np.zeros((B, kc * J + 1 + n))
-    np.put_along_axis(lam, tab.basis, np.clip(tab.T[:, :m, -1], 0.0, None), axis=1)
+    lam[np.arange(B)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)
     lam = lam[:, :kc * J].reshape(B, kc, J)
     lam /= np.where(lam.sum(axis=2) > 0, lam.sum(axis=2), 1.0)[:, :, None]
     low = ((lam[..., None] * vc).sum(axis=(1, 2)) + lr).min(axis=1)
@@ -222,7 +256,8 @@ def unshift(tab: Tableaux) -> np.ndarray:
     is basic, so it is first brought into the basis by a ratio-test pivot (which keeps feasibility).
     """
     m = tab.T.shape[1] - 1
-    out = np.flatnonzero(~(tab.basis == tab.tau).any(axis=1))
+    basic = (tab.basis == tab.tau).any(axis=1)
+    out = np.flatnonzero(~basic)
     if len(out):
         col, rhs = tab.T[out, :m, tab.tau], tab.T[out, :m, -1]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -230,15 +265,16 @@ def unshift(tab: Tableaux) -> np.ndarray:
         p = ratio.argmin(axis=1)
         fine = np.isfinite(ratio[np.arange(len(out)), p])
         _pivot(tab, out[fine], p[fine], np.full(int(fine.sum()), tab.tau))
+        basic = (tab.basis == tab.tau).any(axis=1)
     tab.T[:, :, -1] += tab.t0[:, None] * tab.T[:, :, tab.tau]
     tab.b, tab.t0 = tab.b + tab.t0[:, None], np.zeros_like(tab.t0)
-    return (tab.T[:, :m, -1] >= -EPS).all(axis=1) & (tab.basis == tab.tau).any(axis=1)
+    return (tab.T[:, :m, -1] >= -EPS).all(axis=1) & basic
 
 
 def reprice(tab: Tableaux, cost: np.ndarray) -> None:
     """Replace the objective by minimising ``cost`` (B, N) over the same constraints: the reduced costs
     ``c - c_B B^-1 A`` of each tableau's current basis, in place."""
     m = tab.T.shape[1] - 1
-    cb = np.take_along_axis(cost, tab.basis, axis=1)                   # (B, m)
+    cb = cost[np.arange(len(cost))[:, None], tab.basis]                # (B, m)
     tab.T[:, m, :-1] = cost - np.einsum("bm,bmn->bn", cb, tab.T[:, :m, :-1])
     tab.T[:, m, -1] = -np.einsum("bm,bm->b", cb, tab.T[:, :m, -1])

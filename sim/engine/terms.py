@@ -13,6 +13,8 @@ from .vertices import point_utilities
 __all__ = ["terms_for", "settle", "from_weights", "utilities_at"]
 
 FLOOR_TOL = 1e-12          # a deal's utility below a reservation by at most this is rounding of an exact point
+_REASONS = np.array(["ok", "no terms deliver the agreed utilities", "the protocol found no deal point"],
+                    dtype=object)        # a settlement's status: one string object each, not one per world
 
 
 def _one(w, ideal, span, lo, hi, L, lower):
@@ -42,32 +44,53 @@ def _one(w, ideal, span, lo, hi, L, lower):
 
 def _single_issue(w, ideal, span, a, b, L, lower, accept):
     """Vectorised for one divisible issue: scan the segments between clipped ideals for the points where
-    utilities reach ``lower``, keeping those where every actor gets at least ``accept``."""
+    utilities reach ``lower``, keeping those where every actor gets at least ``accept``.
+
+    Every segment's ends and candidate points are evaluated at once (a few numpy calls per batch, not per
+    segment); the candidates are then taken in order, as a scan segment by segment would (:func:`_scan`)."""
     W, n, _ = w.shape
-    pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)
-    best = np.full(W, np.nan)
-    best_sum = np.full(W, -np.inf)
-    for j in range(pts.shape[1] - 1):
-        x0, x1 = pts[:, j], pts[:, j + 1]
-        u0 = utilities_at(x0[:, None], w, ideal, span, L)
-        u1 = utilities_at(x1[:, None], w, ideal, span, L)
-        d = u1 - u0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bound = np.where(np.abs(d) > 1e-15, (lower - u0) / d, np.where(u0 >= accept, -np.inf, np.nan))
-        lo_s = np.where(d > 1e-15, bound, -np.inf).max(axis=1)
-        hi_s = np.where(d < -1e-15, bound, np.inf).min(axis=1)
-        bad = np.isnan(bound).any(axis=1)
-        lo_s, hi_s = np.maximum(lo_s, 0.0), np.minimum(hi_s, 1.0)
-        ok = ~bad & (lo_s <= hi_s + 1e-12)
-        for s in (lo_s, hi_s):
-            s = np.clip(s, 0.0, 1.0)
-            x = x0 + s * (x1 - x0)
-            u = utilities_at(x[:, None], w, ideal, span, L)
-            tot = u.sum(axis=1)
-            take = ok & (u >= accept).all(axis=1) & (tot > best_sum + 1e-15)
-            best = np.where(take, x, best)
-            best_sum = np.where(take, tot, best_sum)
-    return best[:, None]
+    pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)   # (W, P)
+    u = _utilities_along(pts, w, ideal, span, L)                                           # (W, P, n)
+    x0, x1, u0 = pts[:, :-1], pts[:, 1:], u[:, :-1]
+    d = u[:, 1:] - u0                                                                      # (W, S, n)
+    low, acc = lower[:, None, :], accept[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = np.where(np.abs(d) > 1e-15, (low - u0) / d, np.where(u0 >= acc, -np.inf, np.nan))
+    lo_s = np.maximum(np.where(d > 1e-15, bound, -np.inf).max(axis=2), 0.0)
+    hi_s = np.minimum(np.where(d < -1e-15, bound, np.inf).min(axis=2), 1.0)
+    ok = ~np.isnan(bound).any(axis=2) & (lo_s <= hi_s + 1e-12)                            # (W, S)
+    s = np.clip(np.stack([lo_s, hi_s], axis=2), 0.0, 1.0)                                 # (W, S, 2)
+    x = (x0[:, :, None] + s * (x1 - x0)[:, :, None]).reshape(W, -1)                       # (W, 2S)
+    uc = _utilities_along(x, w, ideal, span, L)
+    tot = uc.sum(axis=2)
+    fits = np.repeat(ok, 2, axis=1) & (uc >= accept[:, None, :]).all(axis=2)
+    return _scan(x, np.where(fits & ~np.isnan(tot), tot, -np.inf))[:, None]
+
+
+def _scan(x, tot):
+    """The last candidate taken when candidates ``x`` (W, K) are taken in order wherever their total
+    utility ``tot`` (W, K; -inf where they do not fit) beats that of the last taken by more than 1e-15;
+    nan where none is. Where no total comes within 1e-15 below the largest, that is the first largest (it
+    is taken, and nothing after it), found at once; the scan runs only on the other worlds."""
+    W, K = tot.shape
+    first = tot.argmax(axis=1)
+    top = tot[np.arange(W), first][:, None]
+    best = np.where(top[:, 0] > -np.inf, x[np.arange(W), first], np.nan)
+    close = np.flatnonzero(~((tot == top) | (tot + 1e-15 < top)).all(axis=1))
+    if len(close):
+        best[close] = np.nan
+        best_sum = np.full(len(close), -np.inf)
+        for c in range(K):
+            take = tot[close, c] > best_sum + 1e-15
+            best[close] = np.where(take, x[close, c], best[close])
+            best_sum = np.where(take, tot[close, c], best_sum)
+    return best
+
+
+def _utilities_along(x, w, ideal, span, L):
+    """Utilities (W, P, n) at the outcomes ``x`` (W, P) of one range issue: :func:`utilities_at` for each
+    column of ``x``, in one call."""
+    return utilities_at(x[:, :, None], w[:, None], ideal[:, None], span[:, None], L[:, None])
 
 
 def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
@@ -98,12 +121,13 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
     done &= simplex.primal(tab, maxit=its)
     m = n + kc
     lam = np.zeros_like(cost)
-    np.put_along_axis(lam, tab.basis, np.clip(tab.T[:, :m, -1], 0.0, None), axis=1)
+    lam[np.arange(W)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)     # np.clip(v, 0.0, None)
     lam = lam[:, :kc * n].reshape(W, kc, n)
-    lam /= np.where(lam.sum(axis=2) > 0, lam.sum(axis=2), 1.0)[:, :, None]
+    weight = lam.sum(axis=2)
+    lam /= np.where(weight > 0, weight, 1.0)[:, :, None]
     x = (lam * p).sum(axis=2)
     u = utilities_at(x, w, ideal, span, L)
-    pi = np.clip(tab.T[:, m, tab.nu], 0.0, None)
+    pi = np.maximum(tab.T[:, m, tab.nu], 0.0)
     upper = (s + (vc @ pi[:, None, :, None])[..., 0]).max(axis=2).sum(axis=1) + (pi * lr).sum(axis=1)
     total = (u - L).sum(axis=1)
     good = done & (u >= accept).all(axis=1) & (upper - total <= simplex.GAP * (1.0 + np.abs(upper)))
@@ -140,27 +164,37 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
     scanned segment by segment, more by a batched simplex (:func:`_lp_terms`); worlds where these find or
     certify nothing go to one exact LP each (HiGHS).
     """
+    return _terms_utilities(y, L, w_range, ideal, span, a, b, floor)[0]
+
+
+def _terms_utilities(y, L, w_range, ideal, span, a, b, floor):
+    """:func:`terms_for`, and the utilities its terms give (W, n; nan rows where it finds none), which its
+    last check has computed already."""
     W, n, kc = w_range.shape
     x = np.full((W, kc), np.nan)
     if kc == 0:
-        return x
+        return x, utilities_at(x, w_range, ideal, span, L)
     f = np.full((W, n), -np.inf) if floor is None else floor
     hi = np.maximum(a, b)
+    u = np.full((W, n), np.nan)
     for tol in (1e-13, 1e-11, 1e-9):
-        todo = np.where(np.isnan(x).any(axis=1))[0]
+        todo = np.flatnonzero(np.isnan(x).any(axis=1))
         if not len(todo):
             break
-        yt, ft, Lt, wt, it, st, at, bt = (v[todo] for v in (y, f, L, w_range, ideal, span, a, b))
+        every = (y, f, L, w_range, ideal, span, a, b, hi)
+        yt, ft, Lt, wt, it, st, at, bt, ht = every if len(todo) == W else (v[todo] for v in every)  # no copy at first
         lower, accept = _bounds(yt, tol, ft)
         if kc == 1:
-            x[todo] = _single_issue(wt, it, st, at, bt, Lt, lower, accept)
+            xt = _single_issue(wt, it, st, at, bt, Lt, lower, accept)
         else:
-            x[todo] = _lp_chunked(yt, Lt, wt, it, st, at, bt, tol, ft)
-        for j in np.flatnonzero(np.isnan(x[todo]).any(axis=1)):         # the rare world left: HiGHS
-            x[todo[j]] = _one(wt[j], it[j], st[j], at[j], bt[j], Lt[j], lower[j])
-        u = utilities_at(np.clip(x[todo], at, hi[todo]), wt, it, st, Lt)
-        x[todo[~(u >= accept).all(axis=1)]] = np.nan
-    return np.clip(x, a, hi)
+            xt = _lp_chunked(yt, Lt, wt, it, st, at, bt, tol, ft)
+        for j in np.flatnonzero(np.isnan(xt).any(axis=1)):              # the rare world left: HiGHS
+            xt[j] = _one(wt[j], it[j], st[j], at[j], bt[j], Lt[j], lower[j])
+        ut = utilities_at(np.clip(xt, at, ht), wt, it, st, Lt)
+        short = ~(ut >= accept).all(axis=1)
+        xt[short], ut[short] = np.nan, np.nan        # as the utilities of terms nan: nan
+        x[todo], u[todo] = xt, ut
+    return np.clip(x, a, hi), u
 
 
 def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None, weights=None):
@@ -193,16 +227,16 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
                              a[rows], b[rows])
     total = np.where(found, u.sum(axis=1), -np.inf)
     order = np.lexsort((-total, rows))                       # per world, the largest total first
-    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
+    ranked = rows[order]
+    first = order[np.concatenate(([True], ranked[1:] != ranked[:-1]))] if len(order) else order
     first = first[found[first]]
     out_x, out_u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
     combo = np.full(W, -1)
-    out_x[rows[first]], out_u[rows[first]], combo[rows[first]] = x[first], u[first], cols[first]
+    won = rows[first]
+    out_x[won], out_u[won], combo[won] = x[first], u[first], cols[first]
     if given.any():
         out_x[given], out_u[given], combo[given] = x_w[given], u_w[given], candidates[given].argmax(axis=1)
-    reasons = np.array(["ok", "no terms deliver the agreed utilities", "the protocol found no deal point"],
-                       dtype=object)        # one string object each, not one per world
-    status = reasons[np.where(combo >= 0, 0, np.where(finite, 1, 2))]
+    status = _REASONS[np.where(combo >= 0, 0, np.where(finite, 1, 2))]
     short = (combo < 0) & finite & (f > -np.inf).any(axis=1)
     if short.any():                                          # would the agreed utilities alone be met?
         rows, cols = np.nonzero(candidates & short[:, None])
@@ -215,8 +249,7 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
 def _on_combos(y, f, L, w_range, ideal, span, a, b):
     """Terms, utilities and whether they deliver y (to 2e-9) and the floor f (to ``FLOOR_TOL``), one row
     per (world, levels combination)."""
-    x = terms_for(y, L, w_range, ideal, span, a, b, floor=f)
-    u = utilities_at(x, w_range, ideal, span, L)
+    x, u = _terms_utilities(y, L, w_range, ideal, span, a, b, f)
     found = ~np.isnan(u).any(axis=1) & (u >= y - 2e-9).all(axis=1) & (u >= f - FLOOR_TOL).all(axis=1)
     return x, u, found
 
@@ -236,8 +269,12 @@ def from_weights(y, floor, candidates, level_utils, lam, w_range, ideal, span, a
     """
     W, n, kc = w_range.shape
     x, u = np.full((W, kc), np.nan), np.full((W, n), np.nan)
+    if np.isnan(lam).all():             # the usual case outside the interior-point method: nothing to check
+        return x, u, np.zeros(W, dtype=bool)
     rows = np.flatnonzero((candidates.sum(axis=1) == 1) & np.isfinite(lam).all(axis=(1, 2))
                           & np.isfinite(y).all(axis=1))
+    if not len(rows):
+        return x, u, np.zeros(W, dtype=bool)
     p = clipped_points(ideal[rows], a[rows], b[rows])                                           # (m, kc, n)
     x[rows] = np.clip((lam[rows] * p).sum(axis=2), a[rows], np.maximum(a[rows], b[rows]))
     L = level_utils[rows, candidates[rows].argmax(axis=1)]
