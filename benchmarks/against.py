@@ -28,8 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ONE_CORE = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 TIME_ONE = """
 import sys, time
-# an editable install maps zopa to its own tree ahead of PYTHONPATH: leave the import to the path
-sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in getattr(f, "__module__", repr(f)).lower()]
 from zopa import sim
 s = sim.load_scenario(sys.argv[1])
 sim.simulate(s, runs=200, seed=1, history=False)
