@@ -58,9 +58,7 @@ class ActorAgent(mesa.Agent):
     def update(self) -> None:
         """Learn from this round's battles, pay erosion, then fire or revert triggers (shifts among them)."""
         m, i, wd = self.model, self.index, self.model.worlds
-        # a partial deal in force scales the costs of war; where none is declared the factor is 1 in every
-        # world, and x * 1.0 is x: the product is skipped
-        scale = m.erosion_factor() if wd.partial else None
+        scale = m.erosion_scale          # a partial deal in force scales the costs of war (None: no partial deal)
         self.cum_erosion += _scaled(wd.erosion[:, i], scale)
         if wd.dyn.has_costs:
             self.costs = wd.dyn.cost_memory[:, i] * self.costs + _scaled(round_cost(m, i), scale)

@@ -160,6 +160,7 @@ class NegotiationModel(mesa.Model):
         self.partial_rng = np.random.default_rng(stream_seed(root, "partial_deals.battles"))
         self.relapse_rng = np.random.default_rng(stream_seed(root, "relapse.draws"))
         self.relapsed_now = np.zeros(self.runs, dtype=bool)
+        self.erosion_scale = self.erosion_factor()     # this round's erosion_factor, as actors read it
         self.history: list[dict] = []
         self.keep_history = history is True
         # red lines and triggers in force per round: every round with a history, the last one where the
@@ -200,6 +201,7 @@ class NegotiationModel(mesa.Model):
             return
         self.round += 1
         self._world_moves()
+        self.erosion_scale = self.erosion_factor()      # read by every actor's update
         self.agents.do("update")
         self._evaluate()
         for observer in self.observers:
@@ -251,10 +253,11 @@ class NegotiationModel(mesa.Model):
             share = np.where(self.in_partial == k, p.battles, share)
         return np.where(self.active, np.clip(share, 0.0, 1.0), 0.0)
 
-    def erosion_factor(self) -> np.ndarray:
-        """Factor on every actor's erosion this round: 1 at war, the partial deal's factor while one holds."""
+    def erosion_factor(self) -> np.ndarray | None:
+        """Factor on every actor's erosion this round: 1 at war, the partial deal's factor while one holds;
+        None where the scenario declares no partial deal (1 in every world: ``x * 1.0`` is ``x``)."""
         if not self.worlds.partial:
-            return np.ones(self.runs)
+            return None
         factor = 1.0                # an array from the first partial deal on
         for k, p in enumerate(self.worlds.partial.values()):
             factor = np.where(self.in_partial == k, p.erosion, factor)
