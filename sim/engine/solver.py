@@ -322,16 +322,20 @@ class Zone:
         was = self.any_feasible[w]
         self.any_feasible[w] = ok
         bad = ~ok
-        good = w[ok]
-        for k in range(a.shape[1]):        # a column at a time: rows of a few entries scatter slowly
-            self.box[0][good, k], self.box[1][good, k] = a[ok, k], b[ok, k]
+        good, a, b = w[ok], a[ok], b[ok]
+        self._set_box(good, a, b)
         self.conflicts_stale[w] = bad          # the box and blocking actors: found when a verdict asks
         if self.method == "lp":
             self._lp.forget(w)
-        self._refresh_tables(good, [al[shared] for al in allowed], a[ok], b[ok])
+        self._refresh_tables(good, [al[shared] for al in allowed], a, b)
         if self.method == "enumerate" and self.dense:      # a world closed before has no feasible row left
             self.feasible[w[bad & was]] = False
         self.stale[w] = False
+
+    def _set_box(self, w: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+        """The common box ``[a, b]`` of worlds ``w``, a column at a time: rows of a few entries scatter slowly."""
+        for k in range(a.shape[1]):
+            self.box[0][w, k], self.box[1][w, k] = a[:, k], b[:, k]
 
     def _refresh_tables(self, w: np.ndarray, allowed, a: np.ndarray, b: np.ndarray) -> None:
         """The method's tables for worlds ``w`` with some outcome inside every red line."""
@@ -355,8 +359,7 @@ class Zone:
             w = todo[s:s + REFRESH_WORLDS]
             lo, hi = rows(wd.red_lo, w), rows(wd.red_hi, w)
             a, b = common_box(lo, hi)
-            for k in range(a.shape[1]):
-                self.box[0][w, k], self.box[1][w, k] = a[:, k], b[:, k]
+            self._set_box(w, a, b)
             self.conflicts[w] = redline_conflicts(lo, hi, [rows(al, w) for al in wd.allowed], a, b)
             self.conflicts_stale[w] = False
 
