@@ -26,7 +26,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "unshift", "reprice", "GAP"]
+__all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "weights", "unshift", "reprice", "GAP"]
 
 EPS = 1e-11
 GAP = 1e-10
@@ -239,13 +239,23 @@ def readout(tab: Tableaux, vc: np.ndarray, lr: np.ndarray):
     mu = mu / np.where(total > 0, total, 1.0)[:, None]
     h = (vc @ mu[:, None, :, None])[..., 0].max(axis=2).sum(axis=1) if kc else np.zeros(B)
     t = h + (mu * lr).sum(axis=1)
-    lam = np.zeros((B, kc * J + 1 + n))
-    lam[np.arange(B)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)
-    lam = lam[:, :kc * J].reshape(B, kc, J)
-    lam /= np.where(lam.sum(axis=2) > 0, lam.sum(axis=2), 1.0)[:, :, None]
+    lam = weights(tab)
     low = ((lam[..., None] * vc).sum(axis=(1, 2)) + lr).min(axis=1)
     ok = (total > 0) & (np.abs(t - low) <= GAP * (1.0 + np.abs(t)))
     return t, mu, ok
+
+
+def weights(tab: Tableaux) -> np.ndarray:
+    """The weights ``lam`` (B, kc, J) of each issue's candidate points at each tableau's basis: the basic
+    variables' values (clipped at 0, what ``np.clip(v, 0.0, None)`` calls), normalised to sum to 1 on
+    each issue (left 0 where an issue has none)."""
+    B, m = tab.basis.shape
+    x = np.zeros((B, tab.T.shape[2] - 1))
+    x[np.arange(B)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)
+    lam = x[:, :tab.kc * tab.J].reshape(B, tab.kc, tab.J)
+    total = lam.sum(axis=2)
+    lam /= np.where(total > 0, total, 1.0)[:, :, None]
+    return lam
 
 
 def unshift(tab: Tableaux) -> np.ndarray:

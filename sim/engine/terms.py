@@ -120,11 +120,7 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
     simplex.reprice(tab, cost)
     done &= simplex.primal(tab, maxit=its)
     m = n + kc
-    lam = np.zeros_like(cost)
-    lam[np.arange(W)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)     # np.clip(v, 0.0, None)
-    lam = lam[:, :kc * n].reshape(W, kc, n)
-    weight = lam.sum(axis=2)
-    lam /= np.where(weight > 0, weight, 1.0)[:, :, None]
+    lam = simplex.weights(tab)                                           # (W, kc, J)
     x = (lam * p).sum(axis=2)
     u = utilities_at(x, w, ideal, span, L)
     pi = np.maximum(tab.T[:, m, tab.nu], 0.0)
