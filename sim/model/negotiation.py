@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import events
 from ..conditions import Recent, longest_window
-from . import dynamics
+from . import draws, dynamics
 from ..engine import solver
 from ..engine.protocols import PROTOCOLS, Problem, holding
 from ..engine.terms import settle
@@ -231,8 +231,8 @@ class NegotiationModel(mesa.Model):
             fought = wd.battles
             if observed is None and (wd.partial or wd.relapse is not None):
                 # partial deals and settlements stop battles (drawn from their own stream)
-                fought = self.partial_rng.binomial(wd.battles, self.battle_share())
-            wins = observed if observed is not None else self.rng.binomial(fought, dynamics.battle_odds(wd))
+                fought = draws.binomial(self.partial_rng, wd.battles, self.battle_share())
+            wins = observed if observed is not None else draws.binomial(self.rng, fought, dynamics.battle_odds(wd))
             self.a_wins += wins
             self.fought += fought
             net = fought - 2 * wins
