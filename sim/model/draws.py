@@ -74,20 +74,22 @@ def _inverted(n: np.ndarray, p: np.ndarray) -> bool:
     ``n * min(p, 1 - p) <= 30`` holds for any ``n <= 10``."""
     if p.ndim == 0 or p.dtype != np.float64 or n.dtype.kind not in "iu" or not (p.size and n.size):
         return False
-    return bool(n.min() >= 0 and n.max() <= MAX_N and ((p >= 0.0) & (p <= 1.0)).all())   # NaN fails too
+    return bool(n.min() >= 0 and n.max() <= MAX_N and p.min() >= 0.0 and p.max() <= 1.0)   # NaN fails too
 
 
 def _bernoulli(u, p, tie):
     """:func:`_inversion` for one trial: a success where the uniform exceeds ``1 - p`` (``p <= 1/2``;
     otherwise a failure where it exceeds ``p``). numpy's second probability, ``p (1 - p) / (1 - p)``, is
     ``p`` to a unit in the last place: it starts over only where the uniform clears ``1 - p`` by ``p``."""
-    flip = p > 0.5
-    low = np.where(flip, 1.0 - p, p)
+    if not len(u):
+        return np.zeros(0, dtype=np.int64)
+    low = np.minimum(p, 1.0 - p)            # numpy's p, or 1 - p above one half
     gap = u - (1.0 - low)
-    if (np.abs(gap) <= tie).any() or (gap - low >= -tie).any():
+    if np.abs(gap).min() <= tie or (gap - low).max() >= -tie:
         return None
     won = gap > 0.0
-    return (won ^ flip).astype(np.int64)
+    won ^= p > 0.5
+    return won.astype(np.int64)
 
 
 def _inversion(u, n, p, tie):
