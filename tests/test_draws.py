@@ -63,3 +63,14 @@ def test_what_numpy_does_not_invert_is_numpys():
     for bad in (np.array([0.2, np.nan]), np.array([0.2, 1.5]), np.array([-0.1, 0.2])):
         with pytest.raises(ValueError):
             draws.binomial(np.random.default_rng(0), 1, bad)
+
+
+def test_a_uniform_at_the_edge_of_numpys_last_probability_is_handed_over():
+    """A uniform that clears ``1 - p`` by about ``p`` is where numpy could start over (its probabilities
+    spent by rounding): both array paths hand it to numpy rather than guess; one a little lower they draw."""
+    edge, inside = np.array([1.0 - 2**-53]), np.array([0.75])
+    for p in (np.array([0.5]), np.array([0.3]), np.array([0.9])):
+        assert draws._bernoulli(edge.copy(), p, draws.TIE) is None
+        assert draws._inversion(edge.copy(), np.array([1]), p, draws.TIE) is None
+        assert draws._bernoulli(inside.copy(), p, draws.TIE) is not None
+        assert draws._inversion(inside.copy(), np.array([1]), p, draws.TIE) is not None
