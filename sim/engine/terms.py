@@ -170,7 +170,8 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
 
 def _terms_utilities(y, L, w_range, ideal, span, a, b, floor, vc=None):
     """:func:`terms_for`, and the utilities its terms give (W, n; nan rows where it finds none), which its
-    last check has computed already. ``vc`` (W, kc, J, n): the candidate points' utilities, if known."""
+    last check has computed already. ``vc`` (W, kc, J, n): the candidate points' utilities, if known, as
+    :func:`sim.engine.vertices.point_utilities` lays them out (the layout decides how numpy sums them)."""
     W, n, kc = w_range.shape
     if kc == 0 or W == 0:
         x = np.full((W, kc), np.nan)
@@ -182,10 +183,11 @@ def _terms_utilities(y, L, w_range, ideal, span, a, b, floor, vc=None):
         todo = None if x is None else np.flatnonzero(np.isnan(x).any(axis=1))
         if todo is not None and not len(todo):
             break
-        every = (y, f, L, w_range, ideal, span, a, b, hi, vc)
-        yt, ft, Lt, wt, it, st, at, bt, ht, vt = every if todo is None else \
-            (None if v is None else v[todo] for v in every)        # no copy at first
-        xt, ut = _terms_step(tol, yt, ft, Lt, wt, it, st, at, bt, ht, vt)
+        every = (y, f, L, w_range, ideal, span, a, b, hi)
+        if todo is None:                                             # no copy at first
+            xt, ut = _terms_step(tol, *every, vc)
+        else:
+            xt, ut = _terms_step(tol, *(v[todo] for v in every), None)
         if todo is None:
             x, u = xt, ut
         else:
@@ -261,7 +263,7 @@ def _on_rows(y, f, level_utils, rows, cols, w_range, ideal, span, a, b, points):
     ``rows``, ``cols`` (worlds in order): in each world the one of largest total; nan / -1 where none."""
     W, n, kc = w_range.shape
     x, u, found = _on_combos(y[rows], f[rows], level_utils[rows, cols], w_range[rows], ideal[rows], span[rows],
-                             a[rows], b[rows], None if points is None else points[rows])
+                             a[rows], b[rows])
     total = np.where(found, u.sum(axis=1), -np.inf)
     order = np.lexsort((-total, rows))                       # per world, the largest total first
     ranked = rows[order]
@@ -276,9 +278,10 @@ def _on_rows(y, f, level_utils, rows, cols, w_range, ideal, span, a, b, points):
 
 def _on_each(y, f, level_utils, cols, w_range, ideal, span, a, b, points):
     """:func:`_on_rows` where every world has the one candidate combination ``cols``: its rows are the
-    worlds themselves, gathered from nothing, and the best of one is itself."""
-    L = level_utils[:, 0] if level_utils.shape[1] == 1 else level_utils[np.arange(len(cols)), cols]
-    x, u, found = _on_combos(y, f, L, w_range, ideal, span, a, b, points)
+    worlds themselves, not gathered (only laid out in order where they are not, as a gather would: how
+    numpy sums a long axis depends on it), and the best of one is itself."""
+    L = level_utils[np.arange(len(cols)), cols]
+    x, u, found = _on_combos(*(np.ascontiguousarray(v) for v in (y, f, L, w_range, ideal, span, a, b)), points)
     keep = found[:, None]
     return np.where(keep, x, np.nan), np.where(keep, u, np.nan), np.where(found, cols, -1)
 

@@ -325,7 +325,8 @@ class NegotiationModel(mesa.Model):
         problem = Problem(tab.mu, tab.B, tab.feasible, r[idx], self.worlds.discount[idx], points, tab.L)
         agreed, y, combo, lam = protocol.strike_weighted(idx, problem)
         lam = None if lam is None else lam[agreed]
-        return idx[agreed], y[agreed], combo[agreed], zone, r, tab.take(agreed), lam, points[agreed]
+        points = points if agreed.all() else None      # a copy of some rows would be laid out otherwise
+        return idx[agreed], y[agreed], combo[agreed], zone, r, tab.take(agreed), lam, points
 
     def _terms(self, struck):
         """Terms on the zone's issues that deliver the agreed utilities, on the best levels combination that
