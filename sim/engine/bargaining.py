@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from .linalg import mtv as _mtv, mv as _mv, solve as _solve
+from .linalg import fold, mtv as _mtv, mv as _mv, solve as _solve
 from .nashpoint import nash_on_segments, nash_weights
 
 __all__ = ["EPS", "combo_widths", "holding", "ideal_gains", "pick", "egalitarian", "kalai_smorodinsky", "nash",
@@ -83,7 +83,7 @@ def _nash_facets(mu, B_l, r):
     """Nash point of each facet's half-space, kept where it lies in P_l: (W, n), nan where none."""
     W, C, n = mu.shape
     s = B_l - _mv(mu, r)                                 # (W, C)
-    inner = (mu > EPS).all(axis=2) & (s > EPS)
+    inner = fold(np.logical_and, mu > EPS, 2) & (s > EPS)
     if not inner.any():
         return np.full((W, n), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -91,6 +91,8 @@ def _nash_facets(mu, B_l, r):
     y = r[:, None, :] + g
     slack = (B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)).min(axis=2)  # (W, C)
     good = inner & (slack >= -1e-12 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
+    if not good.any():                                   # the usual case: no facet's point is the answer
+        return np.full((W, n), np.nan)
     return np.where(good.any(axis=1)[:, None], g[np.arange(W), good.argmax(axis=1)], np.nan)
 
 
@@ -164,14 +166,18 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **
     best_val = np.full(W, -np.inf)
     combo = T.argmax(axis=1)
     open_ = T >= -EPS
-    for l in np.flatnonzero(open_.any(axis=0)):
+    live = np.flatnonzero(open_.any(axis=0))
+    for l in live:
         ok = open_[:, l]
         g, lam = _nash_combo(mu, B[:, l], r, T[:, l], ok, points,
                              None if level_utils is None else level_utils[:, l])
-        val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
-        val = np.where(ok & (T[:, l] <= EPS), -1e300, val)
-        better = val > best_val
-        best_val = np.where(better, val, best_val)
+        if len(live) == 1:          # val > -inf below: the gains of the open worlds, with none nan
+            better = ~fold(np.logical_or, np.isnan(g), 1)
+        else:
+            val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
+            val = np.where(ok & (T[:, l] <= EPS), -1e300, val)
+            better = val > best_val
+            best_val = np.where(better, val, best_val)
         best_g = np.where(better[:, None], g, best_g)
         if lam is not None:
             best_lam[better] = lam[better]
@@ -187,9 +193,11 @@ def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
     and the weights of the candidate points that give them, (W, kc, j), where the interior-point method
     found them (nan elsewhere; None where it did not run)."""
     W, n = r.shape
-    g = np.full((W, n), np.nan)
+    g = np.full((W, n), np.nan)           # nan wherever the zone is closed (see nash)
     lam = None
-    g[ok & (T_l <= EPS)] = 0.0
+    point = ok & (T_l <= EPS)
+    if point.any():
+        g[point] = 0.0
     rest = np.flatnonzero(ok & (T_l > EPS))
     kc = 0 if points is None else points.shape[1]
     small = points is None or points.shape[2] ** kc <= SEGMENT_MAX
@@ -213,11 +221,16 @@ def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
 
 
 def _solve_rows(g, rows, method, *arrays):
-    """Gains by ``method`` on the ``rows`` of ``arrays``, written into ``g``; returns the rows it left
-    unsolved (nan)."""
-    out = method(*(x[rows] for x in arrays))
-    g[rows] = out
-    return rows[np.isnan(out).any(axis=1)]
+    """Gains by ``method`` on the ``rows`` of ``arrays`` (increasing), written into ``g``; returns the rows it
+    left unsolved (nan). Where the rows are every row, the arrays are read as they are, laid out in order
+    as a gather would lay them out (a matrix product's arithmetic can depend on the layout)."""
+    every = len(rows) == len(g)
+    out = method(*(np.ascontiguousarray(x) if every else x[rows] for x in arrays))
+    if every:
+        g[...] = out
+    else:
+        g[rows] = out
+    return rows[fold(np.logical_or, np.isnan(out), 1)]
 
 
 def _best_offer(mu, B, feasible, r, T, proposer, need):

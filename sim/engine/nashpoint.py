@@ -30,7 +30,7 @@ import itertools
 
 import numpy as np
 
-from .linalg import add_last
+from .linalg import add_last, fold
 
 __all__ = ["nash_on_segments", "nash_points", "nash_weights", "GAP"]
 
@@ -309,16 +309,17 @@ def _kkt_pick(g, vc, L_l, r):
     W, kc = vc.shape[:2]
     r = r[:, None, :]
     mu = 1.0 / g
-    sigma = 0.0
-    for k in range(kc):
-        sigma = sigma + (mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2)
+    # the support at mu, issue by issue (compared only: not 0.0 + the first, which moves nothing but a zero's sign)
+    sigma = fold(np.maximum, mu @ np.swapaxes(vc[:, 0], 1, 2), 2) if kc else np.zeros(g.shape[:2])
+    for k in range(1, kc):
+        sigma += fold(np.maximum, mu @ np.swapaxes(vc[:, k], 1, 2), 2)
     terms = np.empty((3,) + g.shape)                     # the three sums over actors below, in one
     np.multiply(mu, L_l[:, None, :], out=terms[0])
     np.multiply(mu, g + r, out=terms[1])
     np.multiply(mu, np.abs(g) + np.abs(r), out=terms[2])    # y = g + r rounds
     levels, value, spread = add_last(terms)
-    sigma = sigma + levels
+    sigma += levels
     good = np.isfinite(value) & (sigma <= value + 1e-10 * (np.abs(value) + spread))
-    pick = good.argmax(axis=1)
-    out = g[np.arange(W), pick]
-    return np.where(good.any(axis=1)[:, None], out, np.nan)
+    found = good.any(axis=1)
+    out = g[np.arange(W), good.argmax(axis=1)]
+    return out if found.all() else np.where(found[:, None], out, np.nan)
