@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from .linalg import fold, mtv as _mtv, mv as _mv, solve as _solve
+from .linalg import fold, fold_last, mtv as _mtv, mv as _mv, solve as _solve
 from .nashpoint import nash_on_segments, nash_weights
 
 __all__ = ["EPS", "combo_widths", "holding", "ideal_gains", "pick", "egalitarian", "kalai_smorodinsky", "nash",
@@ -83,7 +83,7 @@ def _nash_facets(mu, B_l, r):
     """Nash point of each facet's half-space, kept where it lies in P_l: (W, n), nan where none."""
     W, C, n = mu.shape
     s = B_l - _mv(mu, r)                                 # (W, C)
-    inner = fold(np.logical_and, mu > EPS, 2) & (s > EPS)
+    inner = fold_last(np.logical_and, mu > EPS) & (s > EPS)
     if not inner.any():
         return np.full((W, n), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -166,7 +166,7 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **
     best_val = np.full(W, -np.inf)
     combo = T.argmax(axis=1)
     open_ = T >= -EPS
-    live = np.flatnonzero(open_.any(axis=0))
+    live = open_.any(axis=0).nonzero()[0]
     for l in live:
         ok = open_[:, l]
         g, lam = _nash_combo(mu, B[:, l], r, T[:, l], ok, points,
@@ -198,7 +198,7 @@ def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
     point = ok & (T_l <= EPS)
     if point.any():
         g[point] = 0.0
-    rest = np.flatnonzero(ok & (T_l > EPS))
+    rest = (ok & (T_l > EPS)).nonzero()[0]
     kc = 0 if points is None else points.shape[1]
     small = points is None or points.shape[2] ** kc <= SEGMENT_MAX
     if small:

@@ -30,7 +30,7 @@ import itertools
 
 import numpy as np
 
-from .linalg import add_last, fold
+from .linalg import add_last, fold_last
 
 __all__ = ["nash_on_segments", "nash_points", "nash_weights", "GAP"]
 
@@ -310,9 +310,9 @@ def _kkt_pick(g, vc, L_l, r):
     r = r[:, None, :]
     mu = 1.0 / g
     # the support at mu, issue by issue (compared only: not 0.0 + the first, which moves nothing but a zero's sign)
-    sigma = fold(np.maximum, mu @ np.swapaxes(vc[:, 0], 1, 2), 2) if kc else np.zeros(g.shape[:2])
+    sigma = fold_last(np.maximum, mu @ np.swapaxes(vc[:, 0], 1, 2)) if kc else np.zeros(g.shape[:2])
     for k in range(1, kc):
-        sigma += fold(np.maximum, mu @ np.swapaxes(vc[:, k], 1, 2), 2)
+        sigma += fold_last(np.maximum, mu @ np.swapaxes(vc[:, k], 1, 2))
     terms = np.empty((3,) + g.shape)                     # the three sums over actors below, in one
     np.multiply(mu, L_l[:, None, :], out=terms[0])
     np.multiply(mu, g + r, out=terms[1])

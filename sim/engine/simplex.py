@@ -26,12 +26,21 @@ import functools
 
 import numpy as np
 
+from .linalg import add_last
+
 __all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "weights", "unshift", "reprice", "GAP"]
 
 EPS = 1e-11
 GAP = 1e-10
 BLOCK = 16          # tableaux updated together by a pivot (their temporaries stay in cache)
 SMALL = 4 * BLOCK   # a batch this small is updated in one step (a few small tableaux: the calls cost more)
+_COUNT = np.arange(1 << 12)
+_COUNT.flags.writeable = False
+
+
+def _count(k: int) -> np.ndarray:
+    """``np.arange(k)``, a read-only view of one made once where ``k`` is not large."""
+    return _COUNT[:k] if k <= len(_COUNT) else np.arange(k)
 
 
 class Tableaux:
@@ -61,8 +70,9 @@ class Tableaux:
         self.T[rows], self.basis[rows], self.b[rows], self.t0[rows] = other.T, other.basis, other.b, other.t0
 
 
-def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
-    """Cold-start tableaux for candidate utilities ``vc`` (B, kc, J, n) and ``lr`` (B, n)."""
+def build(vc: np.ndarray, lr: np.ndarray, *, totals: np.ndarray | None = None) -> Tableaux:
+    """Cold-start tableaux for candidate utilities ``vc`` (B, kc, J, n) and ``lr`` (B, n); ``totals``, the
+    points' total utilities ``vc.sum(axis=3)``, where the caller has them."""
     B, kc, J, n = vc.shape
     frame, basis = _frame(n, kc, J)
     t0 = lr.min(axis=1)
@@ -71,7 +81,7 @@ def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
     b = lr - t0[:, None]
     T[:, :n, -1] = b
     tab = Tableaux(T, np.repeat(basis[None], B, axis=0), b, t0, n, kc, J)
-    start = vc.sum(axis=3).argmax(axis=2)                             # the point best for all on each issue
+    start = (add_last(vc) if totals is None else totals).argmax(axis=2)    # the point best for all on each issue
     with np.errstate(divide="ignore", invalid="ignore"):
         for k in range(kc):
             _pivot_all(tab.T, tab.basis, n + k, k * J + start[:, k])
@@ -113,10 +123,10 @@ def _pivot_all(T: np.ndarray, basis: np.ndarray, p, q: np.ndarray, on: np.ndarra
     ``on`` are left as they are (a pivot by a zero column: every entry loses exactly 0). Callers ignore
     division warnings (``np.errstate``) once around their loops: a tableau not ``on`` may divide by 0.
     ``col``, the pivot columns ``T[b, :, q]`` where the caller has gathered them already, is overwritten."""
-    b = np.arange(len(T))
+    b = _count(len(T))
     if col is None:
         col = T[b, :, q]                                      # advanced indexing: already a copy
-    at = (slice(None), p) if np.ndim(p) == 0 else (b, p)      # one row for all: a view, no gather
+    at = (b, p) if isinstance(p, np.ndarray) and p.ndim else (slice(None), p)   # one row for all: a view
     row = T[at] / col[at][:, None]
     if on is not None:
         row = np.where(on[:, None], row, T[at])
@@ -177,7 +187,7 @@ def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
     act = _Active(tab)
     with np.errstate(divide="ignore", invalid="ignore"):          # once, not once an iteration
         for _ in range(maxit):
-            T, b = act.T, np.arange(len(act.T))
+            T, b = act.T, _count(len(act.T))
             q = T[:, m, :-1].argmin(axis=1)
             col = T[b, :, q]                      # the entering columns, reduced cost last: one gather
             go = act.on & (col[:, m] < -EPS)
@@ -199,7 +209,7 @@ def dual(tab: Tableaux, *, maxit: int) -> np.ndarray:
     act = _Active(tab)
     with np.errstate(divide="ignore", invalid="ignore"):          # once, not once an iteration
         for _ in range(maxit):
-            T, b = act.T, np.arange(len(act.T))
+            T, b = act.T, _count(len(act.T))
             rhs = T[:, :m, -1]
             p = rhs.argmin(axis=1)
             go = act.on & (rhs[b, p] < -EPS)
@@ -253,7 +263,7 @@ def weights(tab: Tableaux) -> np.ndarray:
     x = np.zeros((B, tab.T.shape[2] - 1))
     x[np.arange(B)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)
     lam = x[:, :tab.kc * tab.J].reshape(B, tab.kc, tab.J)
-    total = lam.sum(axis=2)
+    total = add_last(lam)
     lam /= np.where(total > 0, total, 1.0)[:, :, None]
     return lam
 

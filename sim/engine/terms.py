@@ -6,6 +6,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from . import simplex
+from .linalg import add_last, fold, fold_last
 from .solver import clipped_points
 from .utility import utilities_at
 from .vertices import point_utilities
@@ -49,7 +50,7 @@ def _single_issue(w, ideal, span, a, b, L, lower, accept):
     Every segment's ends and candidate points are evaluated at once (a few numpy calls per batch, not per
     segment); the candidates are then taken in order, as a scan segment by segment would (:func:`_scan`)."""
     W, n, _ = w.shape
-    pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)   # (W, P)
+    pts = np.sort(np.concatenate([ideal[:, :, 0], a, b], axis=1).clip(a, b), axis=1)       # (W, P)
     u = _utilities_along(pts, w, ideal, span, L)                                           # (W, P, n)
     x0, x1, u0 = pts[:, :-1], pts[:, 1:], u[:, :-1]
     d = u[:, 1:] - u0                                                                      # (W, S, n)
@@ -59,7 +60,9 @@ def _single_issue(w, ideal, span, a, b, L, lower, accept):
     lo_s = np.maximum(np.where(d > 1e-15, bound, -np.inf).max(axis=2), 0.0)
     hi_s = np.minimum(np.where(d < -1e-15, bound, np.inf).min(axis=2), 1.0)
     ok = ~np.isnan(bound).any(axis=2) & (lo_s <= hi_s + 1e-12)                            # (W, S)
-    s = np.clip(np.stack([lo_s, hi_s], axis=2), 0.0, 1.0)                                 # (W, S, 2)
+    s = np.empty(lo_s.shape + (2,))                                                       # (W, S, 2)
+    s[:, :, 0], s[:, :, 1] = lo_s, hi_s
+    s.clip(0.0, 1.0, out=s)
     x = (x0[:, :, None] + s * (x1 - x0)[:, :, None]).reshape(W, -1)                       # (W, 2S)
     uc = _utilities_along(x, w, ideal, span, L)
     tot = uc.sum(axis=2)
@@ -76,7 +79,7 @@ def _scan(x, tot):
     first = tot.argmax(axis=1)
     top = tot[np.arange(W), first][:, None]
     best = np.where(top[:, 0] > -np.inf, x[np.arange(W), first], np.nan)
-    close = np.flatnonzero(~((tot == top) | (tot + 1e-15 < top)).all(axis=1))
+    close = (~((tot == top) | (tot + 1e-15 < top)).all(axis=1)).nonzero()[0]
     if len(close):
         best[close] = np.nan
         best_sum = np.full(len(close), -np.inf)
@@ -113,22 +116,23 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None, vc=None):
         vc = point_utilities(w, ideal, span, p)                          # (W, kc, J, n)
     lower, accept = _bounds(y, tol, floor)
     lr = L - lower
-    tab = simplex.build(vc, lr)
+    s = add_last(vc)                                                     # (W, kc, J) total per point
+    tab = simplex.build(vc, lr, totals=s)
     its = 20 * (n + kc) + 100
     done = simplex.primal(tab, maxit=its) & simplex.unshift(tab)
-    s = vc.sum(axis=3)                                                   # (W, kc, J) total per point
     cost = np.zeros((W, tab.T.shape[2] - 1))
     cost[:, :kc * n] = -s.reshape(W, -1)
     simplex.reprice(tab, cost)
     done &= simplex.primal(tab, maxit=its)
     m = n + kc
     lam = simplex.weights(tab)                                           # (W, kc, J)
-    x = (lam * p).sum(axis=2)
+    x = add_last(lam * p)
     u = utilities_at(x, w, ideal, span, L)
     pi = np.maximum(tab.T[:, m, tab.nu], 0.0)
-    upper = (s + (vc @ pi[:, None, :, None])[..., 0]).max(axis=2).sum(axis=1) + (pi * lr).sum(axis=1)
-    total = (u - L).sum(axis=1)
-    good = done & (u >= accept).all(axis=1) & (upper - total <= simplex.GAP * (1.0 + np.abs(upper)))
+    # sums along short axes added in order (as numpy sums fewer than eight), a maximum elementwise
+    upper = add_last(fold_last(np.maximum, s + (vc @ pi[:, None, :, None])[..., 0])) + add_last(pi * lr)
+    total = add_last(u - L)
+    good = done & fold(np.logical_and, u >= accept, 1) & (upper - total <= simplex.GAP * (1.0 + np.abs(upper)))
     return np.where(good[:, None], x, np.nan)
 
 
@@ -180,7 +184,7 @@ def _terms_utilities(y, L, w_range, ideal, span, a, b, floor, vc=None):
     hi = np.maximum(a, b)
     x = u = None                     # every world is to do at the first step: its answers are the tables
     for tol in (1e-13, 1e-11, 1e-9):
-        todo = None if x is None else np.flatnonzero(np.isnan(x).any(axis=1))
+        todo = None if x is None else np.isnan(x).any(axis=1).nonzero()[0]
         if todo is not None and not len(todo):
             break
         every = (y, f, L, w_range, ideal, span, a, b, hi)
@@ -192,7 +196,7 @@ def _terms_utilities(y, L, w_range, ideal, span, a, b, floor, vc=None):
             x, u = xt, ut
         else:
             x[todo], u[todo] = xt, ut
-    return np.clip(x, a, hi), u
+    return x.clip(a, hi), u
 
 
 def _terms_step(tol, y, f, L, w, ideal, span, a, b, hi, vc):
@@ -203,9 +207,9 @@ def _terms_step(tol, y, f, L, w, ideal, span, a, b, hi, vc):
         x = _single_issue(w, ideal, span, a, b, L, lower, accept)
     else:
         x = _lp_chunked(y, L, w, ideal, span, a, b, tol, f, vc)
-    for j in np.flatnonzero(np.isnan(x).any(axis=1)):              # the rare world left: HiGHS
+    for j in np.isnan(x).any(axis=1).nonzero()[0]:                # the rare world left: HiGHS
         x[j] = _one(w[j], ideal[j], span[j], a[j], b[j], L[j], lower[j])
-    u = utilities_at(np.clip(x, a, hi), w, ideal, span, L)
+    u = utilities_at(x.clip(a, hi), w, ideal, span, L)
     short = ~(u >= accept).all(axis=1)
     if short.any():
         x[short], u[short] = np.nan, np.nan        # as the utilities of terms nan: nan
