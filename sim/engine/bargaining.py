@@ -89,8 +89,9 @@ def _nash_facets(mu, B_l, r):
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(inner[:, :, None], s[:, :, None] / (n * mu), np.nan)     # (W, C, n)
     y = r[:, None, :] + g
-    slack = (B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)).min(axis=2)  # (W, C)
-    good = inner & (slack >= -1e-12 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
+    slack = B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)                      # (W, C, C)
+    # the least slack at least the bound: every slack is (a nan in none, for a nan is never at least it)
+    good = inner & (slack >= -1e-12 * (1 + np.abs(B_l).max(axis=1)[:, None, None])).all(axis=2)
     if not good.any():                                   # the usual case: no facet's point is the answer
         return np.full((W, n), np.nan)
     return np.where(good.any(axis=1)[:, None], g[np.arange(W), good.argmax(axis=1)], np.nan)

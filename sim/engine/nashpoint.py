@@ -240,6 +240,7 @@ def _segment_maxima(a, d):
 
 
 SCALAR_SEGMENTS = 16   # distinct segments up to which bisection runs on Python floats (numpy's calls cost more)
+DISTINCT_BY_DICT = 256  # segments up to which the distinct ones are found in a dict (np.unique's calls cost more)
 BISECTIONS = 54
 
 
@@ -250,12 +251,28 @@ def _bisect_distinct(a, d, lo, hi):
         return np.empty(0)
     rows = np.concatenate([a, d], axis=1)
     key = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1])))[:, 0]     # bit for bit
-    _, first, back = np.unique(key, return_index=True, return_inverse=True)
+    if len(key) <= DISTINCT_BY_DICT:     # each row's bytes in a dict: the distinct rows in order of appearance
+        first, back = _distinct(key.tolist())
+    else:
+        _, first, back = np.unique(key, return_index=True, return_inverse=True)
     a, d, lo, hi = a[first], d[first], lo[first], hi[first]
     s = np.array(_bisect_scalar(a, d, lo, hi)) if len(first) <= SCALAR_SEGMENTS else None
     if s is None or np.isnan(s).any():
         s = _bisect(a, d, lo, hi)
     return s[back.reshape(-1)]
+
+
+def _distinct(keys):
+    """Where each distinct key first appears, and which distinct key each is: (first, back) as np.unique
+    gives them, the distinct keys numbered in order of appearance rather than sorted."""
+    seen, first, back = {}, [], []
+    for i, k in enumerate(keys):
+        j = seen.get(k)
+        if j is None:
+            j = seen[k] = len(first)
+            first.append(i)
+        back.append(j)
+    return np.array(first, dtype=np.intp), np.array(back, dtype=np.intp)
 
 
 def _bisect(a, d, lo, hi):
@@ -288,15 +305,32 @@ def _bisect_scalar(a, d, lo, hi):
     for ai, di, left, right in zip(a.tolist(), d.tolist(), lo.tolist(), hi.tolist()):
         pairs = list(zip(di, ai))
         try:
-            for _ in range(BISECTIONS):
-                mid = 0.5 * (left + right)
-                slope = 0.0
-                for dk, ak in pairs:
-                    slope += dk / (ak + mid * dk)
-                if slope > 0:
-                    left = mid
-                else:
-                    right = mid
+            if len(pairs) == 3:         # written out (the same operations in the same order): the loop costs
+                (d0, a0), (d1, a1), (d2, a2) = pairs
+                for _ in range(BISECTIONS):
+                    mid = 0.5 * (left + right)
+                    if 0.0 + d0 / (a0 + mid * d0) + d1 / (a1 + mid * d1) + d2 / (a2 + mid * d2) > 0:
+                        left = mid
+                    else:
+                        right = mid
+            elif len(pairs) == 2:
+                (d0, a0), (d1, a1) = pairs
+                for _ in range(BISECTIONS):
+                    mid = 0.5 * (left + right)
+                    if 0.0 + d0 / (a0 + mid * d0) + d1 / (a1 + mid * d1) > 0:
+                        left = mid
+                    else:
+                        right = mid
+            else:
+                for _ in range(BISECTIONS):
+                    mid = 0.5 * (left + right)
+                    slope = 0.0
+                    for dk, ak in pairs:
+                        slope += dk / (ak + mid * dk)
+                    if slope > 0:
+                        left = mid
+                    else:
+                        right = mid
             out.append(0.5 * (left + right))
         except ZeroDivisionError:
             out.append(np.nan)

@@ -33,7 +33,7 @@ __all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "weights",
 EPS = 1e-11
 GAP = 1e-10
 BLOCK = 16          # tableaux updated together by a pivot (their temporaries stay in cache)
-SMALL = 4 * BLOCK   # a batch this small is updated in one step (a few small tableaux: the calls cost more)
+SMALL = 8 * BLOCK   # a batch this small is updated in one step (a few small tableaux: the calls cost more)
 _COUNT = np.arange(1 << 12)
 _COUNT.flags.writeable = False
 
