@@ -25,7 +25,7 @@ EPS = 1e-10
 def combo_widths(mu, B, feasible, r):
     """ZOPA width of every levels combination: (W, combos); -inf where infeasible."""
     vals = B - _mv(mu, r)[:, None, :]
-    return np.where(feasible, vals.min(axis=2), -np.inf)
+    return np.where(feasible, fold_last(np.minimum, vals), -np.inf)
 
 
 def holding(mu, B, feasible, y, combo, *, tol=1e-9):

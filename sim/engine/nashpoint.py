@@ -199,7 +199,7 @@ def nash_on_segments(vc, L_l, r, *, vertices_only=False):
     """
     W, kc, J, n = vc.shape
     tuples, pairs = _vertex_pairs(kc, J, vertices_only)
-    verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
+    verts = L_l[:, None, :] + _vertex_sums(vc, tuples) if kc else L_l[:, None, :]
     if not len(pairs):                                   # a single vertex has no segments
         return np.full((W, n), np.nan)
     if vertices_only:
@@ -210,6 +210,16 @@ def nash_on_segments(vc, L_l, r, *, vertices_only=False):
         a = verts[:, pairs[:, 0]] - r[:, None, :]                                 # (W, P, n)
         g = _segment_maxima(a, verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]])
     return _kkt_pick(g, vc, L_l, r)
+
+
+def _vertex_sums(vc, tuples):
+    """``sum(vc[:, k, tuples[:, k], :] for k in range(kc))``, (W, V, n): the same sums in the same order
+    (from 0.0, as ``sum`` starts), in place."""
+    out = np.take(vc[:, 0], tuples[:, 0], axis=1)
+    out += 0.0
+    for k in range(1, vc.shape[1]):
+        out += np.take(vc[:, k], tuples[:, k], axis=1)
+    return out
 
 
 @functools.lru_cache(maxsize=None)

@@ -57,16 +57,17 @@ def _single_issue(w, ideal, span, a, b, L, lower, accept):
     low, acc = lower[:, None, :], accept[:, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         bound = np.where(np.abs(d) > 1e-15, (low - u0) / d, np.where(u0 >= acc, -np.inf, np.nan))
-    lo_s = np.maximum(np.where(d > 1e-15, bound, -np.inf).max(axis=2), 0.0)
-    hi_s = np.minimum(np.where(d < -1e-15, bound, np.inf).min(axis=2), 1.0)
-    ok = ~np.isnan(bound).any(axis=2) & (lo_s <= hi_s + 1e-12)                            # (W, S)
+    # largest and least over actors elementwise: a zero bound takes the sign of d, so no two zeros of a row differ
+    lo_s = np.maximum(fold_last(np.maximum, np.where(d > 1e-15, bound, -np.inf)), 0.0)
+    hi_s = np.minimum(fold_last(np.minimum, np.where(d < -1e-15, bound, np.inf)), 1.0)
+    ok = ~fold_last(np.logical_or, np.isnan(bound)) & (lo_s <= hi_s + 1e-12)             # (W, S)
     s = np.empty(lo_s.shape + (2,))                                                       # (W, S, 2)
     s[:, :, 0], s[:, :, 1] = lo_s, hi_s
     s.clip(0.0, 1.0, out=s)
     x = (x0[:, :, None] + s * (x1 - x0)[:, :, None]).reshape(W, -1)                       # (W, 2S)
     uc = _utilities_along(x, w, ideal, span, L)
-    tot = uc.sum(axis=2)
-    fits = np.repeat(ok, 2, axis=1) & (uc >= accept[:, None, :]).all(axis=2)
+    tot = add_last(uc)
+    fits = np.repeat(ok, 2, axis=1) & fold_last(np.logical_and, uc >= accept[:, None, :])
     return _scan(x, np.where(fits & ~np.isnan(tot), tot, -np.inf))[:, None]
 
 
@@ -96,7 +97,7 @@ def _utilities_along(x, w, ideal, span, L):
     return utilities_at(x[:, :, None], w[:, None], ideal[:, None], span[:, None], L[:, None])
 
 
-def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None, vc=None):
+def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None, vc=None, bounds=None):
     """Batched and certified: the terms of largest total utility in {x in box : u_i(x) >= y_i - tol}.
 
     On each issue every outcome is dominated by one between two neighbouring clipped ideals, where the
@@ -108,13 +109,14 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None, vc=None):
     ``sum_k max_j (s_kj + pi.v_kj) + pi.(L - y + tol)`` at the final prices ``pi >= 0`` (weak duality);
     worlds not certified, or infeasible, are nan. With ``floor`` (W, n; the reservations) the bound is
     never below it, and terms count only where every utility reaches it to rounding, as in :func:`terms_for`.
-    ``vc``, the candidate points' utilities where the caller has them, is what the points give here.
+    ``vc``, the candidate points' utilities, and ``bounds``, :func:`_bounds` of ``y``, where the caller has
+    them, are what they would be here.
     """
     W, n, kc = w.shape
     p = clipped_points(ideal, a, b)                                      # (W, kc, J)
     if vc is None:
         vc = point_utilities(w, ideal, span, p)                          # (W, kc, J, n)
-    lower, accept = _bounds(y, tol, floor)
+    lower, accept = _bounds(y, tol, floor) if bounds is None else bounds
     lr = L - lower
     s = add_last(vc)                                                     # (W, kc, J) total per point
     tab = simplex.build(vc, lr, totals=s)
@@ -136,12 +138,12 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None, vc=None):
     return np.where(good[:, None], x, np.nan)
 
 
-def _lp_chunked(y, L, w, ideal, span, a, b, tol, floor, vc=None):
+def _lp_chunked(y, L, w, ideal, span, a, b, tol, floor, vc=None, bounds=None):
     """:func:`_lp_terms` in chunks of worlds whose tableaux take about 16 MB."""
     W, n, kc = w.shape
     step = max(1, 2_000_000 // ((n + kc + 1) * (kc * n + n + 2)))
     if W <= step:
-        return _lp_terms(y, L, w, ideal, span, a, b, tol, floor, vc)
+        return _lp_terms(y, L, w, ideal, span, a, b, tol, floor, vc, bounds)
     out = np.empty((W, kc))
     for lo in range(0, W, step):
         r = slice(lo, lo + step)
@@ -206,7 +208,7 @@ def _terms_step(tol, y, f, L, w, ideal, span, a, b, hi, vc):
     if w.shape[2] == 1:
         x = _single_issue(w, ideal, span, a, b, L, lower, accept)
     else:
-        x = _lp_chunked(y, L, w, ideal, span, a, b, tol, f, vc)
+        x = _lp_chunked(y, L, w, ideal, span, a, b, tol, f, vc, (lower, accept))
     for j in np.isnan(x).any(axis=1).nonzero()[0]:                # the rare world left: HiGHS
         x[j] = _one(w[j], ideal[j], span[j], a[j], b[j], L[j], lower[j])
     u = utilities_at(x.clip(a, hi), w, ideal, span, L)
