@@ -31,6 +31,8 @@ def combo_widths(mu, B, feasible, r):
 def holding(mu, B, feasible, y, combo, *, tol=1e-9):
     """Levels combinations whose feasible utilities hold y (to ``tol``, relative), the chosen ``combo``
     always among them: (W, combos) bool."""
+    if B.shape[1] == 1:                  # the one combination is the chosen one
+        return np.ones((len(combo), 1), dtype=bool)
     slack = B - _mv(mu, y)[:, None, :]
     ok = feasible & (slack >= -tol * (1.0 + np.abs(B))).all(axis=2)
     ok[np.arange(len(combo)), combo] = True
@@ -164,10 +166,10 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **
     n = r.shape[1]
     best_g = np.zeros((W, n))
     best_lam = np.full((W,) + (points.shape[1:3] if points is not None else (0, 0)), np.nan)
-    best_val = np.full(W, -np.inf)
     combo = T.argmax(axis=1)
     open_ = T >= -EPS
     live = open_.any(axis=0).nonzero()[0]
+    best_val = np.full(W, -np.inf) if len(live) > 1 else None
     for l in live:
         ok = open_[:, l]
         g, lam = _nash_combo(mu, B[:, l], r, T[:, l], ok, points,

@@ -147,7 +147,7 @@ class _Active:
     back to the batch and the rest copied together."""
 
     def __init__(self, tab: Tableaux):
-        self.tab, self.rows = tab, np.arange(len(tab.T))
+        self.tab, self.rows = tab, _count(len(tab.T))
         self.T, self.basis = tab.T, tab.basis              # the batch itself until the first copy
         self.on = np.ones(len(tab.T), dtype=bool)
 
@@ -167,14 +167,18 @@ class _Active:
         _pivot_all(self.T, self.basis, p, q, None if compact or k == len(go) else go, col=col)
         return True
 
-    def _write_back(self, which: np.ndarray) -> None:
+    def _write_back(self, which: np.ndarray | None = None) -> None:
+        """Write the tableaux ``which`` (every one if None) back to the batch."""
         if self.T is not self.tab.T:
-            rows = self.rows[which]
-            self.tab.T[rows], self.tab.basis[rows] = self.T[which], self.basis[which]
+            if which is None:
+                self.tab.T[self.rows], self.tab.basis[self.rows] = self.T, self.basis
+            else:
+                rows = self.rows[which]
+                self.tab.T[rows], self.tab.basis[rows] = self.T[which], self.basis[which]
 
     def done(self) -> np.ndarray:
         """Write every tableau back; all are done but those still pivoting (at the iteration limit)."""
-        self._write_back(np.ones(len(self.rows), dtype=bool))
+        self._write_back()
         out = np.ones(len(self.tab.T), dtype=bool)
         out[self.rows[self.on]] = False
         return out
@@ -191,7 +195,7 @@ def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
             q = T[:, m, :-1].argmin(axis=1)
             col = T[b, :, q]                      # the entering columns, reduced cost last: one gather
             go = act.on & (col[:, m] < -EPS)
-            if not go.any():                                      # optimal: no ratio test to do
+            if not np.count_nonzero(go):                          # optimal: no ratio test to do
                 act.on = go
                 break
             ratio = np.where(col[:, :m] > EPS, np.maximum(T[:, :m, -1], 0.0) / col[:, :m], np.inf)
@@ -213,7 +217,7 @@ def dual(tab: Tableaux, *, maxit: int) -> np.ndarray:
             rhs = T[:, :m, -1]
             p = rhs.argmin(axis=1)
             go = act.on & (rhs[b, p] < -EPS)
-            if not go.any():                                      # optimal: no ratio test to do
+            if not np.count_nonzero(go):                          # optimal: no ratio test to do
                 act.on = go
                 break
             row = T[b, p, :-1]
@@ -261,7 +265,7 @@ def weights(tab: Tableaux) -> np.ndarray:
     each issue (left 0 where an issue has none)."""
     B, m = tab.basis.shape
     x = np.zeros((B, tab.T.shape[2] - 1))
-    x[np.arange(B)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)
+    x[_count(B)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)
     lam = x[:, :tab.kc * tab.J].reshape(B, tab.kc, tab.J)
     total = add_last(lam)
     lam /= np.where(total > 0, total, 1.0)[:, :, None]
@@ -277,7 +281,7 @@ def unshift(tab: Tableaux) -> np.ndarray:
     """
     m = tab.T.shape[1] - 1
     basic = (tab.basis == tab.tau).any(axis=1)
-    out = np.flatnonzero(~basic)
+    out = (~basic).nonzero()[0]
     if len(out):
         col, rhs = tab.T[out, :m, tab.tau], tab.T[out, :m, -1]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -295,6 +299,6 @@ def reprice(tab: Tableaux, cost: np.ndarray) -> None:
     """Replace the objective by minimising ``cost`` (B, N) over the same constraints: the reduced costs
     ``c - c_B B^-1 A`` of each tableau's current basis, in place."""
     m = tab.T.shape[1] - 1
-    cb = cost[np.arange(len(cost))[:, None], tab.basis]                # (B, m)
+    cb = cost[_count(len(cost))[:, None], tab.basis]                   # (B, m)
     tab.T[:, m, :-1] = cost - np.einsum("bm,bmn->bn", cb, tab.T[:, :m, :-1])
     tab.T[:, m, -1] = -np.einsum("bm,bm->b", cb, tab.T[:, :m, -1])

@@ -254,8 +254,9 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
         out_x, out_u, combo = _on_rows(y, f, level_utils, rows, cols, w_range, ideal, span, a, b, points)
     if given.any():
         out_x[given], out_u[given], combo[given] = x_w[given], u_w[given], candidates[given].argmax(axis=1)
-    status = _REASONS[np.where(combo >= 0, 0, np.where(finite, 1, 2))]
-    short = (combo < 0) & finite & (f > -np.inf).any(axis=1)
+    none = combo < 0
+    status = _REASONS[np.where(none, np.where(finite, 1, 2), 0)]
+    short = none & finite & (f > -np.inf).any(axis=1) if none.any() else none
     if short.any():                                          # would the agreed utilities alone be met?
         rows, cols = np.nonzero(candidates & short[:, None])
         met = _on_combos(y[rows], np.full((len(rows), n), -np.inf), level_utils[rows, cols], w_range[rows],
