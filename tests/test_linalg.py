@@ -73,7 +73,7 @@ def test_a_partial_deals_issues_are_gathered_through_the_worlds_arrays():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.sampled_from(OPS), st.lists(st.integers(1, 9), min_size=1, max_size=3),
+@given(st.integers(0, 2**32 - 1), st.sampled_from(OPS), st.lists(st.integers(0, 9), min_size=1, max_size=3),
        st.booleans())
 def test_fold_last_gives_the_values_of_the_reduction_along_the_last_axis(seed, op, shape, view):
     """``fold_last`` equals ``op.reduce`` along the last axis, of arrays and of views that are no rows of
@@ -85,4 +85,6 @@ def test_fold_last_gives_the_values_of_the_reduction_along_the_last_axis(seed, o
         a = np.where(rng.random(shape) < 0.7, rng.random(shape),
                      rng.choice(np.array([0.0, -1.5, 2.0, np.inf, -np.inf, np.nan]), shape))
     a = a.T if view else a
+    if a.shape[-1] == 0 and op in (np.maximum, np.minimum):
+        return                      # no identity for maximum and minimum: neither is asked for one
     np.testing.assert_array_equal(fold_last(op, a), op.reduce(a, axis=-1))

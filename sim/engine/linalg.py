@@ -105,4 +105,6 @@ def add_last(a: np.ndarray) -> np.ndarray:
 def fold_last(op, a: np.ndarray) -> np.ndarray:
     """:func:`fold` along the last axis, every row at once (a view of rows where ``a`` allows one): the
     same values, in elementwise steps over all rows however short the other axes are."""
+    if a.ndim < 2 or a.shape[-1] < 2:
+        return op.reduce(a, axis=-1)
     return fold(op, a.reshape(-1, a.shape[-1]), 1).reshape(a.shape[:-1])
