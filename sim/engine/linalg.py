@@ -103,8 +103,9 @@ def add_last(a: np.ndarray) -> np.ndarray:
 
 
 def fold_last(op, a: np.ndarray) -> np.ndarray:
-    """:func:`fold` along the last axis, every row at once (a view of rows where ``a`` allows one): the
-    same values, in elementwise steps over all rows however short the other axes are."""
-    if a.ndim < 2 or a.shape[-1] < 2:
+    """:func:`fold` along a short last axis (at most ``SHORT`` entries; a longer one, or a vector, is reduced by
+    ``op`` itself), every row at once (a view of rows where ``a`` allows one): the same values, in
+    elementwise steps over all rows however short the other axes are."""
+    if a.ndim < 2 or not 2 <= a.shape[-1] <= SHORT:
         return op.reduce(a, axis=-1)
     return fold(op, a.reshape(-1, a.shape[-1]), 1).reshape(a.shape[:-1])
