@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from zopa.sim.engine.linalg import _last_axis_cut, add_last, fold, rows
+from zopa.sim.engine.linalg import _last_axis_cut, add_last, fold, fold_last, rows
 
 OPS = [np.maximum, np.minimum, np.logical_and, np.logical_or]
 
@@ -70,3 +70,21 @@ def test_a_partial_deals_issues_are_gathered_through_the_worlds_arrays():
     assert _last_axis_cut(a[..., 1:][..., 1:]) == slice(2, 4, 1)
     for other in (a[1:], a[:, 1:], a[..., ::-1], np.swapaxes(a, 0, 1), a[..., [1]]):
         assert _last_axis_cut(other) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(OPS), st.lists(st.integers(0, 12), min_size=1, max_size=3),
+       st.booleans())
+def test_fold_last_gives_the_values_of_the_reduction_along_the_last_axis(seed, op, shape, view):
+    """``fold_last`` equals ``op.reduce`` along the last axis, of arrays and of views that are no rows of
+    memory (a transposed array), NaN and infinities included."""
+    rng = np.random.default_rng(seed)
+    if op in (np.logical_and, np.logical_or):
+        a = rng.random(shape) < 0.5
+    else:
+        a = np.where(rng.random(shape) < 0.7, rng.random(shape),
+                     rng.choice(np.array([0.0, -1.5, 2.0, np.inf, -np.inf, np.nan]), shape))
+    a = a.T if view else a
+    if a.shape[-1] == 0 and op in (np.maximum, np.minimum):
+        return                      # no identity for maximum and minimum: neither is asked for one
+    np.testing.assert_array_equal(fold_last(op, a), op.reduce(a, axis=-1))

@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from .linalg import mtv as _mtv, mv as _mv, solve as _solve
+from .linalg import fold, fold_last, mtv as _mtv, mv as _mv, solve as _solve
 from .nashpoint import nash_on_segments, nash_weights
 
 __all__ = ["EPS", "combo_widths", "holding", "ideal_gains", "pick", "egalitarian", "kalai_smorodinsky", "nash",
@@ -25,12 +25,14 @@ EPS = 1e-10
 def combo_widths(mu, B, feasible, r):
     """ZOPA width of every levels combination: (W, combos); -inf where infeasible."""
     vals = B - _mv(mu, r)[:, None, :]
-    return np.where(feasible, vals.min(axis=2), -np.inf)
+    return np.where(feasible, fold_last(np.minimum, vals), -np.inf)
 
 
 def holding(mu, B, feasible, y, combo, *, tol=1e-9):
     """Levels combinations whose feasible utilities hold y (to ``tol``, relative), the chosen ``combo``
     always among them: (W, combos) bool."""
+    if B.shape[1] == 1:                  # the one combination is the chosen one
+        return np.ones((len(combo), 1), dtype=bool)
     slack = B - _mv(mu, y)[:, None, :]
     ok = feasible & (slack >= -tol * (1.0 + np.abs(B))).all(axis=2)
     ok[np.arange(len(combo)), combo] = True
@@ -83,14 +85,17 @@ def _nash_facets(mu, B_l, r):
     """Nash point of each facet's half-space, kept where it lies in P_l: (W, n), nan where none."""
     W, C, n = mu.shape
     s = B_l - _mv(mu, r)                                 # (W, C)
-    inner = (mu > EPS).all(axis=2) & (s > EPS)
+    inner = fold_last(np.logical_and, mu > EPS) & (s > EPS)
     if not inner.any():
         return np.full((W, n), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(inner[:, :, None], s[:, :, None] / (n * mu), np.nan)     # (W, C, n)
     y = r[:, None, :] + g
-    slack = (B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)).min(axis=2)  # (W, C)
-    good = inner & (slack >= -1e-12 * (1 + np.abs(B_l).max(axis=1, keepdims=True)))
+    slack = B_l[:, None, :] - y @ np.swapaxes(mu, 1, 2)                      # (W, C, C)
+    # the least slack at least the bound: every slack is (a nan in none, for a nan is never at least it)
+    good = inner & (slack >= -1e-12 * (1 + np.abs(B_l).max(axis=1)[:, None, None])).all(axis=2)
+    if not good.any():                                   # the usual case: no facet's point is the answer
+        return np.full((W, n), np.nan)
     return np.where(good.any(axis=1)[:, None], g[np.arange(W), good.argmax(axis=1)], np.nan)
 
 
@@ -161,17 +166,21 @@ def nash(mu, B, feasible, r, *, points=None, level_utils=None, weights=False, **
     n = r.shape[1]
     best_g = np.zeros((W, n))
     best_lam = np.full((W,) + (points.shape[1:3] if points is not None else (0, 0)), np.nan)
-    best_val = np.full(W, -np.inf)
     combo = T.argmax(axis=1)
     open_ = T >= -EPS
-    for l in np.flatnonzero(open_.any(axis=0)):
+    live = open_.any(axis=0).nonzero()[0]
+    best_val = np.full(W, -np.inf) if len(live) > 1 else None
+    for l in live:
         ok = open_[:, l]
         g, lam = _nash_combo(mu, B[:, l], r, T[:, l], ok, points,
                              None if level_utils is None else level_utils[:, l])
-        val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
-        val = np.where(ok & (T[:, l] <= EPS), -1e300, val)
-        better = val > best_val
-        best_val = np.where(better, val, best_val)
+        if len(live) == 1:          # val > -inf below: the gains of the open worlds, with none nan
+            better = ~fold(np.logical_or, np.isnan(g), 1)
+        else:
+            val = np.where(ok, np.log(np.maximum(g, 1e-300)).sum(axis=1), -np.inf)
+            val = np.where(ok & (T[:, l] <= EPS), -1e300, val)
+            better = val > best_val
+            best_val = np.where(better, val, best_val)
         best_g = np.where(better[:, None], g, best_g)
         if lam is not None:
             best_lam[better] = lam[better]
@@ -187,10 +196,12 @@ def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
     and the weights of the candidate points that give them, (W, kc, j), where the interior-point method
     found them (nan elsewhere; None where it did not run)."""
     W, n = r.shape
-    g = np.full((W, n), np.nan)
+    g = np.full((W, n), np.nan)           # nan wherever the zone is closed (see nash)
     lam = None
-    g[ok & (T_l <= EPS)] = 0.0
-    rest = np.flatnonzero(ok & (T_l > EPS))
+    point = ok & (T_l <= EPS)
+    if point.any():
+        g[point] = 0.0
+    rest = (ok & (T_l > EPS)).nonzero()[0]
     kc = 0 if points is None else points.shape[1]
     small = points is None or points.shape[2] ** kc <= SEGMENT_MAX
     if small:
@@ -213,11 +224,16 @@ def _nash_combo(mu, B_l, r, T_l, ok, points, L_l):
 
 
 def _solve_rows(g, rows, method, *arrays):
-    """Gains by ``method`` on the ``rows`` of ``arrays``, written into ``g``; returns the rows it left
-    unsolved (nan)."""
-    out = method(*(x[rows] for x in arrays))
-    g[rows] = out
-    return rows[np.isnan(out).any(axis=1)]
+    """Gains by ``method`` on the ``rows`` of ``arrays`` (increasing), written into ``g``; returns the rows it
+    left unsolved (nan). Where the rows are every row, the arrays are read as they are, laid out in order
+    as a gather would lay them out (a matrix product's arithmetic can depend on the layout)."""
+    every = len(rows) == len(g)
+    out = method(*(np.ascontiguousarray(x) if every else x[rows] for x in arrays))
+    if every:
+        g[...] = out
+    else:
+        g[rows] = out
+    return rows[fold(np.logical_or, np.isnan(out), 1)]
 
 
 def _best_offer(mu, B, feasible, r, T, proposer, need):

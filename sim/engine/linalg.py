@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["regular", "mv", "mtv", "solve", "fold", "rows", "add_last"]
+__all__ = ["regular", "mv", "mtv", "solve", "fold", "fold_last", "rows", "add_last"]
 
 SHORT = 8        # a last axis this short is folded one column at a time (:func:`fold`)
 
@@ -100,3 +100,12 @@ def add_last(a: np.ndarray) -> np.ndarray:
     for k in range(1, a.shape[-1]):
         out += a[..., k]
     return out
+
+
+def fold_last(op, a: np.ndarray) -> np.ndarray:
+    """:func:`fold` along a short last axis (at most ``SHORT`` entries; a longer one, or a vector, is reduced by
+    ``op`` itself), every row at once (a view of rows where ``a`` allows one): the same values, in
+    elementwise steps over all rows however short the other axes are."""
+    if a.ndim < 2 or not 2 <= a.shape[-1] <= SHORT:
+        return op.reduce(a, axis=-1)
+    return fold(op, a.reshape(-1, a.shape[-1]), 1).reshape(a.shape[:-1])

@@ -30,7 +30,7 @@ import itertools
 
 import numpy as np
 
-from .linalg import add_last
+from .linalg import add_last, fold_last
 
 __all__ = ["nash_on_segments", "nash_points", "nash_weights", "GAP"]
 
@@ -199,7 +199,7 @@ def nash_on_segments(vc, L_l, r, *, vertices_only=False):
     """
     W, kc, J, n = vc.shape
     tuples, pairs = _vertex_pairs(kc, J, vertices_only)
-    verts = L_l[:, None, :] + sum(vc[:, k, tuples[:, k], :] for k in range(kc)) if kc else L_l[:, None, :]
+    verts = L_l[:, None, :] + _vertex_sums(vc, tuples) if kc else L_l[:, None, :]
     if not len(pairs):                                   # a single vertex has no segments
         return np.full((W, n), np.nan)
     if vertices_only:
@@ -210,6 +210,16 @@ def nash_on_segments(vc, L_l, r, *, vertices_only=False):
         a = verts[:, pairs[:, 0]] - r[:, None, :]                                 # (W, P, n)
         g = _segment_maxima(a, verts[:, pairs[:, 1]] - verts[:, pairs[:, 0]])
     return _kkt_pick(g, vc, L_l, r)
+
+
+def _vertex_sums(vc, tuples):
+    """``sum(vc[:, k, tuples[:, k], :] for k in range(kc))``, (W, V, n): the same sums in the same order
+    (from 0.0, as ``sum`` starts), in place."""
+    out = np.take(vc[:, 0], tuples[:, 0], axis=1)
+    out += 0.0
+    for k in range(1, vc.shape[1]):
+        out += np.take(vc[:, k], tuples[:, k], axis=1)
+    return out
 
 
 @functools.lru_cache(maxsize=None)
@@ -240,6 +250,7 @@ def _segment_maxima(a, d):
 
 
 SCALAR_SEGMENTS = 16   # distinct segments up to which bisection runs on Python floats (numpy's calls cost more)
+DISTINCT_BY_DICT = 256  # segments up to which the distinct ones are found in a dict (np.unique's calls cost more)
 BISECTIONS = 54
 
 
@@ -250,12 +261,28 @@ def _bisect_distinct(a, d, lo, hi):
         return np.empty(0)
     rows = np.concatenate([a, d], axis=1)
     key = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1])))[:, 0]     # bit for bit
-    _, first, back = np.unique(key, return_index=True, return_inverse=True)
+    if len(key) <= DISTINCT_BY_DICT:     # each row's bytes in a dict: the distinct rows in order of appearance
+        first, back = _distinct(key.tolist())
+    else:
+        _, first, back = np.unique(key, return_index=True, return_inverse=True)
     a, d, lo, hi = a[first], d[first], lo[first], hi[first]
     s = np.array(_bisect_scalar(a, d, lo, hi)) if len(first) <= SCALAR_SEGMENTS else None
     if s is None or np.isnan(s).any():
         s = _bisect(a, d, lo, hi)
     return s[back.reshape(-1)]
+
+
+def _distinct(keys):
+    """Where each distinct key first appears, and which distinct key each is: (first, back) as np.unique
+    gives them, the distinct keys numbered in order of appearance rather than sorted."""
+    seen, first, back = {}, [], []
+    for i, k in enumerate(keys):
+        j = seen.get(k)
+        if j is None:
+            j = seen[k] = len(first)
+            first.append(i)
+        back.append(j)
+    return np.array(first, dtype=np.intp), np.array(back, dtype=np.intp)
 
 
 def _bisect(a, d, lo, hi):
@@ -288,15 +315,32 @@ def _bisect_scalar(a, d, lo, hi):
     for ai, di, left, right in zip(a.tolist(), d.tolist(), lo.tolist(), hi.tolist()):
         pairs = list(zip(di, ai))
         try:
-            for _ in range(BISECTIONS):
-                mid = 0.5 * (left + right)
-                slope = 0.0
-                for dk, ak in pairs:
-                    slope += dk / (ak + mid * dk)
-                if slope > 0:
-                    left = mid
-                else:
-                    right = mid
+            if len(pairs) == 3:         # written out (the same operations in the same order): the loop costs
+                (d0, a0), (d1, a1), (d2, a2) = pairs
+                for _ in range(BISECTIONS):
+                    mid = 0.5 * (left + right)
+                    if 0.0 + d0 / (a0 + mid * d0) + d1 / (a1 + mid * d1) + d2 / (a2 + mid * d2) > 0:
+                        left = mid
+                    else:
+                        right = mid
+            elif len(pairs) == 2:
+                (d0, a0), (d1, a1) = pairs
+                for _ in range(BISECTIONS):
+                    mid = 0.5 * (left + right)
+                    if 0.0 + d0 / (a0 + mid * d0) + d1 / (a1 + mid * d1) > 0:
+                        left = mid
+                    else:
+                        right = mid
+            else:
+                for _ in range(BISECTIONS):
+                    mid = 0.5 * (left + right)
+                    slope = 0.0
+                    for dk, ak in pairs:
+                        slope += dk / (ak + mid * dk)
+                    if slope > 0:
+                        left = mid
+                    else:
+                        right = mid
             out.append(0.5 * (left + right))
         except ZeroDivisionError:
             out.append(np.nan)
@@ -309,16 +353,17 @@ def _kkt_pick(g, vc, L_l, r):
     W, kc = vc.shape[:2]
     r = r[:, None, :]
     mu = 1.0 / g
-    sigma = 0.0
-    for k in range(kc):
-        sigma = sigma + (mu @ np.swapaxes(vc[:, k], 1, 2)).max(axis=2)
+    # the support at mu, issue by issue (compared only: not 0.0 + the first, which moves nothing but a zero's sign)
+    sigma = fold_last(np.maximum, mu @ np.swapaxes(vc[:, 0], 1, 2)) if kc else np.zeros(g.shape[:2])
+    for k in range(1, kc):
+        sigma += fold_last(np.maximum, mu @ np.swapaxes(vc[:, k], 1, 2))
     terms = np.empty((3,) + g.shape)                     # the three sums over actors below, in one
     np.multiply(mu, L_l[:, None, :], out=terms[0])
     np.multiply(mu, g + r, out=terms[1])
     np.multiply(mu, np.abs(g) + np.abs(r), out=terms[2])    # y = g + r rounds
     levels, value, spread = add_last(terms)
-    sigma = sigma + levels
+    sigma += levels
     good = np.isfinite(value) & (sigma <= value + 1e-10 * (np.abs(value) + spread))
-    pick = good.argmax(axis=1)
-    out = g[np.arange(W), pick]
-    return np.where(good.any(axis=1)[:, None], out, np.nan)
+    found = good.any(axis=1)
+    out = g[np.arange(W), good.argmax(axis=1)]
+    return out if found.all() else np.where(found[:, None], out, np.nan)

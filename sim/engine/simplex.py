@@ -26,12 +26,21 @@ import functools
 
 import numpy as np
 
+from .linalg import add_last
+
 __all__ = ["Tableaux", "build", "primal", "dual", "shift", "readout", "weights", "unshift", "reprice", "GAP"]
 
 EPS = 1e-11
 GAP = 1e-10
 BLOCK = 16          # tableaux updated together by a pivot (their temporaries stay in cache)
-SMALL = 4 * BLOCK   # a batch this small is updated in one step (a few small tableaux: the calls cost more)
+SMALL = 8 * BLOCK   # a batch this small is updated in one step (a few small tableaux: the calls cost more)
+_COUNT = np.arange(1 << 12)
+_COUNT.flags.writeable = False
+
+
+def _count(k: int) -> np.ndarray:
+    """``np.arange(k)``, a read-only view of one made once where ``k`` is not large."""
+    return _COUNT[:k] if k <= len(_COUNT) else np.arange(k)
 
 
 class Tableaux:
@@ -61,8 +70,9 @@ class Tableaux:
         self.T[rows], self.basis[rows], self.b[rows], self.t0[rows] = other.T, other.basis, other.b, other.t0
 
 
-def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
-    """Cold-start tableaux for candidate utilities ``vc`` (B, kc, J, n) and ``lr`` (B, n)."""
+def build(vc: np.ndarray, lr: np.ndarray, *, totals: np.ndarray | None = None) -> Tableaux:
+    """Cold-start tableaux for candidate utilities ``vc`` (B, kc, J, n) and ``lr`` (B, n); ``totals``, the
+    points' total utilities ``vc.sum(axis=3)``, where the caller has them."""
     B, kc, J, n = vc.shape
     frame, basis = _frame(n, kc, J)
     t0 = lr.min(axis=1)
@@ -71,7 +81,7 @@ def build(vc: np.ndarray, lr: np.ndarray) -> Tableaux:
     b = lr - t0[:, None]
     T[:, :n, -1] = b
     tab = Tableaux(T, np.repeat(basis[None], B, axis=0), b, t0, n, kc, J)
-    start = vc.sum(axis=3).argmax(axis=2)                             # the point best for all on each issue
+    start = (add_last(vc) if totals is None else totals).argmax(axis=2)    # the point best for all on each issue
     with np.errstate(divide="ignore", invalid="ignore"):
         for k in range(kc):
             _pivot_all(tab.T, tab.basis, n + k, k * J + start[:, k])
@@ -113,10 +123,10 @@ def _pivot_all(T: np.ndarray, basis: np.ndarray, p, q: np.ndarray, on: np.ndarra
     ``on`` are left as they are (a pivot by a zero column: every entry loses exactly 0). Callers ignore
     division warnings (``np.errstate``) once around their loops: a tableau not ``on`` may divide by 0.
     ``col``, the pivot columns ``T[b, :, q]`` where the caller has gathered them already, is overwritten."""
-    b = np.arange(len(T))
+    b = _count(len(T))
     if col is None:
         col = T[b, :, q]                                      # advanced indexing: already a copy
-    at = (slice(None), p) if np.ndim(p) == 0 else (b, p)      # one row for all: a view, no gather
+    at = (b, p) if isinstance(p, np.ndarray) and p.ndim else (slice(None), p)   # one row for all: a view
     row = T[at] / col[at][:, None]
     if on is not None:
         row = np.where(on[:, None], row, T[at])
@@ -137,7 +147,7 @@ class _Active:
     back to the batch and the rest copied together."""
 
     def __init__(self, tab: Tableaux):
-        self.tab, self.rows = tab, np.arange(len(tab.T))
+        self.tab, self.rows = tab, _count(len(tab.T))
         self.T, self.basis = tab.T, tab.basis              # the batch itself until the first copy
         self.on = np.ones(len(tab.T), dtype=bool)
 
@@ -157,14 +167,18 @@ class _Active:
         _pivot_all(self.T, self.basis, p, q, None if compact or k == len(go) else go, col=col)
         return True
 
-    def _write_back(self, which: np.ndarray) -> None:
+    def _write_back(self, which: np.ndarray | None = None) -> None:
+        """Write the tableaux ``which`` (every one if None) back to the batch."""
         if self.T is not self.tab.T:
-            rows = self.rows[which]
-            self.tab.T[rows], self.tab.basis[rows] = self.T[which], self.basis[which]
+            if which is None:
+                self.tab.T[self.rows], self.tab.basis[self.rows] = self.T, self.basis
+            else:
+                rows = self.rows[which]
+                self.tab.T[rows], self.tab.basis[rows] = self.T[which], self.basis[which]
 
     def done(self) -> np.ndarray:
         """Write every tableau back; all are done but those still pivoting (at the iteration limit)."""
-        self._write_back(np.ones(len(self.rows), dtype=bool))
+        self._write_back()
         out = np.ones(len(self.tab.T), dtype=bool)
         out[self.rows[self.on]] = False
         return out
@@ -177,11 +191,11 @@ def primal(tab: Tableaux, *, maxit: int) -> np.ndarray:
     act = _Active(tab)
     with np.errstate(divide="ignore", invalid="ignore"):          # once, not once an iteration
         for _ in range(maxit):
-            T, b = act.T, np.arange(len(act.T))
+            T, b = act.T, _count(len(act.T))
             q = T[:, m, :-1].argmin(axis=1)
             col = T[b, :, q]                      # the entering columns, reduced cost last: one gather
             go = act.on & (col[:, m] < -EPS)
-            if not go.any():                                      # optimal: no ratio test to do
+            if not np.count_nonzero(go):                          # optimal: no ratio test to do
                 act.on = go
                 break
             ratio = np.where(col[:, :m] > EPS, np.maximum(T[:, :m, -1], 0.0) / col[:, :m], np.inf)
@@ -199,11 +213,11 @@ def dual(tab: Tableaux, *, maxit: int) -> np.ndarray:
     act = _Active(tab)
     with np.errstate(divide="ignore", invalid="ignore"):          # once, not once an iteration
         for _ in range(maxit):
-            T, b = act.T, np.arange(len(act.T))
+            T, b = act.T, _count(len(act.T))
             rhs = T[:, :m, -1]
             p = rhs.argmin(axis=1)
             go = act.on & (rhs[b, p] < -EPS)
-            if not go.any():                                      # optimal: no ratio test to do
+            if not np.count_nonzero(go):                          # optimal: no ratio test to do
                 act.on = go
                 break
             row = T[b, p, :-1]
@@ -251,9 +265,9 @@ def weights(tab: Tableaux) -> np.ndarray:
     each issue (left 0 where an issue has none)."""
     B, m = tab.basis.shape
     x = np.zeros((B, tab.T.shape[2] - 1))
-    x[np.arange(B)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)
+    x[_count(B)[:, None], tab.basis] = np.maximum(tab.T[:, :m, -1], 0.0)
     lam = x[:, :tab.kc * tab.J].reshape(B, tab.kc, tab.J)
-    total = lam.sum(axis=2)
+    total = add_last(lam)
     lam /= np.where(total > 0, total, 1.0)[:, :, None]
     return lam
 
@@ -267,7 +281,7 @@ def unshift(tab: Tableaux) -> np.ndarray:
     """
     m = tab.T.shape[1] - 1
     basic = (tab.basis == tab.tau).any(axis=1)
-    out = np.flatnonzero(~basic)
+    out = (~basic).nonzero()[0]
     if len(out):
         col, rhs = tab.T[out, :m, tab.tau], tab.T[out, :m, -1]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -285,6 +299,6 @@ def reprice(tab: Tableaux, cost: np.ndarray) -> None:
     """Replace the objective by minimising ``cost`` (B, N) over the same constraints: the reduced costs
     ``c - c_B B^-1 A`` of each tableau's current basis, in place."""
     m = tab.T.shape[1] - 1
-    cb = cost[np.arange(len(cost))[:, None], tab.basis]                # (B, m)
+    cb = cost[_count(len(cost))[:, None], tab.basis]                   # (B, m)
     tab.T[:, m, :-1] = cost - np.einsum("bm,bmn->bn", cb, tab.T[:, :m, :-1])
     tab.T[:, m, -1] = -np.einsum("bm,bm->b", cb, tab.T[:, :m, -1])

@@ -6,6 +6,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from . import simplex
+from .linalg import add_last, fold, fold_last
 from .solver import clipped_points
 from .utility import utilities_at
 from .vertices import point_utilities
@@ -49,21 +50,24 @@ def _single_issue(w, ideal, span, a, b, L, lower, accept):
     Every segment's ends and candidate points are evaluated at once (a few numpy calls per batch, not per
     segment); the candidates are then taken in order, as a scan segment by segment would (:func:`_scan`)."""
     W, n, _ = w.shape
-    pts = np.sort(np.clip(np.concatenate([ideal[:, :, 0], a, b], axis=1), a, b), axis=1)   # (W, P)
+    pts = np.sort(np.concatenate([ideal[:, :, 0], a, b], axis=1).clip(a, b), axis=1)       # (W, P)
     u = _utilities_along(pts, w, ideal, span, L)                                           # (W, P, n)
     x0, x1, u0 = pts[:, :-1], pts[:, 1:], u[:, :-1]
     d = u[:, 1:] - u0                                                                      # (W, S, n)
     low, acc = lower[:, None, :], accept[:, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         bound = np.where(np.abs(d) > 1e-15, (low - u0) / d, np.where(u0 >= acc, -np.inf, np.nan))
-    lo_s = np.maximum(np.where(d > 1e-15, bound, -np.inf).max(axis=2), 0.0)
-    hi_s = np.minimum(np.where(d < -1e-15, bound, np.inf).min(axis=2), 1.0)
-    ok = ~np.isnan(bound).any(axis=2) & (lo_s <= hi_s + 1e-12)                            # (W, S)
-    s = np.clip(np.stack([lo_s, hi_s], axis=2), 0.0, 1.0)                                 # (W, S, 2)
+    # largest and least over actors elementwise: a zero bound takes the sign of d, so no two zeros of a row differ
+    lo_s = np.maximum(fold_last(np.maximum, np.where(d > 1e-15, bound, -np.inf)), 0.0)
+    hi_s = np.minimum(fold_last(np.minimum, np.where(d < -1e-15, bound, np.inf)), 1.0)
+    ok = ~fold_last(np.logical_or, np.isnan(bound)) & (lo_s <= hi_s + 1e-12)             # (W, S)
+    s = np.empty(lo_s.shape + (2,))                                                       # (W, S, 2)
+    s[:, :, 0], s[:, :, 1] = lo_s, hi_s
+    s.clip(0.0, 1.0, out=s)
     x = (x0[:, :, None] + s * (x1 - x0)[:, :, None]).reshape(W, -1)                       # (W, 2S)
     uc = _utilities_along(x, w, ideal, span, L)
-    tot = uc.sum(axis=2)
-    fits = np.repeat(ok, 2, axis=1) & (uc >= accept[:, None, :]).all(axis=2)
+    tot = add_last(uc)
+    fits = np.repeat(ok, 2, axis=1) & fold_last(np.logical_and, uc >= accept[:, None, :])
     return _scan(x, np.where(fits & ~np.isnan(tot), tot, -np.inf))[:, None]
 
 
@@ -76,7 +80,7 @@ def _scan(x, tot):
     first = tot.argmax(axis=1)
     top = tot[np.arange(W), first][:, None]
     best = np.where(top[:, 0] > -np.inf, x[np.arange(W), first], np.nan)
-    close = np.flatnonzero(~((tot == top) | (tot + 1e-15 < top)).all(axis=1))
+    close = (~((tot == top) | (tot + 1e-15 < top)).all(axis=1)).nonzero()[0]
     if len(close):
         best[close] = np.nan
         best_sum = np.full(len(close), -np.inf)
@@ -93,7 +97,7 @@ def _utilities_along(x, w, ideal, span, L):
     return utilities_at(x[:, :, None], w[:, None], ideal[:, None], span[:, None], L[:, None])
 
 
-def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
+def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None, vc=None, bounds=None):
     """Batched and certified: the terms of largest total utility in {x in box : u_i(x) >= y_i - tol}.
 
     On each issue every outcome is dominated by one between two neighbouring clipped ideals, where the
@@ -105,39 +109,46 @@ def _lp_terms(y, L, w, ideal, span, a, b, tol, floor=None):
     ``sum_k max_j (s_kj + pi.v_kj) + pi.(L - y + tol)`` at the final prices ``pi >= 0`` (weak duality);
     worlds not certified, or infeasible, are nan. With ``floor`` (W, n; the reservations) the bound is
     never below it, and terms count only where every utility reaches it to rounding, as in :func:`terms_for`.
+    ``vc``, the candidate points' utilities, and ``bounds``, :func:`_bounds` of ``y``, where the caller has
+    them, are what they would be here.
     """
     W, n, kc = w.shape
     p = clipped_points(ideal, a, b)                                      # (W, kc, J)
-    vc = point_utilities(w, ideal, span, p)                              # (W, kc, J, n)
-    lower, accept = _bounds(y, tol, floor)
+    if vc is None:
+        vc = point_utilities(w, ideal, span, p)                          # (W, kc, J, n)
+    lower, accept = _bounds(y, tol, floor) if bounds is None else bounds
     lr = L - lower
-    tab = simplex.build(vc, lr)
+    s = add_last(vc)                                                     # (W, kc, J) total per point
+    tab = simplex.build(vc, lr, totals=s)
     its = 20 * (n + kc) + 100
     done = simplex.primal(tab, maxit=its) & simplex.unshift(tab)
-    s = vc.sum(axis=3)                                                   # (W, kc, J) total per point
     cost = np.zeros((W, tab.T.shape[2] - 1))
     cost[:, :kc * n] = -s.reshape(W, -1)
     simplex.reprice(tab, cost)
     done &= simplex.primal(tab, maxit=its)
     m = n + kc
     lam = simplex.weights(tab)                                           # (W, kc, J)
-    x = (lam * p).sum(axis=2)
+    x = add_last(lam * p)
     u = utilities_at(x, w, ideal, span, L)
     pi = np.maximum(tab.T[:, m, tab.nu], 0.0)
-    upper = (s + (vc @ pi[:, None, :, None])[..., 0]).max(axis=2).sum(axis=1) + (pi * lr).sum(axis=1)
-    total = (u - L).sum(axis=1)
-    good = done & (u >= accept).all(axis=1) & (upper - total <= simplex.GAP * (1.0 + np.abs(upper)))
+    # sums along short axes added in order (as numpy sums fewer than eight), a maximum elementwise
+    upper = add_last(fold_last(np.maximum, s + (vc @ pi[:, None, :, None])[..., 0])) + add_last(pi * lr)
+    total = add_last(u - L)
+    good = done & fold(np.logical_and, u >= accept, 1) & (upper - total <= simplex.GAP * (1.0 + np.abs(upper)))
     return np.where(good[:, None], x, np.nan)
 
 
-def _lp_chunked(y, L, w, ideal, span, a, b, tol, floor):
+def _lp_chunked(y, L, w, ideal, span, a, b, tol, floor, vc=None, bounds=None):
     """:func:`_lp_terms` in chunks of worlds whose tableaux take about 16 MB."""
     W, n, kc = w.shape
     step = max(1, 2_000_000 // ((n + kc + 1) * (kc * n + n + 2)))
+    if W <= step:
+        return _lp_terms(y, L, w, ideal, span, a, b, tol, floor, vc, bounds)
     out = np.empty((W, kc))
     for lo in range(0, W, step):
         r = slice(lo, lo + step)
-        out[r] = _lp_terms(y[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol, floor[r])
+        out[r] = _lp_terms(y[r], L[r], w[r], ideal[r], span[r], a[r], b[r], tol, floor[r],
+                           None if vc is None else vc[r])
     return out
 
 
@@ -163,37 +174,52 @@ def terms_for(y, L, w_range, ideal, span, a, b, *, floor=None):
     return _terms_utilities(y, L, w_range, ideal, span, a, b, floor)[0]
 
 
-def _terms_utilities(y, L, w_range, ideal, span, a, b, floor):
+def _terms_utilities(y, L, w_range, ideal, span, a, b, floor, vc=None):
     """:func:`terms_for`, and the utilities its terms give (W, n; nan rows where it finds none), which its
-    last check has computed already."""
+    last check has computed already. ``vc`` (W, kc, J, n): the candidate points' utilities, if known, as
+    :func:`sim.engine.vertices.point_utilities` lays them out (the layout decides how numpy sums them)."""
     W, n, kc = w_range.shape
-    x = np.full((W, kc), np.nan)
-    if kc == 0:
-        return x, utilities_at(x, w_range, ideal, span, L)
+    if kc == 0 or W == 0:
+        x = np.full((W, kc), np.nan)
+        return x, (utilities_at(x, w_range, ideal, span, L) if kc == 0 else np.full((W, n), np.nan))
     f = np.full((W, n), -np.inf) if floor is None else floor
     hi = np.maximum(a, b)
-    u = np.full((W, n), np.nan)
+    x = u = None                     # every world is to do at the first step: its answers are the tables
     for tol in (1e-13, 1e-11, 1e-9):
-        todo = np.flatnonzero(np.isnan(x).any(axis=1))
-        if not len(todo):
+        todo = None if x is None else np.isnan(x).any(axis=1).nonzero()[0]
+        if todo is not None and not len(todo):
             break
         every = (y, f, L, w_range, ideal, span, a, b, hi)
-        yt, ft, Lt, wt, it, st, at, bt, ht = every if len(todo) == W else (v[todo] for v in every)  # no copy at first
-        lower, accept = _bounds(yt, tol, ft)
-        if kc == 1:
-            xt = _single_issue(wt, it, st, at, bt, Lt, lower, accept)
+        if todo is None:                                             # no copy at first
+            xt, ut = _terms_step(tol, *every, vc)
         else:
-            xt = _lp_chunked(yt, Lt, wt, it, st, at, bt, tol, ft)
-        for j in np.flatnonzero(np.isnan(xt).any(axis=1)):              # the rare world left: HiGHS
-            xt[j] = _one(wt[j], it[j], st[j], at[j], bt[j], Lt[j], lower[j])
-        ut = utilities_at(np.clip(xt, at, ht), wt, it, st, Lt)
-        short = ~(ut >= accept).all(axis=1)
-        xt[short], ut[short] = np.nan, np.nan        # as the utilities of terms nan: nan
-        x[todo], u[todo] = xt, ut
-    return np.clip(x, a, hi), u
+            xt, ut = _terms_step(tol, *(v[todo] for v in every), None)
+        if todo is None:
+            x, u = xt, ut
+        else:
+            x[todo], u[todo] = xt, ut
+    return x.clip(a, hi), u
 
 
-def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None, weights=None):
+def _terms_step(tol, y, f, L, w, ideal, span, a, b, hi, vc):
+    """One step of :func:`_terms_utilities` at the hair ``tol``: terms and their utilities, nan rows where
+    they fall short."""
+    lower, accept = _bounds(y, tol, f)
+    if w.shape[2] == 1:
+        x = _single_issue(w, ideal, span, a, b, L, lower, accept)
+    else:
+        x = _lp_chunked(y, L, w, ideal, span, a, b, tol, f, vc, (lower, accept))
+    for j in np.isnan(x).any(axis=1).nonzero()[0]:                # the rare world left: HiGHS
+        x[j] = _one(w[j], ideal[j], span[j], a[j], b[j], L[j], lower[j])
+    u = utilities_at(x.clip(a, hi), w, ideal, span, L)
+    short = ~(u >= accept).all(axis=1)
+    if short.any():
+        x[short], u[short] = np.nan, np.nan        # as the utilities of terms nan: nan
+    return x, u
+
+
+def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None, weights=None,
+           points=None):
     """Terms for agreed utilities y (W, n), on the best of the levels combinations that can deliver them.
 
     ``candidates`` (W, combos) marks the combinations whose feasible set holds y (the protocol's own
@@ -209,6 +235,9 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
     that give y in the only candidate combination (as the Nash protocol finds them), the terms are first
     taken from them (:func:`from_weights`); the search runs only where those fail.
 
+    ``points`` (W, kc, J, n), the utilities of the clipped candidate points where the caller has them (the
+    protocol's :class:`sim.engine.protocols.Problem` holds them), spares the search computing them again.
+
     Returns terms (W, kc), combination (W,), utilities (W, n) and status (W,) ("ok" or the reason no
     terms were found; those rows are nan / -1).
     """
@@ -219,6 +248,27 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
     if weights is not None and kc:
         x_w, u_w, given = from_weights(y, f, candidates, level_utils, weights, w_range, ideal, span, a, b)
     rows, cols = np.nonzero(candidates & (finite & ~given)[:, None])
+    if len(rows) == W and not (rows[1:] == rows[:-1]).any():     # one combination each, every world in order
+        out_x, out_u, combo = _on_each(y, f, level_utils, cols, w_range, ideal, span, a, b, points)
+    else:
+        out_x, out_u, combo = _on_rows(y, f, level_utils, rows, cols, w_range, ideal, span, a, b, points)
+    if given.any():
+        out_x[given], out_u[given], combo[given] = x_w[given], u_w[given], candidates[given].argmax(axis=1)
+    none = combo < 0
+    status = _REASONS[np.where(none, np.where(finite, 1, 2), 0)]
+    short = none & finite & (f > -np.inf).any(axis=1) if none.any() else none
+    if short.any():                                          # would the agreed utilities alone be met?
+        rows, cols = np.nonzero(candidates & short[:, None])
+        met = _on_combos(y[rows], np.full((len(rows), n), -np.inf), level_utils[rows, cols], w_range[rows],
+                         ideal[rows], span[rows], a[rows], b[rows])[2]
+        status[np.unique(rows[met])] = "no terms give every actor its reservation"
+    return out_x, combo, np.maximum(out_u, f), status
+
+
+def _on_rows(y, f, level_utils, rows, cols, w_range, ideal, span, a, b, points):
+    """Terms (W, kc), utilities (W, n) and combination (W,) of the candidate (world, combination) pairs
+    ``rows``, ``cols`` (worlds in order): in each world the one of largest total; nan / -1 where none."""
+    W, n, kc = w_range.shape
     x, u, found = _on_combos(y[rows], f[rows], level_utils[rows, cols], w_range[rows], ideal[rows], span[rows],
                              a[rows], b[rows])
     total = np.where(found, u.sum(axis=1), -np.inf)
@@ -230,23 +280,24 @@ def settle(y, candidates, level_utils, w_range, ideal, span, a, b, *, floor=None
     combo = np.full(W, -1)
     won = rows[first]
     out_x[won], out_u[won], combo[won] = x[first], u[first], cols[first]
-    if given.any():
-        out_x[given], out_u[given], combo[given] = x_w[given], u_w[given], candidates[given].argmax(axis=1)
-    status = _REASONS[np.where(combo >= 0, 0, np.where(finite, 1, 2))]
-    short = (combo < 0) & finite & (f > -np.inf).any(axis=1)
-    if short.any():                                          # would the agreed utilities alone be met?
-        rows, cols = np.nonzero(candidates & short[:, None])
-        met = _on_combos(y[rows], np.full((len(rows), n), -np.inf), level_utils[rows, cols], w_range[rows],
-                         ideal[rows], span[rows], a[rows], b[rows])[2]
-        status[np.unique(rows[met])] = "no terms give every actor its reservation"
-    return out_x, combo, np.maximum(out_u, f), status
+    return out_x, out_u, combo
 
 
-def _on_combos(y, f, L, w_range, ideal, span, a, b):
+def _on_each(y, f, level_utils, cols, w_range, ideal, span, a, b, points):
+    """:func:`_on_rows` where every world has the one candidate combination ``cols``: its rows are the
+    worlds themselves, not gathered (only laid out in order where they are not, as a gather would: how
+    numpy sums a long axis depends on it), and the best of one is itself."""
+    L = level_utils[np.arange(len(cols)), cols]
+    x, u, found = _on_combos(*(np.ascontiguousarray(v) for v in (y, f, L, w_range, ideal, span, a, b)), points)
+    keep = found[:, None]
+    return np.where(keep, x, np.nan), np.where(keep, u, np.nan), np.where(found, cols, -1)
+
+
+def _on_combos(y, f, L, w_range, ideal, span, a, b, points=None):
     """Terms, utilities and whether they deliver y (to 2e-9) and the floor f (to ``FLOOR_TOL``), one row
     per (world, levels combination)."""
-    x, u = _terms_utilities(y, L, w_range, ideal, span, a, b, f)
-    found = ~np.isnan(u).any(axis=1) & (u >= y - 2e-9).all(axis=1) & (u >= f - FLOOR_TOL).all(axis=1)
+    x, u = _terms_utilities(y, L, w_range, ideal, span, a, b, f, points)
+    found = (u >= np.maximum(y - 2e-9, f - FLOOR_TOL)).all(axis=1)     # nan (no terms) meets nothing
     return x, u, found
 
 

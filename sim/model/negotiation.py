@@ -317,23 +317,25 @@ class NegotiationModel(mesa.Model):
     def _strike(self, zone, tab, r, protocol):
         """The protocol's deal in the worlds of ``tab`` (:class:`sim.engine.solver.DealTables`) of ``zone``:
         (worlds agreed, utilities, combos among the tables', zone, r, their tables, the weights of the
-        candidate points that give each deal or None)."""
+        candidate points that give each deal or None, the utilities of those points)."""
         idx = tab.idx
         if not len(idx):
-            return idx, None, None, zone, r, tab, None
-        problem = Problem(tab.mu, tab.B, tab.feasible, r[idx], self.worlds.discount[idx], zone.points(idx), tab.L)
+            return idx, None, None, zone, r, tab, None, None
+        points = zone.points(idx)
+        problem = Problem(tab.mu, tab.B, tab.feasible, r[idx], self.worlds.discount[idx], points, tab.L)
         agreed, y, combo, lam = protocol.strike_weighted(idx, problem)
         lam = None if lam is None else lam[agreed]
-        return idx[agreed], y[agreed], combo[agreed], zone, r, tab.take(agreed), lam
+        points = points if agreed.all() else None      # a copy of some rows would be laid out otherwise
+        return idx[agreed], y[agreed], combo[agreed], zone, r, tab.take(agreed), lam, points
 
     def _terms(self, struck):
         """Terms on the zone's issues that deliver the agreed utilities, on the best levels combination that
         can (the exact welfare maximum, so no outcome beats the deal): (worlds, x, combo, u, status)."""
-        idx, y, combo, z, r, tab, lam = struck
+        idx, y, combo, z, r, tab, lam, points = struck
         sub = z.worlds
         cand = holding(tab.mu, tab.B, tab.feasible, y, combo)
         x, combo, u, status = settle(y, cand, tab.L, sub.w_range[idx], sub.ideal[idx], sub.span[idx],
-                                     z.box[0][idx], z.box[1][idx], floor=r[idx], weights=lam)
+                                     z.box[0][idx], z.box[1][idx], floor=r[idx], weights=lam, points=points)
         return idx, x, tab.combos(combo), u, status
 
     def _record(self, struck) -> None:
