@@ -17,7 +17,7 @@ import numpy as np
 from .linalg import add_last, fold, regular
 from .utility import issue_values
 
-__all__ = ["dual_candidates", "point_utilities", "subset_count", "CHUNK"]
+__all__ = ["dual_candidates", "point_utilities", "point_values", "subset_count", "CHUNK"]
 
 CHUNK = 500_000         # subsets solved at once by the batched path (memory about 40 n^2 bytes each)
 TOL = 1e-12
@@ -26,9 +26,14 @@ SAMPLE = 1024           # worlds looked at to decide whether repeated configurat
 
 def point_utilities(w: np.ndarray, ideal: np.ndarray, span: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Weighted value to actor i of candidate point j on issue k: (W, kc, j, i)."""
+    return np.moveaxis(point_values(w, ideal, span, p), 3, 1)
+
+
+def point_values(w: np.ndarray, ideal: np.ndarray, span: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """:func:`point_utilities` in the layout the values are computed in, (W, j, i, kc): a contiguous array
+    of which :func:`point_utilities` is a view."""
     # issue_values takes outcomes (..., kc) and actors (..., n, kc); here each candidate j is an outcome
-    v = issue_values(np.moveaxis(p, 2, 1), w[:, None], ideal[:, None], span[:, None])   # (W, j, n, kc)
-    return np.moveaxis(v, 3, 1)
+    return issue_values(np.moveaxis(p, 2, 1), w[:, None], ideal[:, None], span[:, None])
 
 
 def _hyperplanes(vu: np.ndarray, ideal: np.ndarray) -> list[np.ndarray]:
