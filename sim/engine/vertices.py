@@ -19,7 +19,11 @@ from .utility import issue_values
 
 __all__ = ["dual_candidates", "point_utilities", "point_values", "subset_count", "CHUNK"]
 
-CHUNK = 500_000         # subsets solved at once by the batched path (memory about 40 n^2 bytes each)
+# Subsets solved at once by the batched path (memory about 40 n^2 bytes each). Small enough for a chunk's
+# arrays to stay in a core's cache: december-2022's two zones at 10,000 worlds (3 actors, 21 and 10 subsets a
+# world) build in 0.049 s with 50,000, against 0.092 s with 500,000 and 0.064 s with 20,000 (processor
+# seconds, best of five). Each world's vertices are its own: the chunk size does not change them.
+CHUNK = 50_000
 TOL = 1e-12
 SAMPLE = 1024           # worlds looked at to decide whether repeated configurations are worth finding
 
