@@ -27,8 +27,7 @@ def common_box(red_lo: np.ndarray, red_hi: np.ndarray) -> tuple[np.ndarray, np.n
 
 def clipped_points(ideal: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Candidate outcomes per issue: each actor's ideal clipped into the box, (W, kc, n)."""
-    p = np.swapaxes(ideal, 1, 2)
-    return np.clip(p, a[:, :, None], np.maximum(a, b)[:, :, None])
+    return np.clip(ideal.transpose(0, 2, 1), a[:, :, None], np.maximum(a, b)[:, :, None])
 
 
 def support(mu: np.ndarray, vc: np.ndarray) -> np.ndarray:
@@ -36,8 +35,21 @@ def support(mu: np.ndarray, vc: np.ndarray) -> np.ndarray:
     if vc.shape[1] == 0:
         return np.zeros(mu.shape[:2])
     W, kc, J, n = vc.shape
-    uv = mu @ np.moveaxis(vc, 3, 1).reshape(W, n, kc * J)
-    return fold(np.maximum, uv.reshape(W, mu.shape[1], kc, J), 3).sum(axis=2)          # (no world: (0, C))
+    uv = (mu @ vc.transpose(0, 3, 1, 2).reshape(W, n, kc * J)).reshape(W, mu.shape[1], kc, J)
+    # the maximum over points one point at a time and the sum over issues one issue at a time, as fold and
+    # add_last take them (the same values as numpy's reductions): a call or two per issue on few worlds
+    H = None
+    for k in range(kc):
+        f = uv[:, :, k, 0]
+        if J > 1:
+            f = np.maximum(f, uv[:, :, k, 1])
+            for j in range(2, J):
+                np.maximum(f, uv[:, :, k, j], out=f)
+        if H is None:
+            H = f + 0.0
+        else:
+            H += f
+    return H                                                                          # (no world: (0, C))
 
 
 def level_combos(levels: list[tuple[str, ...]]) -> np.ndarray:

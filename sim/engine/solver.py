@@ -258,7 +258,7 @@ class Zone:
         ideal = rows(wd.ideal, w)
         values = point_values(rows(wd.w_range, w), ideal, rows(wd.span, w), clipped_points(ideal, a, b))
         self.values[w] = values
-        self.B[w] = support(self.mu[w], np.moveaxis(values, 3, 1))[:, None, :] + self.muL[w]
+        self.B[w] = support(self.mu[w], values.transpose(0, 3, 1, 2))[:, None, :] + self.muL[w]
         self.feasible[w] = combos_allowed(every, self.combos, len(w))     # the box is not empty here
 
     def points(self, idx) -> np.ndarray:
@@ -266,7 +266,7 @@ class Zone:
         With the tables held whole, those of each world's last refresh are kept (a protocol reads them for the
         worlds with some outcome, refreshed in the same round: their box, weights and ideals are as then)."""
         if self.dense:
-            return np.moveaxis(rows(self.values, idx), 3, 1)
+            return rows(self.values, idx).transpose(0, 3, 1, 2)
         wd = self.worlds
         ideal = rows(wd.ideal, idx)
         pts = clipped_points(ideal, rows(self.box[0], idx), rows(self.box[1], idx))

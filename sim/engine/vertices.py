@@ -30,14 +30,14 @@ SAMPLE = 1024           # worlds looked at to decide whether repeated configurat
 
 def point_utilities(w: np.ndarray, ideal: np.ndarray, span: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Weighted value to actor i of candidate point j on issue k: (W, kc, j, i)."""
-    return np.moveaxis(point_values(w, ideal, span, p), 3, 1)
+    return point_values(w, ideal, span, p).transpose(0, 3, 1, 2)
 
 
 def point_values(w: np.ndarray, ideal: np.ndarray, span: np.ndarray, p: np.ndarray) -> np.ndarray:
     """:func:`point_utilities` in the layout the values are computed in, (W, j, i, kc): a contiguous array
     of which :func:`point_utilities` is a view."""
     # issue_values takes outcomes (..., kc) and actors (..., n, kc); here each candidate j is an outcome
-    return issue_values(np.moveaxis(p, 2, 1), w[:, None], ideal[:, None], span[:, None])
+    return issue_values(p.transpose(0, 2, 1), w[:, None], ideal[:, None], span[:, None])
 
 
 def _hyperplanes(vu: np.ndarray, ideal: np.ndarray) -> list[np.ndarray]:
