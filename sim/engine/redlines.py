@@ -137,14 +137,18 @@ def range_moves(snap: Snapshot, p: Programme, *, moves: bool = True) -> RangeMov
     rows = np.arange(W)
     at = p.slack[rows, p.combo]                                                               # (W, C)
     active = at <= np.where(np.isfinite(p.t), p.t, 0.0)[:, None] + 1e-12
+    present = {"min": snap.red_lo > snap.lo + TOL, "max": snap.red_hi < snap.hi - TOL}
     for k in range(kc):
+        # a red line no world holds is NaN whatever its move: many actors hold none on an issue, or one side only
+        held = [(i, side, upper) for i in range(n) for side, upper in (("max", True), ("min", False))
+                if present[side][:, i, k].any()]
+        if not held:
+            continue
         feas = _others_feasible(snap, p, k) if moves else None
         const = p.slack - p.S[:, None, :, k] if moves else None
-        for i in range(n):
-            for side, upper in (("max", True), ("min", False)):
-                nd, wt = _one_side(snap, p, k, i, upper, feas, const, active, moves)
-                out[side]["needed"][:, i, k], out[side]["weight"][:, i, k] = nd, wt
-    present = {"min": snap.red_lo > snap.lo + TOL, "max": snap.red_hi < snap.hi - TOL}
+        for i, side, upper in held:
+            nd, wt = _one_side(snap, p, k, i, upper, feas, const, active, moves)
+            out[side]["needed"][:, i, k], out[side]["weight"][:, i, k] = nd, wt
     bound = {"min": snap.red_lo, "max": snap.red_hi}
     for side in out:
         out[side]["needed"] = np.where(present[side], out[side]["needed"], np.nan)
