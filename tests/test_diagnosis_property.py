@@ -188,3 +188,15 @@ def test_range_moves_of_red_lines_held_nowhere_are_skipped_not_changed(snap, mov
                     expect = np.where(held, want, np.nan)
                     assert np.array_equal(getattr(got, name)[side][:, i, k], expect, equal_nan=True)
                     assert np.array_equal(np.isnan(getattr(got, name)[side][:, i, k]), np.isnan(expect))
+
+
+@settings(max_examples=40, deadline=None)
+@given(snapshots())
+def test_levels_weights_alone_are_those_found_with_the_moves(snap):
+    """Asked for the weights alone, levels red lines no world holds are not looked at: the weights are, bit for
+    bit, those found with the moves (where every red line is looked at)."""
+    p = dg.programme(snap)
+    full, alone = rl.level_moves(snap, p), rl.level_moves(snap, p, moves=False)
+    assert np.array_equal(full.present, alone.present)
+    assert np.array_equal(full.weight, alone.weight, equal_nan=True)
+    assert (alone.level == -1).all() and np.isnan(alone.steps[alone.present]).sum() == 0
