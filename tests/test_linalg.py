@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from zopa.sim.engine.linalg import _last_axis_cut, add_last, cells, fold, rows
+from zopa.sim.engine.linalg import _last_axis_cut, add_last, fold, rows
 
 OPS = [np.maximum, np.minimum, np.logical_and, np.logical_or]
 
@@ -70,19 +70,3 @@ def test_a_partial_deals_issues_are_gathered_through_the_worlds_arrays():
     assert _last_axis_cut(a[..., 1:][..., 1:]) == slice(2, 4, 1)
     for other in (a[1:], a[:, 1:], a[..., ::-1], np.swapaxes(a, 0, 1), a[..., [1]]):
         assert _last_axis_cut(other) is None
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(0, len(VIEWS) - 1), st.integers(2, 40), st.integers(2, 4),
-       st.integers(3, 5))
-def test_cells_are_numpys_index_of_any_array_or_view(seed, view, worlds, actors, last):
-    """``cells`` gives one cell of each row, as indexing the rows read in order would, for contiguous arrays,
-    the views a partial deal reads and any other 3-d view (a broadcast one too)."""
-    rng = np.random.default_rng(seed)
-    a = VIEWS[view](rng.random((worlds, actors, last)))
-    if a.ndim != 3:
-        a = np.broadcast_to(a[:, :, None], a.shape + (2,))
-    W, n, kc = a.shape
-    idx = rng.integers(0, W, rng.integers(0, 2 * W))
-    off = rng.integers(0, n * kc, len(idx)).astype(np.int32)
-    np.testing.assert_array_equal(cells(a, idx, off), np.ascontiguousarray(a).reshape(W, -1)[idx, off])

@@ -30,7 +30,7 @@ from . import levels as _levels
 from .dual import (NEG, TOL, blocking_mask, clipped_points, combo_feasible, combo_utilities, combos_allowed,
                    common_box, level_combos, redline_conflicts, support, width)
 from .levels import DealTables
-from .linalg import cells, fold, rows
+from .linalg import fold, rows
 from .linalg import mv as _mv
 from .lpworlds import LpWorlds, Rows
 from .vertices import dual_candidates, point_utilities, point_values, subset_count
@@ -72,10 +72,10 @@ def choose_method(n: int, kc: int) -> str:
 def footprint(W: int, n: int, kc: int, combos: int, method: str) -> int:
     """Bytes the zone holds for W worlds (an estimate: the candidate count is bounded, not known)."""
     if method == "lp":                                            # a simplex tableau per world, and the box
-        return W * (8 * ((n + kc + 1) * (kc * n + n + 2) + 4 * n + 2 * kc + 1) + 256)
+        return W * (8 * ((n + kc + 1) * (kc * n + n + 2) + 4 * n + 2 * kc) + 256)
     C = min(subset_count(n, kc), 8 * n * (kc + 1)) if kc else n
-    per = 8 * (C * n + combos * (n + 2 * C) + 2 * kc + kc * n * n + 1) + combos     # with the kept points
-    return W * per if W * per <= DENSE_MAX and combos <= SEARCH_MIN else W * 8 * (C * n + 2 * kc + 2)
+    per = 8 * (C * n + combos * (n + 2 * C) + 2 * kc + kc * n * n) + combos      # with the kept points
+    return W * per if W * per <= DENSE_MAX and combos <= SEARCH_MIN else W * 8 * (C * n + 2 * kc + 1)
 
 
 def available_memory() -> int:
@@ -152,7 +152,6 @@ class Zone:
         self.conflicts_stale = np.zeros(W, dtype=bool)    # closed by red lines, conflicts not yet found
         self.any_feasible = np.zeros(W, dtype=bool)
         self.stale = np.ones(W, dtype=bool)
-        self.clash = np.full((2, W), -1, dtype=np.int32)    # cells of a minimum and a maximum that closed each world
         self._generation = 0        # counts refreshes that moved something (a verdict reads it)
         self.dense = self.search = False
         if self.method == "lp":
@@ -221,27 +220,21 @@ class Zone:
     def _refresh(self, w: np.ndarray) -> None:
         """:meth:`refresh` for the stale worlds ``w``."""
         wd = self.worlds
-        ok = np.zeros(len(w), dtype=bool)
-        look = np.flatnonzero(~self._still_clashing(w))    # the others stay closed: nothing of theirs is read
-        wl = w[look]
-        lo, hi = rows(wd.red_lo, wl), rows(wd.red_hi, wl)
-        a, b = common_box(lo, hi)
+        a, b = common_box(rows(wd.red_lo, w), rows(wd.red_hi, w))
         # Some outcome: the box is not empty and, as combinations are a product set, some level is allowed by
         # all on every levels issue. The levels are looked at only where the box is not empty: most stale
         # worlds have it empty (red lines that follow the line).
-        box = fold(np.logical_and, a <= b + TOL, 1)
-        self._note_clashes(wl, lo, hi, a, b, box)
-        some = np.flatnonzero(box)
-        every = [fold(np.logical_and, rows(al, wl[some]), 1) for al in wd.allowed]    # levels all actors allow
+        ok = fold(np.logical_and, a <= b + TOL, 1)
+        some = np.flatnonzero(ok)
+        every = [fold(np.logical_and, rows(al, w[some]), 1) for al in wd.allowed]    # levels all actors allow
         shared = np.ones(len(some), dtype=bool)
         for ev in every:
             shared &= fold(np.logical_or, ev, 1)
-        box[some] = shared
-        ok[look] = box
+        ok[some] = shared
         was = self.any_feasible[w]
         self.any_feasible[w] = ok
         bad = ~ok
-        good, a, b = wl[box], a[box], b[box]
+        good, a, b = w[ok], a[ok], b[ok]
         self._set_box(good, a, b)
         self.conflicts_stale[w] = bad          # the box and blocking actors: found when a verdict asks
         if self.method == "lp":
@@ -250,33 +243,6 @@ class Zone:
         if self.method == "enumerate" and self.dense:      # a world closed before has no feasible row left
             self.feasible[w[bad & was]] = False
         self.stale[w] = False
-
-    def _still_clashing(self, w: np.ndarray) -> np.ndarray:
-        """Which of the worlds ``w`` are still closed by the two red lines that closed them when last looked at
-        (a minimum above a maximum on one issue, beyond ``TOL``: the common box is then empty, as
-        :func:`common_box` gives it). Red lines that follow the line mostly keep the same pair apart, and
-        checking one pair costs a fraction of finding the box."""
-        lo = np.take(self.clash[0], w)
-        known = lo >= 0
-        if not known.any():
-            return known
-        hi = np.take(self.clash[1], w)
-        return known & (cells(self.worlds.red_lo, w, lo) > cells(self.worlds.red_hi, w, hi) + TOL)
-
-    def _note_clashes(self, w, lo, hi, a, b, box) -> None:
-        """Keep, for the worlds ``w`` whose common box ``[a, b]`` is empty, a minimum and a maximum that clash
-        (their cells in a world's red lines): on the first such issue, the highest minimum and the lowest
-        maximum. A box found empty through NaN bounds keeps none: its worlds are looked at again."""
-        empty = np.flatnonzero(~box)
-        self.clash[:, w[box]] = -1
-        if not len(empty):
-            return
-        kc = lo.shape[2]
-        k = (a[empty] > b[empty] + TOL).argmax(axis=1)
-        i, j = lo[empty, :, k].argmax(axis=1), hi[empty, :, k].argmin(axis=1)
-        pair = lo[empty, i, k] > hi[empty, j, k] + TOL
-        self.clash[0, w[empty]] = np.where(pair, i * kc + k, -1)
-        self.clash[1, w[empty]] = np.where(pair, j * kc + k, -1)
 
     def _set_box(self, w: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
         """The common box ``[a, b]`` of worlds ``w``, a column at a time: rows of a few entries scatter slowly."""
