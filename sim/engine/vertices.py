@@ -129,9 +129,11 @@ def _solve_vertices(allp: np.ndarray, subsets: np.ndarray) -> tuple[np.ndarray, 
         c2 -= np.multiply(y1, x2, out=tmp)
         det = c0 + c1
         det += c2
-        # Hadamard's bound, as :func:`regular` takes it: the row norms as np.linalg.norm gives them
-        scale = np.sqrt(_norm2(x1, y1, z1, tmp), out=tmp)
-        scale *= np.sqrt(_norm2(x2, y2, z2, x1), out=x1)
+        # Hadamard's bound, as :func:`regular` takes it: the row norms as np.linalg.norm gives them, each
+        # plane's found once and taken for every subset it is in
+        norm = np.sqrt(_norm2(*comp, np.empty(comp.shape[1:])))
+        scale = np.take(norm, subsets[:, 0], axis=1)
+        scale *= np.take(norm, subsets[:, 1], axis=1)
         scale *= np.sqrt(3.0)
         ok = np.abs(det) > 1e-12 * np.where(scale > 0, scale, 1.0)
         d, bad = np.where(ok, det, 1.0), ~ok
