@@ -241,7 +241,8 @@ class Zone:
         was = self.any_feasible[w]
         self.any_feasible[w] = ok
         bad = ~ok
-        good, a, b = w[ok], a[ok], b[ok]
+        at = some[shared]                      # the few worlds with some outcome, not a mask over all
+        good, a, b = w[at], a[at], b[at]
         self._set_box(good, a, b)
         self.conflicts_stale[w] = bad          # the box and blocking actors: found when a verdict asks
         if self.method == "lp":
@@ -298,8 +299,9 @@ class Zone:
             mu = np.array([self._lp.cache[int(w)].verts[c] for w, c in zip(live, cert)]).reshape(len(live), -1)
             return t, combo, cert, mu
         if self.dense:
-            t, combo, cert = width(self.mu[live], self.B[live], self.feasible[live], r[live])
-            return t, combo, cert, self.mu[live, cert]
+            mu = self.mu[live]
+            t, combo, cert = width(mu, self.B[live], self.feasible[live], r[live])
+            return t, combo, cert, mu[np.arange(len(live)), cert]
         out = [np.empty(len(live)), np.zeros(len(live), dtype=int), np.zeros(len(live), dtype=int)]
         step = SEARCH_WORLDS if self.search else self._chunk()
         for s in range(0, len(live), step):
