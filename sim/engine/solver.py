@@ -56,8 +56,6 @@ SEARCH_MIN = 64
 DEAL_ROWS = 2_000_000      # (world, combination) rows of the tables one deal call gets, when searched
 SEARCH_WORLDS = 20_000     # worlds searched at once
 REFRESH_WORLDS = 100_000   # stale worlds refreshed at once (a refresh copies about 200 bytes a world)
-
-
 FEW = 256                  # worlds gathered by plain indexing (:func:`rows` pays off on more)
 
 
