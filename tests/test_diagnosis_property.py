@@ -165,3 +165,38 @@ def test_coalition_widths_equal_the_reference(snap):
         for i in range(widths.shape[0]):
             expect = zopa_width_reference(*world(sub, i))
             assert (widths[i, q] == expect) if np.isinf(expect) else abs(widths[i, q] - expect) <= 1e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(snapshots(), st.booleans())
+def test_range_moves_of_red_lines_held_nowhere_are_skipped_not_changed(snap, moves):
+    """Red lines no world holds are not looked at; every table is, bit for bit, that of each red line's move
+    and weight computed one by one and blanked (NaN) where the red line is not held."""
+    p = dg.programme(snap)
+    got = rl.range_moves(snap, p, moves=moves)
+    W, n, kc = snap.ideal.shape
+    at = p.slack[np.arange(W), p.combo]
+    active = at <= np.where(np.isfinite(p.t), p.t, 0.0)[:, None] + 1e-12
+    for k in range(kc):
+        feas = rl._others_feasible(snap, p, k) if moves else None
+        const = p.slack - p.S[:, None, :, k] if moves else None
+        for i in range(n):
+            for side, upper in (("max", True), ("min", False)):
+                nd, wt = rl._one_side(snap, p, k, i, upper, feas, const, active, moves)
+                held = got.present[side][:, i, k]
+                for name, want in (("needed", nd), ("weight", wt)):
+                    expect = np.where(held, want, np.nan)
+                    assert np.array_equal(getattr(got, name)[side][:, i, k], expect, equal_nan=True)
+                    assert np.array_equal(np.isnan(getattr(got, name)[side][:, i, k]), np.isnan(expect))
+
+
+@settings(max_examples=40, deadline=None)
+@given(snapshots())
+def test_levels_weights_alone_are_those_found_with_the_moves(snap):
+    """Asked for the weights alone, levels red lines no world holds are not looked at: the weights are, bit for
+    bit, those found with the moves (where every red line is looked at)."""
+    p = dg.programme(snap)
+    full, alone = rl.level_moves(snap, p), rl.level_moves(snap, p, moves=False)
+    assert np.array_equal(full.present, alone.present)
+    assert np.array_equal(full.weight, alone.weight, equal_nan=True)
+    assert (alone.level == -1).all() and np.isnan(alone.steps[alone.present]).sum() == 0

@@ -137,14 +137,18 @@ def range_moves(snap: Snapshot, p: Programme, *, moves: bool = True) -> RangeMov
     rows = np.arange(W)
     at = p.slack[rows, p.combo]                                                               # (W, C)
     active = at <= np.where(np.isfinite(p.t), p.t, 0.0)[:, None] + 1e-12
+    present = {"min": snap.red_lo > snap.lo + TOL, "max": snap.red_hi < snap.hi - TOL}
     for k in range(kc):
+        # a red line no world holds is NaN whatever its move: many actors hold none on an issue, or one side only
+        held = [(i, side, upper) for i in range(n) for side, upper in (("max", True), ("min", False))
+                if present[side][:, i, k].any()]
+        if not held:
+            continue
         feas = _others_feasible(snap, p, k) if moves else None
         const = p.slack - p.S[:, None, :, k] if moves else None
-        for i in range(n):
-            for side, upper in (("max", True), ("min", False)):
-                nd, wt = _one_side(snap, p, k, i, upper, feas, const, active, moves)
-                out[side]["needed"][:, i, k], out[side]["weight"][:, i, k] = nd, wt
-    present = {"min": snap.red_lo > snap.lo + TOL, "max": snap.red_hi < snap.hi - TOL}
+        for i, side, upper in held:
+            nd, wt = _one_side(snap, p, k, i, upper, feas, const, active, moves)
+            out[side]["needed"][:, i, k], out[side]["weight"][:, i, k] = nd, wt
     bound = {"min": snap.red_lo, "max": snap.red_hi}
     for side in out:
         out[side]["needed"] = np.where(present[side], out[side]["needed"], np.nan)
@@ -171,12 +175,17 @@ def level_moves(snap: Snapshot, p: Programme, *, moves: bool = True) -> LevelMov
     shape = (W, n, kl)
     level, steps, weight = np.full(shape, -1), np.full(shape, np.inf), np.full(shape, np.nan)
     every = [fold(np.logical_and, al, 1) for al in snap.allowed]                               # (W, levels)
+    present = np.stack([~fold(np.logical_and, al, 2) for al in snap.allowed], axis=2) if kl else np.zeros(shape, bool)
     for j in range(kl):
+        # only the weights: those of a red line no world holds are NaN, and it is not looked at
+        held = [i for i in range(n) if moves or present[:, i, j].any()]
+        if not held:
+            continue
         rest = np.broadcast_to(box_ok[:, None], T.shape).copy()
         for q, ev in enumerate(every):
             if q != j:
                 rest &= ev[:, p.combos[:, q]]
-        for i in range(n):
+        for i in held:
             others = fold(np.logical_and, np.delete(snap.allowed[j], i, axis=1), 1)          # (W, levels)
             ok = rest & others[:, p.combos[:, j]]
             dist = level_distance(snap.allowed[j][:, i])[:, p.combos[:, j]]                   # (W, L)
@@ -188,7 +197,6 @@ def level_moves(snap: Snapshot, p: Programme, *, moves: bool = True) -> LevelMov
             near = fold(np.maximum, np.where(ok & (dist == 1), T, -np.inf), 1)
             gain = np.maximum(np.where(np.isfinite(near), near, p.t) - np.where(np.isfinite(p.t), p.t, 0.0), 0.0)
             weight[:, i, j] = np.where(np.isfinite(p.t), gain, np.nan)
-    present = np.stack([~fold(np.logical_and, al, 2) for al in snap.allowed], axis=2) if kl else np.zeros(shape, bool)
     weight = np.where(present, weight, np.nan)
     return LevelMoves(present, level, np.where(present, steps, np.nan), weight)
 

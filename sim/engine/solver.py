@@ -20,7 +20,6 @@ candidate ``mu`` gives an upper bound (weak duality) and the best one is exact.
 from __future__ import annotations
 
 import functools
-import itertools
 import os
 from dataclasses import dataclass, field
 from typing import Callable
@@ -28,11 +27,13 @@ from typing import Callable
 import numpy as np
 
 from . import levels as _levels
+from .dual import (NEG, TOL, blocking_mask, clipped_points, combo_feasible, combo_utilities, combos_allowed,
+                   common_box, level_combos, redline_conflicts, support, width)
 from .levels import DealTables
 from .linalg import fold, rows
 from .linalg import mv as _mv
 from .lpworlds import LpWorlds, Rows
-from .vertices import dual_candidates, point_utilities, subset_count
+from .vertices import dual_candidates, point_utilities, point_values, subset_count
 
 __all__ = [
     "Zone", "Verdict", "NEG", "dual_candidates", "support", "level_combos", "combo_utilities", "combo_feasible",
@@ -40,8 +41,6 @@ __all__ = [
     "SizeError", "choose_method", "footprint", "fold", "DealTables", "MAX_ACTORS", "ENUMERATE_MAX", "SEARCH_MIN",
 ]
 
-NEG = -np.inf
-TOL = 1e-12
 MAX_ACTORS = 62            # blocking actors are reported as bits of one int64
 # Subsets per world beyond which one LP per live world is cheaper. Measured by benchmarks/scale.py
 # --methods (both methods back to back, processor seconds after a warm-up, 1,000 worlds): building the
@@ -57,6 +56,11 @@ SEARCH_MIN = 64
 DEAL_ROWS = 2_000_000      # (world, combination) rows of the tables one deal call gets, when searched
 SEARCH_WORLDS = 20_000     # worlds searched at once
 REFRESH_WORLDS = 100_000   # stale worlds refreshed at once (a refresh copies about 200 bytes a world)
+FEW = 256                  # worlds gathered by plain indexing (:func:`rows` pays off on more)
+
+
+def _index(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return a[idx]
 
 
 class SizeError(ValueError):
@@ -75,7 +79,7 @@ def footprint(W: int, n: int, kc: int, combos: int, method: str) -> int:
     if method == "lp":                                            # a simplex tableau per world, and the box
         return W * (8 * ((n + kc + 1) * (kc * n + n + 2) + 4 * n + 2 * kc) + 256)
     C = min(subset_count(n, kc), 8 * n * (kc + 1)) if kc else n
-    per = 8 * (C * n + combos * (n + 2 * C) + 2 * kc) + combos
+    per = 8 * (C * n + combos * (n + 2 * C) + 2 * kc + kc * n * n) + combos      # with the kept points
     return W * per if W * per <= DENSE_MAX and combos <= SEARCH_MIN else W * 8 * (C * n + 2 * kc + 1)
 
 
@@ -95,94 +99,6 @@ def _check_size(n: int) -> None:
     if n > MAX_ACTORS:
         raise SizeError(f"actors: found {n}, expected at most {MAX_ACTORS} (blocking actors are kept as bits "
                         "of one 64-bit integer); merge actors that always act together")
-
-
-def common_box(red_lo: np.ndarray, red_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Intersection of every actor's red-line interval on each range issue: (W, kc) each."""
-    return fold(np.maximum, red_lo, 1), fold(np.minimum, red_hi, 1)
-
-
-def clipped_points(ideal: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Candidate outcomes per issue: each actor's ideal clipped into the box, (W, kc, n)."""
-    p = np.swapaxes(ideal, 1, 2)
-    return np.clip(p, a[:, :, None], np.maximum(a, b)[:, :, None])
-
-
-def support(mu: np.ndarray, vc: np.ndarray) -> np.ndarray:
-    """H(mu) = sum_k max_j mu.v_kj over the clipped candidate points: (W, C)."""
-    if vc.shape[1] == 0:
-        return np.zeros(mu.shape[:2])
-    W, kc, J, n = vc.shape
-    uv = mu @ np.moveaxis(vc, 3, 1).reshape(W, n, kc * J)
-    return fold(np.maximum, uv.reshape(W, mu.shape[1], kc, J), 3).sum(axis=2)          # (no world: (0, C))
-
-
-def level_combos(levels: list[tuple[str, ...]]) -> np.ndarray:
-    """Every assignment of one level per levels issue: (combos, kl) indices."""
-    if not levels:
-        return np.zeros((1, 0), dtype=int)
-    return np.array(list(itertools.product(*[range(len(lv)) for lv in levels])), dtype=int)
-
-
-def combo_utilities(w_level: np.ndarray, level_vals: list[np.ndarray], combos: np.ndarray) -> np.ndarray:
-    """Utility each actor gets from the levels part of each combination: (W, combos, n)."""
-    W, n, kl = w_level.shape
-    out = np.zeros((W, len(combos), n))
-    for j in range(kl):
-        vals = level_vals[j][:, combos[:, j]].T                              # (combos, n)
-        out += w_level[:, None, :, j] * vals[None]
-    return out
-
-
-def combo_feasible(allowed: list[np.ndarray], combos: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether each combination lies inside every actor's red lines (and the range box is not empty)."""
-    W = a.shape[0]
-    ok = np.ones((W, len(combos)), dtype=bool)
-    for j, mask in enumerate(allowed):
-        ok &= fold(np.logical_and, mask, 1)[:, combos[:, j]]
-    box_ok = fold(np.logical_and, a <= b + TOL, 1)
-    return ok & box_ok[:, None]
-
-
-def width(mu: np.ndarray, B: np.ndarray, feasible: np.ndarray, r: np.ndarray):
-    """Exact ZOPA width per world.
-
-    Parameters
-    ----------
-    mu : (W, C, n) dual candidates;  B : (W, combos, C) = H + mu.L;  feasible : (W, combos);
-    r : (W, n) reservations.
-
-    Returns
-    -------
-    t : (W,) width (``-inf`` where red lines leave no outcome); combo : (W,) best combination;
-    cert : (W,) index of the dual certificate (the minimising candidate) for that combination.
-    """
-    vals = B - _mv(mu, r)[:, None, :]
-    T = np.where(feasible, fold(np.minimum, vals, 2), NEG)
-    combo = T.argmax(axis=1)
-    rows = np.arange(len(T))
-    return T[rows, combo], combo, vals[rows, combo].argmin(axis=1)
-
-
-def redline_conflicts(red_lo, red_hi, allowed, a, b) -> np.ndarray:
-    """Bit mask of the actors whose red lines leave no common outcome (0 where some outcome remains)."""
-    W, n, _ = red_lo.shape
-    bad = a > b + TOL                                                         # (W, kc)
-    conflict = ((red_lo >= a[:, None, :] - TOL) & (red_lo > fold(np.minimum, red_lo, 1)[:, None])) | \
-               ((red_hi <= b[:, None, :] + TOL) & (red_hi < fold(np.maximum, red_hi, 1)[:, None]))
-    m = fold(np.logical_or, conflict & bad[:, None, :], 2)
-    for al in allowed:
-        none = ~fold(np.logical_or, fold(np.logical_and, al, 1), 1)            # no level allowed by all
-        m |= none[:, None] & ~fold(np.logical_and, al, 2)
-    return m @ (1 << np.arange(n))
-
-
-def blocking_mask(mu, cert, t, feasible, conflicts) -> np.ndarray:
-    """Actors blocking a closed ZOPA as a bit mask: the support of the dual certificate, or, where the
-    red lines themselves leave no outcome, the actors whose red lines conflict."""
-    W, C, n = mu.shape
-    support_bits = (mu[np.arange(W), cert] > 1e-9) @ (1 << np.arange(n))
-    return np.where(feasible.any(axis=1), np.where(t < 0, support_bits, 0), conflicts)
 
 
 @dataclass
@@ -259,6 +175,7 @@ class Zone:
             self.muL = self.L @ np.swapaxes(self.mu, 1, 2)                       # (W, combos, C)
             self.B = np.zeros((W, len(self.combos), C))
             self.feasible = np.zeros((W, len(self.combos)), dtype=bool)
+            self.values = np.zeros((W, n, n, kc))          # point_values at each world's last refresh
         else:
             self.L, self.B, self.feasible = Rows(self._L), Rows(self._B), Rows(self._feasible)
 
@@ -314,20 +231,21 @@ class Zone:
         # worlds have it empty (red lines that follow the line).
         ok = fold(np.logical_and, a <= b + TOL, 1)
         some = np.flatnonzero(ok)
-        allowed = [rows(al, w[some]) for al in wd.allowed]
+        every = [fold(np.logical_and, rows(al, w[some]), 1) for al in wd.allowed]    # levels all actors allow
         shared = np.ones(len(some), dtype=bool)
-        for al in allowed:
-            shared &= fold(np.logical_or, fold(np.logical_and, al, 1), 1)
+        for ev in every:
+            shared &= fold(np.logical_or, ev, 1)
         ok[some] = shared
         was = self.any_feasible[w]
         self.any_feasible[w] = ok
         bad = ~ok
-        good, a, b = w[ok], a[ok], b[ok]
+        at = some[shared]                      # the few worlds with some outcome, not a mask over all
+        good, a, b = w[at], a[at], b[at]
         self._set_box(good, a, b)
         self.conflicts_stale[w] = bad          # the box and blocking actors: found when a verdict asks
         if self.method == "lp":
             self._lp.forget(w)
-        self._refresh_tables(good, [al[shared] for al in allowed], a, b)
+        self._refresh_tables(good, [ev[shared] for ev in every], a, b)
         if self.method == "enumerate" and self.dense:      # a world closed before has no feasible row left
             self.feasible[w[bad & was]] = False
         self.stale[w] = False
@@ -337,16 +255,25 @@ class Zone:
         for k in range(a.shape[1]):
             self.box[0][w, k], self.box[1][w, k] = a[:, k], b[:, k]
 
-    def _refresh_tables(self, w: np.ndarray, allowed, a: np.ndarray, b: np.ndarray) -> None:
-        """The method's tables for worlds ``w`` with some outcome inside every red line."""
-        if self.method == "lp" or not len(w):
+    def _refresh_tables(self, w: np.ndarray, every: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> None:
+        """The method's tables for worlds ``w`` with some outcome inside every red line, box ``[a, b]``, and
+        ``every`` the levels all actors allow on each levels issue."""
+        if not self.dense or not len(w):          # otherwise built when asked (support_values, _B)
             return
-        if self.dense:           # tables held whole; otherwise built when asked (support_values, _B)
-            self.B[w] = self.support_values(w)[:, None, :] + self.muL[w]
-            self.feasible[w] = combo_feasible(allowed, self.combos, a, b)
+        wd = self.worlds
+        take = rows if len(w) > FEW else _index            # few worlds: no look at how a view was cut
+        ideal = take(wd.ideal, w)
+        values = point_values(take(wd.w_range, w), ideal, take(wd.span, w), clipped_points(ideal, a, b))
+        self.values[w] = values
+        self.B[w] = support(self.mu[w], values.transpose(0, 3, 1, 2))[:, None, :] + self.muL[w]
+        self.feasible[w] = combos_allowed(every, self.combos, len(w))     # the box is not empty here
 
     def points(self, idx) -> np.ndarray:
-        """Utilities of the clipped candidate points of every range issue, worlds ``idx``: (W, kc, j, n)."""
+        """Utilities of the clipped candidate points of every range issue, worlds ``idx``: (W, kc, j, n).
+        With the tables held whole, those of each world's last refresh are kept (a protocol reads them for the
+        worlds with some outcome, refreshed in the same round: their box, weights and ideals are as then)."""
+        if self.dense:
+            return rows(self.values, idx).transpose(0, 3, 1, 2)
         wd = self.worlds
         ideal = rows(wd.ideal, idx)
         pts = clipped_points(ideal, rows(self.box[0], idx), rows(self.box[1], idx))
@@ -370,8 +297,9 @@ class Zone:
             mu = np.array([self._lp.cache[int(w)].verts[c] for w, c in zip(live, cert)]).reshape(len(live), -1)
             return t, combo, cert, mu
         if self.dense:
-            t, combo, cert = width(self.mu[live], self.B[live], self.feasible[live], r[live])
-            return t, combo, cert, self.mu[live, cert]
+            mu = self.mu[live]
+            t, combo, cert = width(mu, self.B[live], self.feasible[live], r[live])
+            return t, combo, cert, mu[np.arange(len(live)), cert]
         out = [np.empty(len(live)), np.zeros(len(live), dtype=int), np.zeros(len(live), dtype=int)]
         step = SEARCH_WORLDS if self.search else self._chunk()
         for s in range(0, len(live), step):
