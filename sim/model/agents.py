@@ -60,8 +60,9 @@ class ActorAgent(mesa.Agent):
         m, i, wd = self.model, self.index, self.model.worlds
         scale = m.erosion_scale          # a partial deal in force scales the costs of war (None: no partial deal)
         self.cum_erosion += _scaled(wd.erosion[:, i], scale)
-        if wd.dyn.has_costs:
-            self.costs = wd.dyn.cost_memory[:, i] * self.costs + _scaled(round_cost(m, i), scale)
+        if wd.dyn.has_costs:             # memory * costs + this round's, the first product in place
+            self.costs *= wd.dyn.cost_memory[:, i]
+            self.costs += _scaled(round_cost(m, i), scale)
         if not np.isnan(wd.prior[i, 0]):
             wins = m.a_wins if wd.side[i] > 0 else m.fought - m.a_wins
             a, b = wd.prior[i]
@@ -84,19 +85,35 @@ class ActorAgent(mesa.Agent):
 
     def reserve(self) -> np.ndarray:
         """This round's reservation in every world: a fixed value or p - c (Fearon 1995), less erosion."""
-        wd, i = self.model.worlds, self.index
-        war = np.where(np.isnan(wd.war_p[:, i]), self.belief, wd.war_p[:, i])
-        war -= wd.war_cost[:, i]          # in place: each step's result is this call's own array
-        r = np.where(np.isnan(wd.base[:, i]), war, wd.base[:, i])
-        r -= self.cum_erosion
+        base = self.model.worlds.base[:, self.index]
+        r = _where_nan(base, self._war)
+        if r is base:
+            r = base.copy()
+        r -= self.cum_erosion             # in place: each step's result is this call's own array
         r -= self.costs
         r += self.book.res_shift
         self.reservation = r
         return r
 
+    def _war(self) -> np.ndarray:
+        """What fighting on is worth in every world, p - c (Fearon 1995): a new array."""
+        wd, i = self.model.worlds, self.index
+        return _where_nan(wd.war_p[:, i], lambda: self.belief) - wd.war_cost[:, i]
+
     def talks(self) -> np.ndarray:
         """Where this actor's ``talks_when`` holds, unless a trigger in force opens or closes talks."""
         return self.book.talks(holds(self.model.worlds.talks_when[self.index], self.state()))
+
+
+def _where_nan(x: np.ndarray, fill) -> np.ndarray:
+    """``np.where(np.isnan(x), fill(), x)``, calling ``fill`` only if some entry of ``x`` is NaN and selecting
+    only if some is not: an actor's reservation is a fixed value in every world or p - c in every world (and
+    p a drawn value or a belief in every world) unless an event mixes them. May return ``x`` or what ``fill``
+    returns, not a copy."""
+    nan = np.isnan(x)
+    if not nan.any():
+        return x
+    return fill() if nan.all() else np.where(nan, fill(), x)
 
 
 def _scaled(x: np.ndarray, scale: np.ndarray | None) -> np.ndarray:

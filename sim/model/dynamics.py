@@ -129,18 +129,25 @@ def scripted(model) -> np.ndarray | None:
     return None if entry.a_wins is None else np.full(model.runs, entry.a_wins)
 
 
-def cost_multiplier(wd, side: int) -> np.ndarray | float:
-    """How much a side's per-round costs are scaled by its patrons' aid withdrawn."""
+def cost_multiplier(wd, side: int) -> np.ndarray | None:
+    """How much a side's per-round costs are scaled by its patrons' aid withdrawn (None: by none, a factor
+    of 1)."""
     dyn = wd.dyn
-    out = 1.0
+    out = None
     for k, s in dyn.patron_side.items():
-        if s == side:
-            out = out + dyn.cost_e[k] * (1.0 - wd.aid[k])
-    return np.maximum(out, 0.0)
+        if s == side:                # out + e (1 - aid), each step in the array of the first
+            term = np.subtract(1.0, wd.aid[k])
+            term *= dyn.cost_e[k]
+            if out is None:
+                term += 1.0
+                out = term
+            else:
+                out += term
+    return out if out is None else np.maximum(out, 0.0, out=out)
 
 
 def round_cost(model, i: int) -> np.ndarray:
-    """Actor ``i``'s cost of this round of war (before accumulation)."""
+    """Actor ``i``'s cost of this round of war (before accumulation), not to be written to."""
     wd = model.worlds
     dyn = wd.dyn
     k = dyn.cost_round[:, i]
@@ -148,7 +155,11 @@ def round_cost(model, i: int) -> np.ndarray:
         k = k * (1.0 + dyn.cost_growth[:, i]) ** (model.round - 1)
     if wd.side[i] != 0 and wd.battles:
         k = k + dyn.cost_battle[:, i] * wd.battles
-    return k * cost_multiplier(wd, wd.side[i]) if wd.side[i] != 0 else k
+    factor = cost_multiplier(wd, wd.side[i]) if wd.side[i] != 0 else None
+    if factor is None:
+        return k
+    factor *= k                      # k * factor, in the factor's own array
+    return factor
 
 
 def move_front(model, net_a_wins: np.ndarray) -> None:
@@ -160,11 +171,13 @@ def move_front(model, net_a_wins: np.ndarray) -> None:
     step = dyn.front_step.sample(dyn.front_rng, model.runs) if not dyn.front_step.fixed else dyn.front_step.value
     entry = dyn.observed.get(model.round)
     if entry is not None and entry.line is not None:
-        new = np.full(model.runs, entry.line)
-    else:
-        new = wd.line + dyn.front_sign * step * net_a_wins
-    new = np.clip(new, wd.lo[dyn.front], wd.hi[dyn.front])
-    moved = (new != wd.line) & model.active      # settled worlds keep the red lines of their deal
+        new = np.full(model.runs, entry.line, dtype=float)
+    else:                            # line + sign * step * net, each step after the first in its array
+        new = np.multiply(dyn.front_sign * step, net_a_wins)
+        new += wd.line
+    np.clip(new, wd.lo[dyn.front], wd.hi[dyn.front], out=new)
+    moved = np.not_equal(new, wd.line)
+    moved &= model.active            # settled worlds keep the red lines of their deal
     wd.line = new
     if moved.any():
         follow_line(wd, moved, (model.zone, *model.partial_zones.values()))
@@ -185,12 +198,16 @@ def follow_line(wd, where: np.ndarray, zones=()) -> None:
             if (side, i) not in wd.rel_on:     # most actors never hold a red line relative to the line
                 continue
             offset = rel[:, i, j]              # every world, not a gather of those that moved: the line moves
-            on = where & ~np.isnan(offset)     # in most of them, and a gather costs more than the rest
+            on = offset == offset              # in most of them, and a gather costs more than the rest; an
+            on &= where                        # offset is NaN where the red line is absolute
             if not on.any():
                 continue
             old = red[:, i, j]                 # a view: written in place where the red line follows
-            new = np.clip(wd.line + offset, lo, hi)
-            changed |= on & (new != old)
+            new = np.add(wd.line, offset)      # each step after the sum in its array (fewer temporary arrays)
+            np.clip(new, lo, hi, out=new)
+            moved = np.not_equal(new, old)
+            moved &= on
+            changed |= moved
             np.copyto(old, new, where=on)
     for zone in zones:
         np.logical_or(zone.stale, changed, out=zone.stale)     # a mask's own loop, not an indexed write
