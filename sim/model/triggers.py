@@ -294,8 +294,9 @@ class Book:
         """Trigger ``t`` reverts in worlds ``idx`` (indices)."""
         b, wd = self.bound[t], model.worlds
         self.on[t][idx] = False
+        stamp = self.stamp[t][idx]
         for key in self._targets(t, i):
-            self.layers.uncover(wd, key, (self, t), idx, self.stamp[t][idx])
+            self.layers.uncover(wd, key, (self, t), idx, stamp)
         if b.red_lines:
             model.red_lines_moved(idx, i)
         if b.reservation_shift is not None:
