@@ -15,7 +15,14 @@ __all__ = ["issue_values", "utilities_at"]
 def issue_values(x: np.ndarray, w: np.ndarray, ideal: np.ndarray, span: np.ndarray) -> np.ndarray:
     """Weighted value of outcomes ``x`` to each actor on each range issue; broadcasts
     ``x`` (..., kc) against ``w``, ``ideal``, ``span`` (..., n, kc) to (..., n, kc)."""
-    return w * (1.0 - np.abs(x[..., None, :] - ideal) / span)
+    v = np.subtract(x[..., None, :], ideal)
+    if v.dtype.kind != "f" or np.broadcast_shapes(v.shape, w.shape, span.shape) != v.shape:   # widened by w or span
+        return w * (1.0 - np.abs(v) / span)
+    np.abs(v, out=v)                 # every step in the array of the first: the same values, no temporaries
+    v /= span
+    np.subtract(1.0, v, out=v)
+    v *= w                           # w * v as v * w: a product does not depend on the order
+    return v
 
 
 def utilities_at(x: np.ndarray, w_range: np.ndarray, ideal: np.ndarray, span: np.ndarray,
