@@ -16,7 +16,7 @@ def issue_values(x: np.ndarray, w: np.ndarray, ideal: np.ndarray, span: np.ndarr
     """Weighted value of outcomes ``x`` to each actor on each range issue; broadcasts
     ``x`` (..., kc) against ``w``, ``ideal``, ``span`` (..., n, kc) to (..., n, kc)."""
     v = np.subtract(x[..., None, :], ideal)
-    if v.dtype.kind != "f" or np.broadcast_shapes(v.shape, w.shape, span.shape) != v.shape:   # widened by w or span
+    if v.dtype.kind != "f" or np.broadcast(v, w, span).shape != v.shape:     # widened by w or span
         return w * (1.0 - np.abs(v) / span)
     np.abs(v, out=v)                 # every step in the array of the first: the same values, no temporaries
     v /= span
