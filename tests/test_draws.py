@@ -28,13 +28,16 @@ def _odds(rng, size):
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 3000), st.sampled_from(["one", "zero-or-one", "up-to-10"]))
-def test_binomial_is_numpys_draw_for_draw(seed, size, trials):
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3000),
+       st.sampled_from(["one", "zero-or-one", "up-to-10", "a count"]), st.integers(0, 10))
+def test_binomial_is_numpys_draw_for_draw(seed, size, trials, count):
     """Every count equals numpy's, with the same dtype and shape, and both generators end in the same state:
-    one trial everywhere (a battle a round), zero or one (battles under a partial deal), up to ten."""
+    one trial everywhere (a battle a round), zero or one (battles under a partial deal), up to ten in each
+    world, or one count of up to ten in every world (several battles a round)."""
     rng = np.random.default_rng(seed)
     p = _odds(rng, size)
-    n = {"one": 1, "zero-or-one": rng.integers(0, 2, size), "up-to-10": rng.integers(0, 11, size)}[trials]
+    n = {"one": 1, "zero-or-one": rng.integers(0, 2, size), "up-to-10": rng.integers(0, 11, size),
+         "a count": count}[trials]
     a, b, same_state = _both(seed + 1, n, p)
     assert a.dtype == b.dtype and a.shape == b.shape
     np.testing.assert_array_equal(a, b)

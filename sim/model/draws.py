@@ -56,7 +56,7 @@ def binomial(rng: np.random.Generator, n, p, *, tie: float = TIE) -> np.ndarray:
     u = rng.random(nb.size if everywhere else idx.size)
     if not everywhere:
         nb, pb = nb[idx], pb[idx]
-    one = n.ndim == 0 or (nb == 1).all()
+    one = n == 1 if n.ndim == 0 else (nb == 1).all()
     counts = _bernoulli(u, pb, tie) if one else _inversion(u, nb.astype(np.int64), pb, tie)
     if counts is None:
         rng.bit_generator.state = state
