@@ -47,22 +47,16 @@ def binomial(rng: np.random.Generator, n, p, *, tie: float = TIE) -> np.ndarray:
     shape = np.broadcast_shapes(n.shape, p.shape)
     nb = np.broadcast_to(n, shape).ravel()
     pb = np.broadcast_to(p, shape).ravel()
-    draw = pb != 0.0
-    if n.ndim or n != 1:
-        draw &= nb != 0
-    everywhere = draw.all()
-    idx = None if everywhere else np.flatnonzero(draw)
+    draw = (pb != 0.0) & (nb != 0)          # numpy draws no uniform for these
+    idx = slice(None) if draw.all() else np.flatnonzero(draw)
+    nb, pb = nb[idx], pb[idx]
     state = rng.bit_generator.state
-    u = rng.random(nb.size if everywhere else idx.size)
-    if not everywhere:
-        nb, pb = nb[idx], pb[idx]
-    one = n == 1 if n.ndim == 0 else (nb == 1).all()
+    u = rng.random(pb.size)
+    one = (nb == 1).all()
     counts = _bernoulli(u, pb, tie) if one else _inversion(u, nb.astype(np.int64), pb, tie)
     if counts is None:
         rng.bit_generator.state = state
         return rng.binomial(n, p)
-    if everywhere:
-        return counts.reshape(shape)
     out = np.zeros(draw.size, dtype=np.int64)
     out[idx] = counts
     return out.reshape(shape)
@@ -102,7 +96,7 @@ def _inversion(u, n, p, tie):
     flip = p > 0.5
     p = np.where(flip, 1.0 - p, p)
     q = 1.0 - p
-    px = q if (n == 1).all() else q ** n
+    px = q ** n                                 # q ** 1 is q
     x = np.zeros(len(u), dtype=np.int64)
     live = np.arange(len(u))                    # the draws still counting up
     while live.size:
