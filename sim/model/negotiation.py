@@ -248,20 +248,20 @@ class NegotiationModel(mesa.Model):
 
     def battle_share(self) -> np.ndarray:
         """Share of battles fought this round: 1 at war, the partial deal's share while one holds, 0 settled."""
-        share = 1.0                 # an array from the first partial deal on
-        for k, p in enumerate(self.worlds.partial.values()):
-            share = np.where(self.in_partial == k, p.battles, share)
-        return np.where(self.active, np.clip(share, 0.0, 1.0), 0.0)
+        return np.where(self.active, np.clip(self._under_partial("battles"), 0.0, 1.0), 0.0)
 
     def erosion_factor(self) -> np.ndarray | None:
         """Factor on every actor's erosion this round: 1 at war, the partial deal's factor while one holds;
         None where the scenario declares no partial deal (1 in every world: ``x * 1.0`` is ``x``)."""
-        if not self.worlds.partial:
-            return None
-        factor = 1.0                # an array from the first partial deal on
+        return self._under_partial("erosion") if self.worlds.partial else None
+
+    def _under_partial(self, name: str):
+        """Each world's value of the partial deals' field ``name`` while one holds, 1 where none does (an
+        array from the first partial deal on)."""
+        value = 1.0
         for k, p in enumerate(self.worlds.partial.values()):
-            factor = np.where(self.in_partial == k, p.erosion, factor)
-        return factor
+            value = np.where(self.in_partial == k, getattr(p, name), value)
+        return value
 
     def _relapses(self) -> None:
         """Settlements break down with their per-round hazard (Fearon 1995; Powell 2006; Walter 2002)."""
