@@ -191,13 +191,9 @@ def _terms_utilities(y, L, w_range, ideal, span, a, b, floor, vc=None):
             break
         every = (y, f, L, w_range, ideal, span, a, b, hi)
         if todo is None:                                             # no copy at first
-            xt, ut = _terms_step(tol, *every, vc)
+            x, u = _terms_step(tol, *every, vc)
         else:
-            xt, ut = _terms_step(tol, *(v[todo] for v in every), None)
-        if todo is None:
-            x, u = xt, ut
-        else:
-            x[todo], u[todo] = xt, ut
+            x[todo], u[todo] = _terms_step(tol, *(v[todo] for v in every), None)
     return x.clip(a, hi), u
 
 
