@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from zopa.sim.engine.linalg import _last_axis_cut, add_last, fold, fold_last, rows
+from zopa.sim.engine.linalg import FEW, _last_axis_cut, add_last, fold, fold_last, rows
 
 OPS = [np.maximum, np.minimum, np.logical_and, np.logical_or]
 
@@ -53,10 +53,10 @@ VIEWS = [lambda a: a, lambda a: a[..., 1:], lambda a: a[..., :1], lambda a: a[..
        st.integers(3, 5), st.sampled_from([np.float64, np.int16, np.bool_]))
 def test_rows_are_numpys_fancy_index_of_any_array_or_view(seed, view, worlds, actors, last, dtype):
     """``rows`` gives ``a[idx]`` for contiguous arrays and for every view, whether it gathers through the
-    array a last-axis slice views or indexes the view as it is."""
+    array a last-axis slice views or indexes the view as it is, a few rows (at most ``FEW``) or more."""
     rng = np.random.default_rng(seed)
     a = VIEWS[view]((rng.random((worlds, actors, last)) * 10).astype(dtype))
-    idx = rng.integers(0, len(a), rng.integers(0, 2 * len(a)))
+    idx = rng.integers(0, len(a), rng.integers(0, 3 * FEW))
     np.testing.assert_array_equal(rows(a, idx), a[idx])
     assert rows(a, idx).dtype == a.dtype
 

@@ -7,6 +7,7 @@ import numpy as np
 __all__ = ["regular", "mv", "mtv", "solve", "fold", "fold_last", "rows", "add_last"]
 
 SHORT = 8        # a last axis this short is folded one column at a time (:func:`fold`)
+FEW = 256        # rows of a view gathered by plain indexing (:func:`rows`)
 
 
 def regular(A: np.ndarray, rel: float = 1e-12) -> np.ndarray:
@@ -70,9 +71,12 @@ def rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
     ``np.take`` would first copy a view whole, so a view is gathered through the array it views where it is
     that array with its last axis sliced (a partial deal's issues, :class:`sim.model.partial.IssueSubset`):
-    the rows of the whole, then the slice. Other views are indexed as they are."""
+    the rows of the whole, then the slice. Other views, and a few rows of any view (``FEW``: finding how the
+    view was cut costs more than indexing them), are indexed as they are."""
     if a.flags.c_contiguous:
         return np.take(a, idx, axis=0)
+    if len(idx) <= FEW:
+        return a[idx]
     cut = _last_axis_cut(a)
     return a[idx] if cut is None else np.take(a.base, idx, axis=0)[..., cut]
 

@@ -56,11 +56,6 @@ SEARCH_MIN = 64
 DEAL_ROWS = 2_000_000      # (world, combination) rows of the tables one deal call gets, when searched
 SEARCH_WORLDS = 20_000     # worlds searched at once
 REFRESH_WORLDS = 100_000   # stale worlds refreshed at once (a refresh copies about 200 bytes a world)
-FEW = 256                  # worlds gathered by plain indexing (:func:`rows` pays off on more)
-
-
-def _index(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    return a[idx]
 
 
 class SizeError(ValueError):
@@ -261,9 +256,8 @@ class Zone:
         if not self.dense or not len(w):          # otherwise built when asked (support_values, _B)
             return
         wd = self.worlds
-        take = rows if len(w) > FEW else _index            # few worlds: no look at how a view was cut
-        ideal = take(wd.ideal, w)
-        values = point_values(take(wd.w_range, w), ideal, take(wd.span, w), clipped_points(ideal, a, b))
+        ideal = rows(wd.ideal, w)
+        values = point_values(rows(wd.w_range, w), ideal, rows(wd.span, w), clipped_points(ideal, a, b))
         self.values[w] = values
         self.B[w] = support(self.mu[w], values.transpose(0, 3, 1, 2))[:, None, :] + self.muL[w]
         self.feasible[w] = combos_allowed(every, self.combos, len(w))     # the box is not empty here
